@@ -1,0 +1,1 @@
+"""The message bus: one interface, an in-process and a RabbitMQ transport, the outbox and the inbox."""

@@ -1,0 +1,156 @@
+"""The in-process transport: asyncio queues with the same semantics as the RabbitMQ one.
+
+Used by the embedded mode and unit tests. Messages are serialised on publish, exactly as on the wire, so
+a message that would not survive RabbitMQ does not survive here either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dmb_contracts.envelope import Message, utcnow
+from dmb_contracts.registry import parse_message
+from pydantic import ValidationError
+
+from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, topic_matches
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    body: bytes
+    routing_key: str
+    attempt: int = 1
+
+
+class InProcessBus:
+    def __init__(self) -> None:
+        self._subscriptions: list[Subscription] = []
+        self._queues: dict[str, asyncio.Queue[_Delivery]] = {}
+        self._dead: dict[str, list[DeadLetter]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._busy: set[asyncio.Task[None]] = set()
+        self._started = False
+        self._closing = False
+
+    def subscribe(
+        self,
+        queue: str,
+        routing_keys: Sequence[str],
+        handler: Handler,
+        *,
+        prefetch: int = 10,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if self._started:
+            raise RuntimeError("subscribe before start()")
+        if queue in self._queues:
+            raise ValueError(f"queue {queue!r} already has a subscription; give one handler all its routing keys")
+        self._subscriptions.append(Subscription(queue, tuple(routing_keys), handler, prefetch, retry or RetryPolicy()))
+        self._queues.setdefault(queue, asyncio.Queue())
+
+    async def start(self) -> None:
+        self._started = True
+        self._closing = False
+        for subscription in self._subscriptions:
+            for _ in range(subscription.prefetch):
+                self._tasks.append(
+                    asyncio.create_task(self._consume(subscription), name=f"consume:{subscription.queue}")
+                )
+
+    async def publish(self, message: Message) -> None:
+        body = message.to_json()
+        queues = {s.queue for s in self._subscriptions if any(topic_matches(k, message.type) for k in s.routing_keys)}
+        for queue in queues:
+            self._queues[queue].put_nowait(_Delivery(body, message.type))
+
+    async def publish_raw(self, routing_key: str, body: bytes) -> None:
+        """Put bytes on the bus as a foreign or broken producer would (they may not even parse)."""
+        for subscription in self._subscriptions:
+            if any(topic_matches(k, routing_key) for k in subscription.routing_keys):
+                self._queues[subscription.queue].put_nowait(_Delivery(body, routing_key))
+
+    async def dead_letters(self, queue: str) -> list[DeadLetter]:
+        return list(self._dead.get(queue, []))
+
+    async def drain(self, within: float = 30.0) -> None:
+        """Wait until every queue is empty and no handler or retry is pending (tests, shutdown)."""
+        async with asyncio.timeout(within):
+            # Polling is fine here: drain is for tests and shutdown, and queues expose no "idle" event.
+            while self._timers or any(q._unfinished_tasks for q in self._queues.values()):  # type: ignore[attr-defined]  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop taking deliveries, give the handlers under way `grace` seconds to finish, then cancel them.
+
+        Like the RabbitMQ transport: closing used to cancel every handler mid-transaction at once.
+        """
+        self._closing = True
+        for task in self._tasks:
+            if task not in self._busy:
+                task.cancel()
+        if self._busy:
+            await asyncio.wait(set(self._busy), timeout=grace)
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._started = False
+
+    async def _consume(self, subscription: Subscription) -> None:
+        queue = self._queues[subscription.queue]
+        task = asyncio.current_task()
+        assert task is not None
+        while not self._closing:
+            delivery = await queue.get()
+            self._busy.add(task)
+            try:
+                await self._handle(subscription, delivery)
+            finally:
+                self._busy.discard(task)
+                queue.task_done()
+
+    async def _handle(self, subscription: Subscription, delivery: _Delivery) -> None:
+        try:
+            message = parse_message(delivery.body)
+        except ValidationError as exc:
+            self._dead_letter(subscription.queue, delivery, f"unparseable message: {exc.errors()[:1]}")
+            return
+        try:
+            await subscription.handler(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            policy = subscription.retry
+            if delivery.attempt >= policy.max_attempts:
+                self._dead_letter(subscription.queue, delivery, f"{type(exc).__name__}: {exc}")
+                return
+            log.warning(
+                "handler for %s failed (attempt %d), retrying", delivery.routing_key, delivery.attempt, exc_info=True
+            )
+            retry = _Delivery(delivery.body, delivery.routing_key, delivery.attempt + 1)
+            self._schedule(subscription.queue, retry, policy.delay(delivery.attempt))
+
+    def _schedule(self, queue: str, delivery: _Delivery, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+
+        def requeue() -> None:
+            self._timers.discard(timer)
+            self._queues[queue].put_nowait(delivery)
+
+        timer = loop.call_later(delay, requeue)
+        self._timers.add(timer)
+
+    def _dead_letter(self, queue: str, delivery: _Delivery, reason: str) -> None:
+        log.error("dead-lettered a %s message on %s: %s", delivery.routing_key, queue, reason)
+        self._dead.setdefault(queue, []).append(
+            DeadLetter(queue=queue, body=delivery.body, reason=reason, attempts=delivery.attempt, dead_at=utcnow())
+        )

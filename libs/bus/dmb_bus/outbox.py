@@ -1,0 +1,80 @@
+"""Relays committed outbox rows to the bus: after each commit, and on a timer for what a crash left."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import sqlalchemy as sa
+from dmb_contracts.registry import parse_message
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dmb_bus.base import MessageBus
+from dmb_bus.tables import messaging_tables
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: MessageBus,
+        metadata: sa.MetaData,
+        *,
+        interval: float = 2.0,
+    ) -> None:
+        self._sessions = sessions
+        self._bus = bus
+        self._outbox, _ = messaging_tables(metadata)
+        self._interval = interval
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def kick(self) -> None:
+        """Ask for a flush soon (called after a unit of work commits)."""
+        self._wake.set()
+
+    async def flush(self, batch: int = 200) -> int:
+        """Publish every pending row, oldest first; returns how many went out."""
+        sent = 0
+        async with self._lock:
+            while True:
+                async with self._sessions() as session, session.begin():
+                    query = sa.select(self._outbox.c.id, self._outbox.c.body).order_by(self._outbox.c.id).limit(batch)
+                    if session.get_bind().dialect.name == "postgresql":
+                        # Several replicas of a service may relay at once; each takes its own rows.
+                        query = query.with_for_update(skip_locked=True)
+                    rows = (await session.execute(query)).all()
+                    if not rows:
+                        return sent
+                    for row_id, body in rows:
+                        await self._bus.publish(parse_message(body))
+                        await session.execute(sa.delete(self._outbox).where(self._outbox.c.id == row_id))
+                        sent += 1
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self._interval):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying in %.1fs", self._interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self.kick()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None

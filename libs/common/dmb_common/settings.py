@@ -1,0 +1,67 @@
+"""Settings shared by every process, from DMB_* environment variables (one Settings per process)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dmb_common.storage import LocalFolderStore, ObjectStore, S3Store
+
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development by the validator below
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class BaseServiceSettings(BaseSettings):
+    """What every service needs; each service subclasses it with its own database URL default."""
+
+    model_config = SettingsConfigDict(env_prefix="DMB_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(default=Path("data"), description="Where embedded mode keeps its SQLite files and objects.")
+    bus_url: str = Field(default="memory://", description="memory:// (in-process) or amqp://user:pass@host:5672/vhost")
+    bus_namespace: str = Field(default="dmb", description="Prefix of the exchange and queue names.")
+    database_url: str | None = Field(default=None, description="This service's own database (SQLAlchemy URL).")
+    datasets_url: str | None = Field(default=None, description="The database that holds the users' tables.")
+    datasets_schema: str | None = Field(default=None, description="PostgreSQL schema for the users' tables.")
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    log_level: str = "INFO"
+    s3_endpoint: str | None = Field(
+        default=None, description="S3/MinIO endpoint URL; unset: a local folder under data_dir."
+    )
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: SecretStr = SecretStr("minioadmin")
+    s3_bucket: str = Field(default="dmb-exports", min_length=3, max_length=63)
+    s3_region: str | None = None
+
+    @model_validator(mode="after")
+    def _safe_outside_development(self) -> Self:
+        if self.environment is Environment.PRODUCTION and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("DMB_SECRET_KEY must be set to a strong secret in production")
+        return self
+
+    def service_database_url(self, service: str) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
+
+    def resolved_datasets_url(self) -> str:
+        return self.datasets_url or f"sqlite:///{self.data_dir / 'datasets.db'}"
+
+
+def build_object_store(settings: BaseServiceSettings) -> ObjectStore:
+    if settings.s3_endpoint:
+        return S3Store(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key.get_secret_value(),
+            settings.s3_bucket,
+            settings.s3_region,
+        )
+    return LocalFolderStore(settings.data_dir / "objects")

@@ -1,0 +1,154 @@
+"""Object storage for exported files: a local folder (embedded mode) or any S3 endpoint (minio SDK).
+
+The calls are blocking; async callers run them with asyncio.to_thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from minio import Minio
+from minio.error import S3Error
+from pydantic import BaseModel, ConfigDict
+
+CHUNK = 1024 * 1024
+
+
+class StoredObject(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    size_bytes: int
+    sha256: str
+    content_type: str
+
+
+class ObjectNotFound(LookupError):
+    pass
+
+
+class ObjectStore(Protocol):
+    def put_file(self, key: str, path: Path, content_type: str) -> StoredObject: ...
+
+    def iter_object(self, key: str) -> Iterator[bytes]: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def presigned_url(self, key: str, expires: timedelta) -> str | None: ...
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _safe_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"invalid object key {key!r}")
+    return key
+
+
+class LocalFolderStore:
+    """Objects as files under one folder; written atomically (temp file + rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / _safe_key(key)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> StoredObject:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+        return StoredObject(
+            key=key, size_bytes=target.stat().st_size, sha256=sha256_of(target), content_type=content_type
+        )
+
+    def iter_object(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        if not path.is_file():
+            raise ObjectNotFound(key)
+        with path.open("rb") as handle:
+            while block := handle.read(CHUNK):
+                yield block
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def presigned_url(self, key: str, expires: timedelta) -> str | None:
+        return None  # a local folder has no URL of its own; downloads go through the gateway
+
+
+class S3Store:
+    """Any S3 endpoint through the minio SDK; large files go up as multipart uploads."""
+
+    def __init__(
+        self, endpoint_url: str, access_key: str, secret_key: str, bucket: str, region: str | None = None
+    ) -> None:
+        parts = urlsplit(endpoint_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"S3 endpoint must be an http(s) URL, got {endpoint_url!r}")
+        self.bucket = bucket
+        self.client = Minio(
+            parts.netloc, access_key=access_key, secret_key=secret_key, secure=parts.scheme == "https", region=region
+        )
+        self._bucket_ready = False
+
+    def ensure_bucket(self) -> None:
+        if self._bucket_ready:
+            return
+        if not self.client.bucket_exists(self.bucket):
+            try:
+                self.client.make_bucket(self.bucket)
+            except S3Error as exc:
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+        self._bucket_ready = True
+
+    def put_file(self, key: str, path: Path, content_type: str) -> StoredObject:
+        self.ensure_bucket()
+        checksum = sha256_of(path)
+        self.client.fput_object(
+            self.bucket,
+            _safe_key(key),
+            str(path),
+            content_type=content_type,
+            metadata={"sha256": checksum},
+            part_size=16 * CHUNK,
+        )
+        stat = self.client.stat_object(self.bucket, key)
+        return StoredObject(key=key, size_bytes=stat.size or 0, sha256=checksum, content_type=content_type)
+
+    def iter_object(self, key: str) -> Iterator[bytes]:
+        try:
+            response = self.client.get_object(self.bucket, _safe_key(key))
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchBucket"):
+                raise ObjectNotFound(key) from exc
+            raise
+        try:
+            yield from response.stream(CHUNK)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def delete(self, key: str) -> None:
+        self.client.remove_object(self.bucket, _safe_key(key))
+
+    def presigned_url(self, key: str, expires: timedelta) -> str | None:
+        return self.client.presigned_get_object(self.bucket, _safe_key(key), expires=expires)

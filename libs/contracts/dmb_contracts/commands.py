@@ -1,0 +1,95 @@
+"""Commands: what a client asks a service to do. Names are imperative."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dmb_contracts.envelope import Command
+from dmb_contracts.fields import TableSpec
+
+MAX_ROWS_PER_JOB = 1_000_000
+
+Locale = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", examples=["en_US", "es_ES", "de_DE"])]
+
+
+class ExportFormat(StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+class AIOptions(BaseModel):
+    """Where AI values come from. The key is encrypted with the platform key, never sent in clear."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    context: Annotated[str, Field(max_length=4000)] = ""
+    base_url: Annotated[str, Field(max_length=500)] | None = None
+    model: Annotated[str, Field(max_length=200)] = "gpt-4o-mini"
+    api_key_encrypted: str | None = Field(default=None, description="Fernet token of the user's API key.")
+
+
+class CreateTable(Command):
+    type: Literal["schema.table.create"] = "schema.table.create"
+    table_id: UUID
+    spec: TableSpec
+
+
+class AlterTable(Command):
+    type: Literal["schema.table.alter"] = "schema.table.alter"
+    table_id: UUID
+    expected_version: Annotated[int, Field(gt=0, description="The version the change was made against.")]
+    spec: TableSpec
+
+
+class DropTable(Command):
+    type: Literal["schema.table.drop"] = "schema.table.drop"
+    table_id: UUID
+
+
+class GenerateRows(Command):
+    """Fill a created table with `rows` rows; carries the definition version it was asked against."""
+
+    type: Literal["generator.rows.generate"] = "generator.rows.generate"
+    job_id: UUID
+    table_id: UUID
+    table_version: Annotated[int, Field(gt=0)]
+    spec: TableSpec
+    rows: Annotated[int, Field(gt=0, le=MAX_ROWS_PER_JOB)]
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    locale: Locale = "en_US"
+    ai: AIOptions | None = None
+
+
+class GenerateChunk(Command):
+    """One slice of a job on the generator's work queue; any generator process may take it."""
+
+    type: Literal["generator.chunk.generate"] = "generator.chunk.generate"
+    job_id: UUID
+    chunk_index: Annotated[int, Field(ge=0)]
+    first_row: Annotated[int, Field(ge=0)]
+    rows: Annotated[int, Field(gt=0)]
+
+
+class CancelJob(Command):
+    type: Literal["generator.job.cancel"] = "generator.job.cancel"
+    job_id: UUID
+
+
+class RequestExport(Command):
+    """Export a table's rows; carries the spec and the provenance shown on the workbook's About sheet."""
+
+    type: Literal["exporter.export.request"] = "exporter.export.request"
+    export_id: UUID
+    table_id: UUID
+    table_version: Annotated[int, Field(gt=0)]
+    spec: TableSpec
+    format: ExportFormat = ExportFormat.XLSX
+    job_id: UUID | None = None
+    seed: int | None = None
+    locale: str | None = None
+    generator_version: str | None = None

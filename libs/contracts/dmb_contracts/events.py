@@ -1,0 +1,154 @@
+"""Events: what happened. Names are past tense; every field is additive from v1 on."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dmb_contracts.commands import ExportFormat
+from dmb_contracts.envelope import Event
+from dmb_contracts.fields import FieldSpec, JsonScalar, TableSpec
+
+
+class Problem(BaseModel):
+    """One reason a request was refused: where (field), which rule, and a sentence for the user."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str | None = None
+    rule: str
+    message: str
+
+
+class TableCreated(Event):
+    type: Literal["schema.table.created"] = "schema.table.created"
+    table_id: UUID
+    version: int
+    spec: TableSpec
+    migration_seconds: float = 0
+
+
+class TableAltered(Event):
+    type: Literal["schema.table.altered"] = "schema.table.altered"
+    table_id: UUID
+    version: int
+    previous_version: int
+    spec: TableSpec
+
+
+class TableDropped(Event):
+    type: Literal["schema.table.dropped"] = "schema.table.dropped"
+    table_id: UUID
+
+
+class TableRejected(Event):
+    type: Literal["schema.table.rejected"] = "schema.table.rejected"
+    table_id: UUID
+    reason: str
+    problems: list[Problem] = Field(default_factory=list)
+
+
+class JobStarted(Event):
+    type: Literal["generator.job.started"] = "generator.job.started"
+    job_id: UUID
+    table_id: UUID
+    rows: int
+    chunks: int
+    seed: int
+    generator_version: str
+
+
+class JobProgressed(Event):
+    type: Literal["generator.job.progressed"] = "generator.job.progressed"
+    job_id: UUID
+    rows_done: int
+    rows_total: int
+
+
+class ColumnReport(BaseModel):
+    """What was actually inserted into one column."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    nulls: int
+    distinct: int | None = None
+    min: JsonScalar = None
+    max: JsonScalar = None
+    violations: int = 0
+
+
+class JobCompleted(Event):
+    type: Literal["generator.job.completed"] = "generator.job.completed"
+    job_id: UUID
+    table_id: UUID
+    rows: int
+    seconds: float
+    seed: int
+    generator_version: str
+    columns: list[ColumnReport] = Field(default_factory=list)
+    fallbacks: list[str] = Field(default_factory=list, description="Why some fields fell back to Faker.")
+
+
+class JobFailed(Event):
+    type: Literal["generator.job.failed"] = "generator.job.failed"
+    job_id: UUID
+    reason: str
+
+
+class JobCancelled(Event):
+    type: Literal["generator.job.cancelled"] = "generator.job.cancelled"
+    job_id: UUID
+    rows_done: int = 0
+
+
+class AIValuesRequested(Event):
+    """The generator needs `count` values for each AI field; the AI service answers with a pool."""
+
+    type: Literal["ai.values.requested"] = "ai.values.requested"
+    request_id: UUID
+    job_id: UUID
+    table: TableSpec
+    fields: list[FieldSpec]
+    count: Annotated[int, Field(gt=0, le=10_000)]
+    locale: str = "en_US"
+    context: str = ""
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    api_key_encrypted: str | None = None
+
+
+class AIValuesGenerated(Event):
+    type: Literal["ai.values.generated"] = "ai.values.generated"
+    request_id: UUID
+    job_id: UUID
+    values: dict[str, list[JsonScalar]]
+
+
+class AIValuesFailed(Event):
+    type: Literal["ai.values.failed"] = "ai.values.failed"
+    request_id: UUID
+    job_id: UUID
+    reason: str
+
+
+class ExportCompleted(Event):
+    type: Literal["exporter.export.completed"] = "exporter.export.completed"
+    export_id: UUID
+    table_id: UUID
+    format: ExportFormat
+    object_key: str
+    size_bytes: int
+    sha256: str
+    content_type: str
+    rows: int
+    seconds: float
+
+
+class ExportFailed(Event):
+    type: Literal["exporter.export.failed"] = "exporter.export.failed"
+    export_id: UUID
+    table_id: UUID
+    reason: str

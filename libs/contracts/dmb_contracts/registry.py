@@ -1,0 +1,103 @@
+"""Every message type in one discriminated union: parse anything off the wire in one call."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, TypeAdapter
+
+from dmb_contracts.commands import (
+    AlterTable,
+    CancelJob,
+    CreateTable,
+    DropTable,
+    GenerateChunk,
+    GenerateRows,
+    RequestExport,
+)
+from dmb_contracts.envelope import Command, Event, Message
+from dmb_contracts.events import (
+    AIValuesFailed,
+    AIValuesGenerated,
+    AIValuesRequested,
+    ExportCompleted,
+    ExportFailed,
+    JobCancelled,
+    JobCompleted,
+    JobFailed,
+    JobProgressed,
+    JobStarted,
+    TableAltered,
+    TableCreated,
+    TableDropped,
+    TableRejected,
+)
+
+COMMANDS: tuple[type[Command], ...] = (
+    CreateTable,
+    AlterTable,
+    DropTable,
+    GenerateRows,
+    GenerateChunk,
+    CancelJob,
+    RequestExport,
+)
+EVENTS: tuple[type[Event], ...] = (
+    TableCreated,
+    TableAltered,
+    TableDropped,
+    TableRejected,
+    JobStarted,
+    JobProgressed,
+    JobCompleted,
+    JobFailed,
+    JobCancelled,
+    AIValuesRequested,
+    AIValuesGenerated,
+    AIValuesFailed,
+    ExportCompleted,
+    ExportFailed,
+)
+MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
+
+AnyMessage = Annotated[
+    CreateTable
+    | AlterTable
+    | DropTable
+    | GenerateRows
+    | GenerateChunk
+    | CancelJob
+    | RequestExport
+    | TableCreated
+    | TableAltered
+    | TableDropped
+    | TableRejected
+    | JobStarted
+    | JobProgressed
+    | JobCompleted
+    | JobFailed
+    | JobCancelled
+    | AIValuesRequested
+    | AIValuesGenerated
+    | AIValuesFailed
+    | ExportCompleted
+    | ExportFailed,
+    Field(discriminator="type"),
+]
+
+_ADAPTER: TypeAdapter[Message] = TypeAdapter(AnyMessage)
+
+
+def routing_key(message_type: type[Message]) -> str:
+    """The routing key (the `type` literal) of a message class."""
+    default = message_type.model_fields["type"].default
+    assert isinstance(default, str)
+    return default
+
+
+def parse_message(data: bytes | str) -> Message:
+    """Parse a message off the wire; raises pydantic.ValidationError for unknown or malformed ones."""
+    return _ADAPTER.validate_json(data)
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(routing_key(event) for event in EVENTS)
