@@ -66,14 +66,26 @@ class UnitOfWork:
         """Mark `message` processed by this consumer; False if it already was (a duplicate delivery)."""
         values = {"consumer": self.consumer, "message_id": str(message.message_id), "processed_at": utcnow()}
         dialect = self.session.get_bind().dialect.name
+        # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT DO NOTHING.
         if dialect == "postgresql":
-            statement: sa.Insert = pg_insert(self._inbox).values(values).on_conflict_do_nothing()
+            inserted = (
+                pg_insert(self._inbox).values(values).on_conflict_do_nothing().returning(self._inbox.c.message_id)
+            )
         elif dialect == "sqlite":
-            statement = sqlite_insert(self._inbox).values(values).on_conflict_do_nothing()
+            inserted = (
+                sqlite_insert(self._inbox).values(values).on_conflict_do_nothing().returning(self._inbox.c.message_id)
+            )
         else:
-            statement = sa.insert(self._inbox).values(values).prefix_with("IGNORE")
-        result = await self.session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            seen = await self.session.scalar(
+                sa.select(self._inbox.c.message_id).where(
+                    self._inbox.c.consumer == self.consumer, self._inbox.c.message_id == values["message_id"]
+                )
+            )
+            if seen is not None:
+                return False
+            await self.session.execute(sa.insert(self._inbox).values(values))
+            return True
+        return (await self.session.execute(inserted)).first() is not None
 
     def emit(self, message: Message, cause: Message | None = None) -> None:
         """Queue `message` for the outbox (caused by `cause`, if given); it leaves only if commit() succeeds."""

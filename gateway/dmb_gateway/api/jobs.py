@@ -1,0 +1,114 @@
+"""/api/v1/tables/{id}/jobs and /api/v1/jobs: fill tables with rows, follow progress live."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import sqlalchemy as sa
+from dmb_contracts.commands import CancelJob, GenerateRows
+from dmb_contracts.envelope import utcnow
+from fastapi import APIRouter, HTTPException, Request, status
+from sse_starlette.sse import EventSourceResponse
+
+from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
+from dmb_gateway.api.ownership import get_owned
+from dmb_gateway.api.schemas import JobCreate, JobPublic, JobsPublic
+from dmb_gateway.api.tables import ERRORS, created_table
+from dmb_gateway.models import JobView
+from dmb_gateway.projection import FINISHED
+
+router = APIRouter(tags=["jobs"])
+
+
+@router.post(
+    "/tables/{table_id}/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
+)
+async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
+    """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
+    async with context.runtime.uow() as uow:
+        view, spec = await created_table(uow.session, table_id, user)
+        job = JobView(
+            job_id=uuid.uuid4(),
+            owner_id=user.user_id,
+            table_id=table_id,
+            rows=body.rows,
+            rows_done=0,
+            status="pending",
+            seed=body.seed,
+            locale=body.locale,
+            generator_version=None,
+            reason=None,
+            report=[],
+            fallbacks=[],
+            seconds=None,
+            created_at=utcnow(),
+            finished_at=None,
+        )
+        uow.session.add(job)
+        uow.emit(
+            GenerateRows(
+                job_id=job.job_id,
+                table_id=table_id,
+                table_version=view.version,
+                spec=spec,
+                rows=body.rows,
+                seed=body.seed,
+                locale=body.locale,
+                owner_id=user.user_id,
+                correlation_id=job.job_id,
+            )
+        )
+        await uow.commit()
+        return job
+
+
+@router.get("/jobs", response_model=JobsPublic)
+async def list_jobs(user: CurrentUser, session: SessionDep, table_id: uuid.UUID | None = None) -> JobsPublic:
+    query = sa.select(JobView).where(JobView.owner_id == user.user_id)
+    if table_id is not None:
+        query = query.where(JobView.table_id == table_id)
+    rows = (await session.scalars(query.order_by(JobView.created_at.desc()).limit(200))).all()
+    return JobsPublic(items=[JobPublic.model_validate(r) for r in rows])
+
+
+@router.get("/jobs/{job_id}", response_model=JobPublic, responses=ERRORS)
+async def get_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> JobView:
+    return await get_owned(session, JobView, job_id, user, "job")
+
+
+@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS)
+async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> JobView:
+    async with context.runtime.uow() as uow:
+        job = await get_owned(uow.session, JobView, job_id, user, "job")
+        if job.status in FINISHED:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"Job {job_id} is already {job.status}")
+        uow.emit(CancelJob(job_id=job_id, owner_id=user.user_id, correlation_id=job_id))
+        await uow.commit()
+        return job
+
+
+@router.get("/jobs/{job_id}/events", responses=ERRORS)
+async def job_events(
+    job_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
+) -> EventSourceResponse:
+    """Server-sent events: the job's state whenever it changes, until it finishes."""
+    async with context.runtime.sessions() as session:
+        await get_owned(session, JobView, job_id, user, "job")
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        last = ""
+        while not await request.is_disconnected():
+            async with context.runtime.sessions() as session:
+                job = await session.get(JobView, job_id)
+            assert job is not None
+            state = JobPublic.model_validate(job).model_dump_json()
+            if state != last:
+                last = state
+                yield {"event": "job", "data": state}
+            if job.status in FINISHED:
+                return
+            await asyncio.sleep(0.5)
+
+    return EventSourceResponse(stream())

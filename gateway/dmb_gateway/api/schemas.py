@@ -1,0 +1,102 @@
+"""The REST API's request and response models (families per resource, as in the FastAPI template)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from dmb_contracts.commands import MAX_ROWS_PER_JOB, ExportFormat, Locale
+from dmb_contracts.events import ColumnReport, Problem
+from dmb_contracts.fields import TableSpec
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TablePublic(_Public):
+    id: uuid.UUID = Field(validation_alias="table_id")
+    table_name: str
+    status: str = Field(description="pending, created, rejected, dropping or dropped")
+    version: int
+    spec: TableSpec
+    reason: str | None = None
+    problems: list[Problem] = Field(default_factory=list)
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TablesPublic(BaseModel):
+    items: list[TablePublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"rows": 1000, "seed": 42, "locale": "en_US"}]}
+    )
+
+    rows: int = Field(gt=0, le=MAX_ROWS_PER_JOB, description=f"How many rows to add (1..{MAX_ROWS_PER_JOB:,}).")
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="Same seed, same rows. Random if unset.")
+    locale: Locale = "en_US"
+
+
+class JobPublic(_Public):
+    id: uuid.UUID = Field(validation_alias="job_id")
+    table_id: uuid.UUID
+    rows: int
+    rows_done: int
+    status: str = Field(description="pending, running, completed, failed or cancelled")
+    seed: int | None
+    locale: str
+    generator_version: str | None
+    reason: str | None
+    report: list[ColumnReport]
+    fallbacks: list[str]
+    seconds: float | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class JobsPublic(BaseModel):
+    items: list[JobPublic]
+
+
+class ExportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"format": "xlsx"}]})
+
+    format: ExportFormat = ExportFormat.XLSX
+    job_id: uuid.UUID | None = Field(default=None, description="The job whose seed and provenance to record.")
+
+
+class ExportPublic(_Public):
+    id: uuid.UUID = Field(validation_alias="export_id")
+    table_id: uuid.UUID
+    job_id: uuid.UUID | None
+    format: str
+    status: str = Field(description="pending, completed or failed")
+    size_bytes: int | None
+    sha256: str | None
+    rows: int | None
+    seconds: float | None
+    reason: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    download_url: str | None = None
+
+
+class ExportsPublic(BaseModel):
+    items: list[ExportPublic]
+
+
+class ErrorDetail(BaseModel):
+    location: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    message: str
+    errors: list[ErrorDetail] = Field(default_factory=list)

@@ -1,0 +1,103 @@
+"""/api/v1/tables: design tables; the schema service creates them."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from dmb_contracts.commands import CreateTable, DropTable
+from dmb_contracts.envelope import utcnow
+from dmb_contracts.fields import TableSpec
+from fastapi import APIRouter, HTTPException, Query, status
+
+from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
+from dmb_gateway.api.ownership import get_owned
+from dmb_gateway.api.schemas import ErrorResponse, TablePublic, TablesPublic
+from dmb_gateway.models import TableView
+
+router = APIRouter(prefix="/tables", tags=["tables"])
+LIVE = ("pending", "created", "dropping")
+ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorResponse},
+    409: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+}
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
+async def create_table(spec: TableSpec, user: CurrentUser, context: ContextDep) -> TableView:
+    """Design a table. It is created in the datasets database asynchronously: poll until `status` is
+    `created` (or `rejected`, with the reason)."""
+    async with context.runtime.uow() as uow:
+        clash = await uow.session.scalar(
+            sa.select(TableView.table_id).where(
+                TableView.owner_id == user.user_id, TableView.table_name == spec.table_name, TableView.status.in_(LIVE)
+            )
+        )
+        if clash is not None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"You already have a table named {spec.table_name!r} ({clash})"
+            )
+        now = utcnow()
+        view = TableView(
+            table_id=uuid.uuid4(),
+            owner_id=user.user_id,
+            table_name=spec.table_name,
+            status="pending",
+            version=0,
+            spec=spec.model_dump(mode="json"),
+            reason=None,
+            problems=[],
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(view)
+        uow.emit(CreateTable(table_id=view.table_id, spec=spec, owner_id=user.user_id, correlation_id=view.table_id))
+        await uow.commit()
+        return view
+
+
+@router.get("", response_model=TablesPublic)
+async def list_tables(
+    user: CurrentUser,
+    session: SessionDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=500),
+    include_dropped: bool = False,
+) -> TablesPublic:
+    # The list is always the caller's own tables, admins included; admins reach others' by id.
+    query = sa.select(TableView).where(TableView.owner_id == user.user_id)
+    if not include_dropped:
+        query = query.where(TableView.status != "dropped")
+    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = (await session.scalars(query.order_by(TableView.created_at.desc()).offset(offset).limit(limit))).all()
+    return TablesPublic(items=[TablePublic.model_validate(r) for r in rows], total=total, offset=offset, limit=limit)
+
+
+@router.get("/{table_id}", response_model=TablePublic, responses=ERRORS)
+async def get_table(table_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> TableView:
+    return await get_owned(session, TableView, table_id, user, "table")
+
+
+@router.delete("/{table_id}", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
+async def drop_table(table_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> TableView:
+    """Drop the table and its rows from the datasets database (its history is kept)."""
+    async with context.runtime.uow() as uow:
+        view = await get_owned(uow.session, TableView, table_id, user, "table")
+        if view.status != "created":
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"Table {view.table_name!r} is {view.status}; only a created table can be dropped",
+            )
+        view.status, view.updated_at = "dropping", utcnow()
+        uow.emit(DropTable(table_id=table_id, owner_id=user.user_id, correlation_id=table_id))
+        await uow.commit()
+        return view
+
+
+async def created_table(session: SessionDep, table_id: uuid.UUID, user: CurrentUser) -> tuple[TableView, TableSpec]:
+    """A table of the user's that exists in the datasets database, with its current spec."""
+    view = await get_owned(session, TableView, table_id, user, "table")
+    if view.status != "created":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"Table {view.table_name!r} is {view.status}, not created")
+    return view, TableSpec.model_validate(view.spec)

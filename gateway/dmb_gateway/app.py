@@ -1,0 +1,82 @@
+"""The gateway application: REST API, web UI, and (in embedded mode) every other service in-process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+from dmb_bus.base import MessageBus
+from dmb_bus.factory import create_bus
+from dmb_common.runtime import RunningService, Service, build_runtime, subscribe_handlers
+from dmb_common.settings import BaseServiceSettings, build_object_store
+from fastapi import FastAPI
+
+from dmb_gateway.api import errors, exports, jobs, tables
+from dmb_gateway.api.deps import GatewayContext
+from dmb_gateway.auth import ensure_local_user
+from dmb_gateway.models import Base
+from dmb_gateway.projection import Projection
+from dmb_gateway.settings import AuthMode, GatewaySettings
+from dmb_gateway.web import views
+
+log = logging.getLogger(__name__)
+
+NAME = "gateway"
+MIGRATIONS = Path(__file__).parent / "migrations"
+ServiceBuilder = Callable[[BaseServiceSettings, MessageBus], Awaitable[Service]]
+
+
+async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[RunningService, GatewayContext]:
+    runtime = await build_runtime(NAME, settings.service_database_url(NAME), Base.metadata, MIGRATIONS, bus)
+    if settings.auth_mode is AuthMode.LOCAL:
+        async with runtime.sessions() as session:
+            await ensure_local_user(session)
+    subscribe_handlers(bus, NAME, Projection(runtime).handlers(), prefetch=1)
+    context = GatewayContext(settings=settings, runtime=runtime, store=build_object_store(settings))
+    return RunningService(NAME, runtime), context
+
+
+def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = ()) -> FastAPI:
+    """The ASGI app. `embedded` builds other services into this process, sharing its bus."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bus = create_bus(settings.bus_url, settings.bus_namespace, connection_name=NAME)
+        services: list[Service] = [await build(settings, bus) for build in embedded]
+        gateway, context = await build_gateway(settings, bus)
+        services.append(gateway)
+        await bus.start()
+        for service in services:
+            await service.start()
+        app.state.context = context
+        app.state.bus = bus
+        log.info("gateway ready with %s", ", ".join(s.name for s in services))
+        try:
+            yield
+        finally:
+            await bus.close()
+            for service in reversed(services):
+                await service.stop()
+
+    app = FastAPI(
+        title="Dynamic Model Builder",
+        version="0.1.0",
+        description="Design tables, fill them with realistic data, export professional workbooks.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    errors.install(app)
+    for router in (tables.router, jobs.router, exports.router):
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(views.router)
+    views.mount_static(app)
+    app.add_api_route("/healthz", partial(_health), methods=["GET"], include_in_schema=False)
+    return app
+
+
+async def _health() -> dict[str, str]:
+    return {"status": "ok"}

@@ -1,0 +1,92 @@
+"""The gateway's own data: users and tokens, and the read model projected from every service's events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from dmb_bus.tables import messaging_tables
+from dmb_common.db import new_metadata
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+messaging_tables(Base.metadata)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.user_id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class TableView(Base):
+    __tablename__ = "tables_view"
+
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    table_name: Mapped[str] = mapped_column(sa.String(63))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    version: Mapped[int]
+    spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class JobView(Base):
+    __tablename__ = "jobs_view"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    rows: Mapped[int]
+    rows_done: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    seed: Mapped[int | None] = mapped_column(sa.BigInteger)
+    locale: Mapped[str] = mapped_column(sa.String(20))
+    generator_version: Mapped[str | None] = mapped_column(sa.String(20))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    report: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    fallbacks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    seconds: Mapped[float | None]
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ExportView(Base):
+    __tablename__ = "exports_view"
+
+    export_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    format: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    object_key: Mapped[str | None] = mapped_column(sa.String(500))
+    size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    rows: Mapped[int | None] = mapped_column(sa.BigInteger)
+    seconds: Mapped[float | None]
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -1,0 +1,140 @@
+"""The read model: every service's events folded into the rows the API and the UI show.
+
+Updates are idempotent (they set state), and a finished job or export is never moved back by a late
+progress event, so redelivery and reordering are harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dmb_common.runtime import ServiceRuntime
+from dmb_contracts.envelope import Message, utcnow
+from dmb_contracts.events import (
+    ExportCompleted,
+    ExportFailed,
+    JobCancelled,
+    JobCompleted,
+    JobFailed,
+    JobProgressed,
+    JobStarted,
+    TableCreated,
+    TableDropped,
+    TableRejected,
+)
+
+from dmb_gateway.models import ExportView, JobView, TableView
+
+FINISHED = frozenset({"completed", "failed", "cancelled"})
+
+
+class Projection:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+
+    def handlers(self) -> dict[type[Message], Callable[[Any], Awaitable[None]]]:
+        return {
+            TableCreated: self.table_created,
+            TableRejected: self.table_rejected,
+            TableDropped: self.table_dropped,
+            JobStarted: self.job_started,
+            JobProgressed: self.job_progressed,
+            JobCompleted: self.job_completed,
+            JobFailed: self.job_failed,
+            JobCancelled: self.job_cancelled,
+            ExportCompleted: self.export_completed,
+            ExportFailed: self.export_failed,
+        }
+
+    async def _update(
+        self, model: type[TableView | JobView | ExportView], key: Any, changes: Callable[[Any], None]
+    ) -> None:
+        async with self.runtime.uow() as uow:
+            row = await uow.session.get(model, key, with_for_update=True)
+            if row is None:
+                return  # created by another gateway or already deleted: nothing of ours to update
+            changes(row)
+            await uow.commit()
+
+    async def table_created(self, event: TableCreated) -> None:
+        def apply(row: TableView) -> None:
+            row.status, row.version, row.spec = "created", event.version, event.spec.model_dump(mode="json")
+            row.reason, row.problems, row.updated_at = None, [], utcnow()
+
+        await self._update(TableView, event.table_id, apply)
+
+    async def table_rejected(self, event: TableRejected) -> None:
+        def apply(row: TableView) -> None:
+            # A refused drop leaves the table as it was; a refused create is a rejected table.
+            row.status = "created" if row.status == "dropping" else "rejected"
+            row.reason, row.updated_at = event.reason, utcnow()
+            row.problems = [problem.model_dump() for problem in event.problems]
+
+        await self._update(TableView, event.table_id, apply)
+
+    async def table_dropped(self, event: TableDropped) -> None:
+        def apply(row: TableView) -> None:
+            row.status, row.updated_at = "dropped", utcnow()
+
+        await self._update(TableView, event.table_id, apply)
+
+    async def job_started(self, event: JobStarted) -> None:
+        def apply(row: JobView) -> None:
+            if row.status not in FINISHED:
+                row.status = "running"
+            row.seed, row.generator_version = event.seed, event.generator_version
+
+        await self._update(JobView, event.job_id, apply)
+
+    async def job_progressed(self, event: JobProgressed) -> None:
+        def apply(row: JobView) -> None:
+            row.rows_done = max(row.rows_done, event.rows_done)
+
+        await self._update(JobView, event.job_id, apply)
+
+    async def job_completed(self, event: JobCompleted) -> None:
+        def apply(row: JobView) -> None:
+            row.status, row.rows_done, row.seconds, row.finished_at = "completed", event.rows, event.seconds, utcnow()
+            row.seed, row.generator_version = event.seed, event.generator_version
+            row.report = [column.model_dump() for column in event.columns]
+            row.fallbacks = list(event.fallbacks)
+
+        await self._update(JobView, event.job_id, apply)
+
+    async def job_failed(self, event: JobFailed) -> None:
+        def apply(row: JobView) -> None:
+            row.status, row.reason, row.finished_at = "failed", event.reason, utcnow()
+
+        await self._update(JobView, event.job_id, apply)
+
+    async def job_cancelled(self, event: JobCancelled) -> None:
+        def apply(row: JobView) -> None:
+            if row.status not in FINISHED:
+                row.status, row.finished_at = "cancelled", utcnow()
+            row.rows_done = max(row.rows_done, event.rows_done)
+
+        await self._update(JobView, event.job_id, apply)
+
+    async def export_completed(self, event: ExportCompleted) -> None:
+        def apply(row: ExportView) -> None:
+            row.status, row.object_key, row.size_bytes, row.sha256 = (
+                "completed",
+                event.object_key,
+                event.size_bytes,
+                event.sha256,
+            )
+            row.content_type, row.rows, row.seconds, row.finished_at = (
+                event.content_type,
+                event.rows,
+                event.seconds,
+                utcnow(),
+            )
+
+        await self._update(ExportView, event.export_id, apply)
+
+    async def export_failed(self, event: ExportFailed) -> None:
+        def apply(row: ExportView) -> None:
+            row.status, row.reason, row.finished_at = "failed", event.reason, utcnow()
+
+        await self._update(ExportView, event.export_id, apply)

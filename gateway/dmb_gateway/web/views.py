@@ -1,0 +1,33 @@
+"""The web UI: one page that drives the REST API (the same API the CLI and scripts use)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dmb_contracts.commands import MAX_ROWS_PER_JOB, ExportFormat
+from dmb_contracts.fields import StorageType
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "types": [t.value for t in StorageType],
+            "formats": [f.value for f in ExportFormat],
+            "max_rows": MAX_ROWS_PER_JOB,
+        },
+    )
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

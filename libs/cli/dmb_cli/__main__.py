@@ -1,0 +1,3 @@
+from dmb_cli.main import app
+
+app()

@@ -1,0 +1,45 @@
+"""A small client for the REST API, shared by the CLI commands."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    pass
+
+
+class Client:
+    def __init__(self, base_url: str | None = None, token: str | None = None) -> None:
+        base = (base_url or os.environ.get("DMB_URL") or "http://127.0.0.1:8000").rstrip("/")
+        token = token or os.environ.get("DMB_TOKEN")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=f"{base}/api/v1", headers=headers, timeout=60)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"cannot reach the platform at {self.http.base_url}: {exc}") from exc
+        if response.is_error:
+            try:
+                message = response.json().get("message") or response.text
+            except ValueError:
+                message = response.text
+            raise ApiError(f"{response.status_code}: {message}")
+        return response.json() if response.content else None
+
+    def download(self, path: str, target: str) -> int:
+        size = 0
+        with self.http.stream("GET", path) as response:
+            if response.is_error:
+                response.read()
+                raise ApiError(f"{response.status_code}: {response.text}")
+            with open(target, "wb") as handle:
+                for block in response.iter_bytes():
+                    handle.write(block)
+                    size += len(block)
+        return size

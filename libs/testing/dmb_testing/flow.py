@@ -1,0 +1,115 @@
+"""The platform's main flow, driven over the REST API exactly as a user would, for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from openpyxl import load_workbook
+
+REFERENCE_TABLE = Path(__file__).parent / "data" / "reference_table.json"
+
+#: What each storage type must come back as from the workbook (openpyxl reads decimals as float).
+CELL_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "big_integer": (int,),
+    "decimal": (float, int, Decimal),
+    "float": (float, int),
+    "boolean": (bool,),
+    "date": (dt.datetime, dt.date),
+    "datetime": (dt.datetime,),
+    "string": (str,),
+    "text": (str,),
+    "email": (str,),
+    "url": (str,),
+}
+
+
+def reference_spec(table_name: str = "reference_people") -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(REFERENCE_TABLE.read_text())
+    spec["table_name"] = table_name
+    return spec
+
+
+async def wait_for(client: httpx.AsyncClient, path: str, done: set[str], timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await client.get(path)
+        response.raise_for_status()
+        state: dict[str, Any] = response.json()
+        if state["status"] in done:
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} still {state['status']} after {timeout}s: {state}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class FlowResult:
+    table: dict[str, Any]
+    job: dict[str, Any]
+    export: dict[str, Any]
+    workbook: bytes
+    seconds: dict[str, float]
+
+
+async def run_flow(client: httpx.AsyncClient, spec: dict[str, Any], rows: int, seed: int = 42) -> FlowResult:
+    """Create → generate → export (xlsx) → download; returns every state along the way and timings."""
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    created = await client.post("/api/v1/tables", json=spec)
+    assert created.status_code == 202, created.text
+    table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
+    assert table["status"] == "created", table
+    seconds["create_table"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": rows, "seed": seed})
+    assert started.status_code == 202, started.text
+    job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"}, timeout=600)
+    assert job["status"] == "completed", job
+    seconds["generate"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    requested = await client.post(f"/api/v1/tables/{table['id']}/exports", json={"format": "xlsx", "job_id": job["id"]})
+    assert requested.status_code == 202, requested.text
+    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"}, timeout=600)
+    assert export["status"] == "completed", export
+    seconds["export"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    download = await client.get(export["download_url"])
+    assert download.status_code == 200, download.text
+    seconds["download"] = time.perf_counter() - start
+    seconds["total"] = sum(seconds.values())
+    return FlowResult(table, job, export, download.content, seconds)
+
+
+def check_workbook(content: bytes, spec: dict[str, Any], rows: int) -> None:
+    """The header is the field names, there are `rows` data rows, and every cell has its column's type."""
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    sheet = workbook[workbook.sheetnames[0]]
+    data = sheet.iter_rows(values_only=True)
+    header = next(data)
+    names = [field["name"] for field in spec["fields"]]
+    assert list(header) == names
+    count = 0
+    for row in data:
+        count += 1
+        for field, value in zip(spec["fields"], row, strict=True):
+            if value is None:
+                assert field.get("nullable"), f"{field['name']} is empty in row {count} but not nullable"
+                continue
+            expected = CELL_TYPES[field["type"]]
+            assert isinstance(value, expected), f"{field['name']}: {value!r} is not {expected}"
+            if field["type"] in ("integer", "big_integer"):
+                assert not isinstance(value, bool)
+    assert count == rows

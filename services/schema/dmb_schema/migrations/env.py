@@ -1,0 +1,4 @@
+from dmb_common.migrations import run_migrations
+from dmb_schema.models import Base
+
+run_migrations(Base.metadata)

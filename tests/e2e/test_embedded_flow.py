@@ -1,0 +1,105 @@
+"""End to end, embedded mode: the whole platform in this process, over the REST API."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from dmb_cli.launcher import embedded_builders
+from dmb_gateway.app import create_app
+from dmb_gateway.settings import GatewaySettings
+from dmb_testing.flow import check_workbook, reference_spec, run_flow
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = GatewaySettings(data_dir=tmp_path, bus_url="memory://", _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, embedded_builders())
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as http:
+            yield http
+
+
+async def test_create_generate_export_download_1000_rows(client: httpx.AsyncClient) -> None:
+    spec = reference_spec()
+    result = await run_flow(client, spec, rows=1000)
+    assert result.job["rows_done"] == 1000
+    assert result.job["seed"] == 42
+    assert all(column["violations"] == 0 for column in result.job["report"]), result.job["report"]
+    email = next(column for column in result.job["report"] if column["name"] == "email")
+    assert email["distinct"] == 1000  # unique by construction
+    assert result.export["rows"] == 1000
+    assert result.export["sha256"] == hashlib.sha256(result.workbook).hexdigest()
+    assert result.export["size_bytes"] == len(result.workbook)
+    check_workbook(result.workbook, spec, 1000)
+    print(f"embedded 1,000 rows: {result.seconds}")
+
+
+async def test_same_seed_gives_the_same_rows(client: httpx.AsyncClient) -> None:
+    first = await run_flow(client, reference_spec("people_a"), rows=300, seed=7)
+    second = await run_flow(client, reference_spec("people_b"), rows=300, seed=7)
+    sheet_a = _data_rows(first.workbook)
+    sheet_b = _data_rows(second.workbook)
+    assert sheet_a == sheet_b
+
+
+def _data_rows(content: bytes) -> list[tuple[object, ...]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    return [tuple(row) for row in workbook[workbook.sheetnames[0]].iter_rows(min_row=2, values_only=True)]
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "words"),
+    [
+        ({"fields": [{"name": "a", "type": "money"}]}, "fields.0.type", "string"),
+        ({"table_name": "drop table x;--"}, "table_name", "not a valid name"),
+        ({"table_name": "select"}, "table_name", "reserved"),
+        ({"fields": [{"name": "Bad-Name", "type": "integer"}]}, "fields.0.name", "not a valid name"),
+        ({"fields": [{"name": "n", "type": "integer", "min": 5, "max": 1}]}, "fields.0", "min 5 is greater than max 1"),
+        ({"fields": []}, "fields", "at least 1"),
+    ],
+)
+async def test_bad_table_definitions_get_a_422_naming_the_place(
+    client: httpx.AsyncClient, change: dict[str, object], where: str, words: str
+) -> None:
+    spec = reference_spec() | change
+    response = await client.post("/api/v1/tables", json=spec)
+    assert response.status_code == 422
+    body = response.json()
+    assert any(error["location"].startswith(where) and words in error["message"] for error in body["errors"]), body
+    assert where in body["message"]
+    assert (await client.get("/api/v1/tables")).json()["total"] == 0  # nothing half-created
+
+
+@pytest.mark.parametrize("rows", [0, -5, 1_000_001])
+async def test_row_counts_out_of_range_get_a_422(client: httpx.AsyncClient, rows: int) -> None:
+    created = await client.post("/api/v1/tables", json=reference_spec())
+    response = await client.post(f"/api/v1/tables/{created.json()['id']}/jobs", json={"rows": rows})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "rows"
+
+
+async def test_a_duplicate_table_name_is_a_409(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/api/v1/tables", json=reference_spec())).status_code == 202
+    response = await client.post("/api/v1/tables", json=reference_spec())
+    assert response.status_code == 409
+    assert "already have a table named 'reference_people'" in response.json()["message"]
+
+
+async def test_unknown_ids_are_404_not_500(client: httpx.AsyncClient) -> None:
+    missing = "00000000-0000-4000-8000-00000000abcd"
+    for path in (f"/api/v1/tables/{missing}", f"/api/v1/jobs/{missing}", f"/api/v1/exports/{missing}/download"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert missing in response.json()["message"]
+    assert (await client.get("/api/v1/tables/not-a-uuid")).status_code == 422
