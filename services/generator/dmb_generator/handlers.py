@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import math
 import secrets
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from dmb_bus.uow import UnitOfWork
 from dmb_common.datasets import table_for
 from dmb_common.db import as_utc
@@ -27,7 +27,9 @@ from dmb_contracts.events import (
     JobProgressed,
     JobStarted,
 )
-from dmb_contracts.fields import AIGenerator, TableSpec
+from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
+from sqlalchemy.engine import Engine
+
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import insert_chunk
 from dmb_generator.domain import check_capacity, generate_chunk
@@ -70,7 +72,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             created_at=utcnow(),
         )
         uow.session.add(job)
-        problem = await asyncio.to_thread(_refusal, cmd.spec, cmd.rows, seed, cmd.locale)
+        problem = await asyncio.to_thread(_refusal, cmd.spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at))
         if problem:
             _fail(uow, job, problem, cmd)
             await uow.commit()
@@ -110,13 +112,19 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
         await uow.commit()
 
 
-def _refusal(spec: TableSpec, rows: int, seed: int, locale: str) -> str | None:
+def reference_day(created_at: dt.datetime) -> dt.datetime:
+    """What relative dates ("-2y", ages) count from: midnight UTC of the job's start day, so every chunk
+    and redelivery of a job agrees, and the same seed gives the same rows all that day."""
+    return as_utc(created_at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _refusal(spec: TableSpec, rows: int, seed: int, locale: str, now: dt.datetime) -> str | None:
     """Why the job cannot run, found before any row is written (value space, providers, arguments)."""
-    problems = check_capacity(spec, rows)
+    problems = check_capacity(spec, rows, now=now)
     if problems:
         return "; ".join(problems)
     try:
-        generate_chunk(spec, seed=seed, chunk_index=0, first_row=0, rows=1, locale=locale)
+        generate_chunk(spec, seed=seed, chunk_index=0, first_row=0, rows=1, locale=locale, now=now)
     except ValueError as exc:
         return str(exc)
     return None
@@ -153,7 +161,10 @@ async def ai_values_failed(event: AIValuesFailed, deps: GeneratorDeps) -> None:
 
 
 async def _resume_after_ai(
-    event: AIValuesGenerated | AIValuesFailed, deps: GeneratorDeps, pools: dict[str, list[object]], fallback: str | None
+    event: AIValuesGenerated | AIValuesFailed,
+    deps: GeneratorDeps,
+    pools: Mapping[str, Sequence[JsonScalar]],
+    fallback: str | None,
 ) -> None:
     async with deps.runtime.uow() as uow:
         job = await uow.session.get(Job, event.job_id)
@@ -174,7 +185,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         if job.status in JobStatus.FINISHED:
             return
         spec = TableSpec.model_validate(job.spec)
-        seed, locale, pools = job.seed, job.locale, job.ai_pools
+        seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
     table = table_for(spec, deps.datasets_schema)
     try:
         rows = await asyncio.to_thread(
@@ -186,6 +197,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             rows=cmd.rows,
             locale=locale,
             ai_pools=pools,
+            now=started,
         )
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")

@@ -7,10 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from dmb_contracts.events import ColumnReport
 from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec, JsonScalar, StorageType, TableSpec
+from sqlalchemy.engine import Engine
 
 _NO_MIN_MAX = frozenset({StorageType.BOOLEAN})
 

@@ -1,0 +1,126 @@
+"""Writing generated chunks into the datasets database, each chunk exactly once.
+
+A chunk's rows and its ledger row (job_id, chunk_index, rows) commit in one transaction, and the ledger's
+primary key makes a redelivered chunk a no-op: the second writer's ledger insert finds the row (waiting for
+the first writer's commit if it is still running) and writes nothing. The ledger lives next to the data, in
+the same schema, so the guarantee holds for any datasets database the user points at.
+
+Bulk path: COPY on PostgreSQL through psycopg 3 (identifiers quoted by psycopg.sql), one executemany
+INSERT elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from psycopg import sql
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+LEDGER_TABLE = "dmb_chunk_ledger"
+
+_known_ledgers: set[tuple[str, str | None]] = set()
+_known_lock = threading.Lock()
+
+
+def ledger_table(schema: str | None) -> sa.Table:
+    return sa.Table(
+        LEDGER_TABLE,
+        sa.MetaData(),
+        sa.Column("job_id", sa.Uuid(), primary_key=True),
+        sa.Column("chunk_index", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        schema=schema,
+    )
+
+
+def _ensure_ledger(engine: Engine, schema: str | None) -> sa.Table:
+    ledger = ledger_table(schema)
+    key = (engine.url.render_as_string(hide_password=True), schema)
+    with _known_lock:
+        if key in _known_ledgers:
+            return ledger
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # CREATE TABLE IF NOT EXISTS can still collide in the catalogue when two workers race; a
+            # transaction-scoped advisory lock keyed by the ledger's name serialises them.
+            lock_key = zlib.crc32(f"{schema}.{LEDGER_TABLE}".encode())
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_key)))
+        conn.execute(sa.schema.CreateTable(ledger, if_not_exists=True))
+    with _known_lock:
+        _known_ledgers.add(key)
+    return ledger
+
+
+def _claim(conn: Connection, ledger: sa.Table, job_id: uuid.UUID, chunk_index: int, rows: int) -> bool:
+    """Insert the ledger row; False when (job_id, chunk_index) is already there."""
+    values = {"job_id": job_id, "chunk_index": chunk_index, "rows": rows}
+    statement: Any
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for INSERT ... ON CONFLICT DO NOTHING here.
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(ledger).values(values).on_conflict_do_nothing().returning(ledger.c.chunk_index)
+        return conn.execute(statement).first() is not None
+    if conn.dialect.name == "sqlite":
+        statement = sqlite.insert(ledger).values(values).on_conflict_do_nothing().returning(ledger.c.chunk_index)
+        return conn.execute(statement).first() is not None
+    else:
+        exists = conn.execute(
+            sa.select(ledger.c.rows).where(ledger.c.job_id == job_id, ledger.c.chunk_index == chunk_index)
+        ).first()
+        if exists is not None:
+            return False
+        statement = sa.insert(ledger).values(values)
+    return conn.execute(statement).rowcount == 1
+
+
+def _copy(conn: Connection, table: sa.Table, rows: Sequence[Sequence[object]]) -> None:
+    target = sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
+    columns = sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(target, columns)
+    # The DBAPI connection under this SQLAlchemy connection, inside the same transaction as the ledger row.
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def insert_chunk(
+    engine: Engine, table: sa.Table, rows: list[tuple[Any, ...]], *, job_id: uuid.UUID, chunk_index: int
+) -> bool:
+    """Write a chunk (tuples in table column order) once; False when this chunk was already written."""
+    ledger = _ensure_ledger(engine, table.schema)
+    with engine.begin() as conn:
+        if not _claim(conn, ledger, job_id, chunk_index, len(rows)):
+            return False
+        if not rows:
+            return True
+        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+            _copy(conn, table, rows)
+        else:
+            names = [column.name for column in table.columns]
+            conn.execute(sa.insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+    return True
+
+
+def count_rows(engine: Engine, table: sa.Table) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def chunk_rows_written(engine: Engine, table_schema: str | None, job_id: uuid.UUID) -> int:
+    """Rows the ledger records for a job (0 before its first chunk)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(LEDGER_TABLE, schema=table_schema):
+            return 0
+        ledger = ledger_table(table_schema)
+        total = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(ledger.c.rows), 0)).where(ledger.c.job_id == job_id)
+        )
+        return int(total.scalar_one())

@@ -1,0 +1,47 @@
+"""Refusing up front a job whose unique fields cannot hold the rows asked for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dmb_contracts.fields import FieldSpec, StorageType, TableSpec
+
+from dmb_generator.domain.inference import effective_generator
+from dmb_generator.domain.temporal import default_now
+from dmb_generator.domain.text_fit import email_min_length, url_min_length
+from dmb_generator.domain.uniqueness import capacity
+
+
+def check_capacity(spec: TableSpec, total_rows: int, *, now: dt.datetime | None = None) -> list[str]:
+    """Problems that make `total_rows` rows impossible (empty when the job can run)."""
+    anchor = default_now() if now is None else now.replace(tzinfo=None)
+    problems = []
+    for field in spec.fields:
+        problems.extend(_length_problems(field, total_rows))
+        if not (field.unique or field.primary_key):
+            continue
+        try:
+            available = capacity(field, effective_generator(field, has_pool=False), anchor)
+        except ValueError as exc:
+            problems.append(f"field {field.name!r}: {exc}")
+            continue
+        if available.count is not None and available.count < total_rows:
+            problems.append(
+                f"field {field.name!r}: {available.description} has only {available.count} values, "
+                f"{total_rows} rows asked"
+            )
+    return problems
+
+
+def _length_problems(field: FieldSpec, total_rows: int) -> list[str]:
+    """Emails and URLs are built whole, so a max_length below their shortest form cannot be met."""
+    needed = {StorageType.EMAIL: email_min_length, StorageType.URL: url_min_length}.get(field.type)
+    limit = field.length_limit
+    if needed is None or limit is None or field.pattern is not None or field.choices is not None:
+        return []
+    unique = field.unique or field.primary_key
+    shortest = needed(total_rows) if unique else needed(1) - (2 if field.type is StorageType.EMAIL else 1)
+    if shortest <= limit:
+        return []
+    what = f"unique {field.type.value} values for {total_rows} rows" if unique else f"{field.type.value} values"
+    return [f"field {field.name!r}: {what} need {shortest} characters, max_length is {limit}"]

@@ -1,0 +1,54 @@
+"""Everything one column of one chunk is generated from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from dmb_contracts.fields import FieldSpec, JsonScalar
+from faker import Faker
+
+from dmb_generator.domain.faker_catalogue import faker_for
+from dmb_generator.domain.seeding import numpy_rng, python_rng, stream_key
+
+
+@dataclass(frozen=True)
+class ColumnContext:
+    field: FieldSpec
+    seed: int
+    chunk_index: int
+    first_row: int
+    rows: int
+    locale: str
+    now: dt.datetime
+    pool: Sequence[JsonScalar] | None
+
+    def _key(self, purpose: str) -> tuple[object, ...]:
+        return (self.seed, self.chunk_index, self.field.name, purpose)
+
+    @cached_property
+    def rng(self) -> np.random.Generator:
+        return numpy_rng(*self._key("values"))
+
+    @cached_property
+    def null_rng(self) -> np.random.Generator:
+        # Its own stream, so changing the null share never changes the non-null values.
+        return numpy_rng(*self._key("nulls"))
+
+    @cached_property
+    def regex_rng(self) -> random.Random:
+        return python_rng(*self._key("regex"))
+
+    @cached_property
+    def fake(self) -> Faker:
+        fake = faker_for(self.locale)
+        fake.seed_instance(stream_key(*self._key("faker")) % 2**63)
+        return fake
+
+    @property
+    def row_indexes(self) -> range:
+        return range(self.first_row, self.first_row + self.rows)

@@ -1,0 +1,217 @@
+"""Choosing a generator for a field the user left without one, from its name and type.
+
+The UI shows the result of `infer_generator`, so what a user sees is exactly what runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dmb_contracts.fields import (
+    AIGenerator,
+    ChoicesGenerator,
+    FakerGenerator,
+    FieldSpec,
+    GeneratorSpec,
+    RangeGenerator,
+    RegexGenerator,
+    SequenceGenerator,
+    StorageType,
+)
+
+_T = StorageType
+_TEXT_TYPES = frozenset({_T.STRING, _T.TEXT})
+
+#: (name words, provider, arguments) for text fields; the first rule whose words all occur in the name wins.
+_TEXT_RULES: tuple[tuple[tuple[str, ...], str, dict[str, str | int]], ...] = (
+    (("email",), "email", {}),
+    (("mail",), "email", {}),
+    (("first", "name"), "first_name", {}),
+    (("firstname",), "first_name", {}),
+    (("given", "name"), "first_name", {}),
+    (("last", "name"), "last_name", {}),
+    (("lastname",), "last_name", {}),
+    (("surname",), "last_name", {}),
+    (("family", "name"), "last_name", {}),
+    (("user", "name"), "user_name", {}),
+    (("username",), "user_name", {}),
+    (("login",), "user_name", {}),
+    (("company",), "company", {}),
+    (("organization",), "company", {}),
+    (("organisation",), "company", {}),
+    (("employer",), "company", {}),
+    (("job",), "job", {}),
+    (("occupation",), "job", {}),
+    (("position",), "job", {}),
+    (("country", "code"), "country_code", {}),
+    (("country",), "country", {}),
+    (("city",), "city", {}),
+    (("town",), "city", {}),
+    (("state",), "state", {}),
+    (("province",), "state", {}),
+    (("region",), "state", {}),
+    (("zip",), "postcode", {}),
+    (("zipcode",), "postcode", {}),
+    (("postcode",), "postcode", {}),
+    (("postal",), "postcode", {}),
+    (("street",), "street_address", {}),
+    (("address",), "street_address", {}),
+    (("phone",), "phone_number", {}),
+    (("mobile",), "phone_number", {}),
+    (("telephone",), "phone_number", {}),
+    (("tel",), "phone_number", {}),
+    (("fax",), "phone_number", {}),
+    (("url",), "url", {}),
+    (("website",), "url", {}),
+    (("homepage",), "url", {}),
+    (("link",), "url", {}),
+    (("domain",), "domain_name", {}),
+    (("host",), "hostname", {}),
+    (("hostname",), "hostname", {}),
+    (("ip",), "ipv4", {}),
+    (("uuid",), "uuid4", {}),
+    (("guid",), "uuid4", {}),
+    (("currency",), "currency_code", {}),
+    (("color",), "color_name", {}),
+    (("colour",), "color_name", {}),
+    (("language",), "language_name", {}),
+    (("iban",), "iban", {}),
+    (("isbn",), "isbn13", {}),
+    (("slug",), "slug", {}),
+    (("password",), "password", {}),
+    (("title",), "sentence", {"nb_words": 4}),
+    (("name",), "name", {}),
+)
+_LONG_TEXT_WORDS = frozenset(
+    {
+        "description",
+        "bio",
+        "biography",
+        "notes",
+        "note",
+        "comment",
+        "comments",
+        "summary",
+        "text",
+        "body",
+        "content",
+        "message",
+        "details",
+        "about",
+        "review",
+    }
+)
+
+#: (name words, low, high) for numbers.
+_NUMBER_RULES: tuple[tuple[tuple[str, ...], int, int], ...] = (
+    (("age",), 18, 90),
+    (("year",), 1950, 2030),
+    (("quantity",), 1, 100),
+    (("qty",), 1, 100),
+    (("count",), 0, 1000),
+    (("salary",), 20_000, 200_000),
+    (("income",), 20_000, 200_000),
+    (("price",), 1, 1000),
+    (("amount",), 1, 10_000),
+    (("cost",), 1, 1000),
+    (("total",), 1, 10_000),
+    (("balance",), 0, 100_000),
+    (("rating",), 1, 5),
+    (("score",), 0, 100),
+    (("percent",), 0, 100),
+    (("percentage",), 0, 100),
+    (("rate",), 0, 100),
+    (("latitude",), -90, 90),
+    (("lat",), -90, 90),
+    (("longitude",), -180, 180),
+    (("lng",), -180, 180),
+    (("lon",), -180, 180),
+)
+
+
+def _words(name: str) -> set[str]:
+    return {word for word in name.lower().split("_") if word}
+
+
+def _match(words: set[str], wanted: tuple[str, ...]) -> bool:
+    return all(word in words for word in wanted)
+
+
+def _text_generator(field: FieldSpec, words: set[str]) -> GeneratorSpec:
+    if field.type is _T.EMAIL:
+        return FakerGenerator(provider="email")
+    if field.type is _T.URL:
+        return FakerGenerator(provider="url")
+    if words & _LONG_TEXT_WORDS:
+        return FakerGenerator(provider="paragraph" if field.type is _T.TEXT else "sentence")
+    for wanted, provider, args in _TEXT_RULES:
+        if _match(words, wanted):
+            return FakerGenerator(provider=provider, args=dict(args))
+    return FakerGenerator(provider="paragraph" if field.type is _T.TEXT else "word")
+
+
+def _number_generator(field: FieldSpec, words: set[str]) -> GeneratorSpec:
+    if field.type in (_T.INTEGER, _T.BIG_INTEGER) and (field.primary_key or words & {"id", "number", "no"}):
+        return SequenceGenerator()
+    if field.min is None and field.max is None:
+        for wanted, low, high in _NUMBER_RULES:
+            if _match(words, wanted):
+                return RangeGenerator(min=low, max=high)
+    return RangeGenerator()
+
+
+def _temporal_generator(field: FieldSpec, words: set[str]) -> GeneratorSpec:
+    if field.min is not None or field.max is not None:
+        return RangeGenerator()
+    if words & {"birth", "dob", "birthday", "birthdate"}:
+        return FakerGenerator(provider="date_of_birth", args={"minimum_age": 18, "maximum_age": 90})
+    if field.type is _T.DATE:
+        if words & {"due", "expiry", "expires", "expiration", "until", "deadline"}:
+            return FakerGenerator(provider="date_between", args={"start_date": "today", "end_date": "+1y"})
+        return FakerGenerator(provider="date_between", args={"start_date": "-5y", "end_date": "today"})
+    return FakerGenerator(provider="date_time_between", args={"start_date": "-2y", "end_date": "now"})
+
+
+def infer_generator(field: FieldSpec) -> GeneratorSpec:
+    """The generator used for `field`: its own, else one inferred from its constraints, name and type."""
+    if field.generator is not None and not isinstance(field.generator, AIGenerator):
+        return field.generator
+    if field.pattern is not None:
+        return RegexGenerator(pattern=field.pattern)
+    if field.choices is not None:
+        return ChoicesGenerator(values=list(field.choices))
+    words = _words(field.name)
+    if field.type is _T.BOOLEAN:
+        return FakerGenerator(provider="boolean")
+    if field.type in (_T.INTEGER, _T.BIG_INTEGER, _T.DECIMAL, _T.FLOAT):
+        return _number_generator(field, words)
+    if field.type in (_T.DATE, _T.DATETIME):
+        return _temporal_generator(field, words)
+    return _text_generator(field, words)
+
+
+def effective_generator(field: FieldSpec, has_pool: bool) -> GeneratorSpec:
+    """What actually produces values: the constraints a generator could break take precedence over it.
+
+    A pattern or a choices list is a constraint, so values come from it whatever generator was named
+    (a ChoicesGenerator whose values all satisfy it keeps its weights). An AI field without a pool (the AI
+    step failed or was skipped) falls back to the inferred Faker generator.
+    """
+    generator = field.generator
+    if isinstance(generator, ChoicesGenerator) and _choices_allowed(field, generator):
+        return generator
+    if field.choices is not None:
+        return ChoicesGenerator(values=list(field.choices))
+    if field.pattern is not None:
+        return RegexGenerator(pattern=field.pattern)
+    if isinstance(generator, AIGenerator) and has_pool:
+        return generator
+    return infer_generator(field)
+
+
+def _choices_allowed(field: FieldSpec, generator: ChoicesGenerator) -> bool:
+    values = [str(value) for value in generator.values if value is not None]
+    if field.choices is not None and not set(values) <= {str(choice) for choice in field.choices}:
+        return False
+    compiled = re.compile(field.pattern) if field.pattern is not None else None
+    return compiled is None or all(compiled.fullmatch(value) for value in values)

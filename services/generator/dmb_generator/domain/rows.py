@@ -1,0 +1,73 @@
+"""One chunk of rows: every column generated as a whole, then zipped into tuples.
+
+The values of a chunk depend only on its arguments and GENERATOR_VERSION: each column draws from its own
+stream keyed by (seed, chunk_index, field name), and unique values are functions of the global row index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dmb_contracts.fields import ChoicesGenerator, ConstantGenerator, FieldSpec, JsonScalar, TableSpec
+
+from dmb_generator.domain.columns import raw_values
+from dmb_generator.domain.conform import check_fixed_values, conform
+from dmb_generator.domain.context import ColumnContext
+from dmb_generator.domain.faker_catalogue import check_locale
+from dmb_generator.domain.inference import effective_generator
+from dmb_generator.domain.temporal import default_now
+from dmb_generator.domain.uniqueness import unique_values
+
+
+def _with_nulls(field: FieldSpec, values: list[Any], ctx: ColumnContext) -> list[Any]:
+    if not field.nullable or field.null_percentage <= 0:
+        return values
+    mask = (ctx.null_rng.random(ctx.rows) < field.null_percentage / 100).tolist()
+    return [None if empty else value for value, empty in zip(values, mask, strict=True)]
+
+
+def generate_column(field: FieldSpec, ctx: ColumnContext) -> list[Any]:
+    generator = effective_generator(field, has_pool=bool(ctx.pool))
+    if isinstance(generator, ChoicesGenerator):
+        check_fixed_values(field, list(generator.values))
+    elif isinstance(generator, ConstantGenerator):
+        check_fixed_values(field, [generator.value])
+    values = conform(field, raw_values(generator, ctx))
+    if field.unique or field.primary_key:
+        values = unique_values(field, generator, values, ctx)
+    return _with_nulls(field, values, ctx)
+
+
+def generate_chunk(
+    spec: TableSpec,
+    *,
+    seed: int,
+    chunk_index: int,
+    first_row: int,
+    rows: int,
+    locale: str = "en_US",
+    ai_pools: Mapping[str, Sequence[JsonScalar]] | None = None,
+    now: dt.datetime | None = None,
+) -> list[tuple[object, ...]]:
+    """`rows` rows for the global rows first_row..first_row+rows-1, values in spec.fields order.
+
+    `now` anchors relative dates ("-2y", ages); pass the job's start so every chunk agrees. Unset, it is
+    today's midnight UTC, so the output is stable within a day.
+    """
+    if rows < 0 or first_row < 0 or chunk_index < 0:
+        raise ValueError("rows, first_row and chunk_index must not be negative")
+    if rows == 0:
+        return []
+    check_locale(locale)
+    anchor = default_now() if now is None else now.replace(tzinfo=None)
+    pools = ai_pools or {}
+    columns = [
+        generate_column(
+            field,
+            ColumnContext(field, seed, chunk_index, first_row, rows, locale, anchor, pools.get(field.name)),
+        )
+        for field in spec.fields
+    ]
+    return list(zip(*columns, strict=True))
