@@ -39,7 +39,7 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
-	$(BIN)/python bench/generate_export.py
+	$(BIN)/python bench/e2e_flow.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

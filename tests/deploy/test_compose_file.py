@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from dmb_gateway.settings import GatewaySettings
 
 ROOT = Path(__file__).resolve().parents[2]

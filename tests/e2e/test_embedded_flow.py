@@ -8,22 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-
-from dmb_cli.launcher import embedded_builders
-from dmb_gateway.app import create_app
-from dmb_gateway.settings import GatewaySettings
 from dmb_testing.flow import check_workbook, reference_spec, run_flow
+from dmb_testing.platform import embedded_client
 
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    settings = GatewaySettings(data_dir=tmp_path, bus_url="memory://", _env_file=None)  # type: ignore[call-arg]
-    app = create_app(settings, embedded_builders())
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as http:
-            yield http
+    async with embedded_client(tmp_path) as http:
+        yield http
 
 
 async def test_create_generate_export_download_1000_rows(client: httpx.AsyncClient) -> None:

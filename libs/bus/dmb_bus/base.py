@@ -85,7 +85,9 @@ class MessageBus(Protocol):
 
     async def dead_letters(self, queue: str) -> list[DeadLetter]: ...
 
-    async def close(self) -> None: ...
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop consuming; handlers under way get `grace` seconds to finish, then are cancelled."""
+        ...
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:

@@ -31,6 +31,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def kick(self) -> None:
         """Ask for a flush soon (called after a unit of work commits)."""
@@ -55,13 +56,15 @@ class OutboxRelay:
                         sent += 1
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 async with asyncio.timeout(self._interval):
                     await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self.flush()
             except asyncio.CancelledError:
@@ -70,11 +73,23 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying in %.1fs", self._interval)
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
         self.kick()
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Let a flush under way finish (up to `grace` seconds), then stop.
+
+        Cancelling mid-flush (as this did) rolled back the deletes of rows already published, so every
+        stop re-sent them on the next start.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        self._task = None

@@ -11,12 +11,15 @@ import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 from urllib.parse import urlsplit
 
 from minio import Minio
 from minio.error import S3Error
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from urllib3 import BaseHTTPResponse  # what minio's get_object returns
 
 CHUNK = 1024 * 1024
 
@@ -37,7 +40,10 @@ class ObjectNotFound(LookupError):
 class ObjectStore(Protocol):
     def put_file(self, key: str, path: Path, content_type: str) -> StoredObject: ...
 
-    def iter_object(self, key: str) -> Iterator[bytes]: ...
+    def iter_object(self, key: str) -> Iterator[bytes]:
+        """The object's bytes in chunks. A missing object raises ObjectNotFound from this call itself, before
+        any byte is produced, so a download endpoint can still answer 404."""
+        ...
 
     def delete(self, key: str) -> None: ...
 
@@ -59,6 +65,24 @@ def _safe_key(key: str) -> str:
     return key
 
 
+# The chunk generators are separate from iter_object so that its look-up runs when it is called: a generator
+# function's body, ObjectNotFound included, would only run at the first next(), after a response has started.
+
+
+def _file_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while block := handle.read(CHUNK):
+            yield block
+
+
+def _response_chunks(response: BaseHTTPResponse) -> Iterator[bytes]:
+    try:
+        yield from response.stream(CHUNK)
+    finally:
+        response.close()
+        response.release_conn()
+
+
 class LocalFolderStore:
     """Objects as files under one folder; written atomically (temp file + rename)."""
 
@@ -73,19 +97,22 @@ class LocalFolderStore:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
-        shutil.copyfile(path, partial)
-        os.replace(partial, target)
+        try:
+            shutil.copyfile(path, partial)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a failed copy (disk full, ...) leaves no debris next to the objects
+            raise
         return StoredObject(
             key=key, size_bytes=target.stat().st_size, sha256=sha256_of(target), content_type=content_type
         )
 
     def iter_object(self, key: str) -> Iterator[bytes]:
-        path = self._path(key)
-        if not path.is_file():
-            raise ObjectNotFound(key)
-        with path.open("rb") as handle:
-            while block := handle.read(CHUNK):
-                yield block
+        try:
+            handle = self._path(key).open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise ObjectNotFound(key) from exc
+        return _file_chunks(handle)
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -141,11 +168,7 @@ class S3Store:
             if exc.code in ("NoSuchKey", "NoSuchBucket"):
                 raise ObjectNotFound(key) from exc
             raise
-        try:
-            yield from response.stream(CHUNK)
-        finally:
-            response.close()
-            response.release_conn()
+        return _response_chunks(response)
 
     def delete(self, key: str) -> None:
         self.client.remove_object(self.bucket, _safe_key(key))

@@ -39,8 +39,8 @@ def reference_spec(table_name: str = "reference_people") -> dict[str, Any]:
     return spec
 
 
-async def wait_for(client: httpx.AsyncClient, path: str, done: set[str], timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+async def wait_for(client: httpx.AsyncClient, path: str, done: set[str], within: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + within
     while True:
         response = await client.get(path)
         response.raise_for_status()
@@ -48,7 +48,7 @@ async def wait_for(client: httpx.AsyncClient, path: str, done: set[str], timeout
         if state["status"] in done:
             return state
         if time.monotonic() > deadline:
-            raise AssertionError(f"{path} still {state['status']} after {timeout}s: {state}")
+            raise AssertionError(f"{path} still {state['status']} after {within}s: {state}")
         await asyncio.sleep(0.05)
 
 
@@ -74,14 +74,16 @@ async def run_flow(client: httpx.AsyncClient, spec: dict[str, Any], rows: int, s
     start = time.perf_counter()
     started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": rows, "seed": seed})
     assert started.status_code == 202, started.text
-    job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"}, timeout=600)
+    job = await wait_for(
+        client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"}, within=600
+    )
     assert job["status"] == "completed", job
     seconds["generate"] = time.perf_counter() - start
 
     start = time.perf_counter()
     requested = await client.post(f"/api/v1/tables/{table['id']}/exports", json={"format": "xlsx", "job_id": job["id"]})
     assert requested.status_code == 202, requested.text
-    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"}, timeout=600)
+    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"}, within=600)
     assert export["status"] == "completed", export
     seconds["export"] = time.perf_counter() - start
 

@@ -6,10 +6,9 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
 from dmb_bus.tables import messaging_tables
 from dmb_common.db import new_metadata
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):

@@ -1,0 +1,54 @@
+"""pytest fixtures for the real servers, shared by every package's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, seaweed_server
+from dmb_testing.servers import postgres_database, rabbitmq_vhost, unique_name
+
+if TYPE_CHECKING:
+    from dmb_common.storage import S3Store
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def rabbitmq_url() -> Iterator[str]:
+    with rabbitmq_vhost() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def seaweed_endpoint() -> Iterator[str]:
+    """One SeaweedFS S3 server per pytest session (so one per xdist worker); yields its endpoint URL."""
+    with seaweed_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_store(seaweed_endpoint: str) -> Iterator[S3Store]:
+    """An S3Store on a fresh bucket of the session's SeaweedFS server; the bucket is emptied and removed after."""
+    # Imported here so packages whose tests never touch S3 need neither dmb_common nor minio.
+    from dmb_common.storage import S3Store
+
+    # S3 bucket names: 3-63 chars of lowercase letters, digits and hyphens.
+    bucket = unique_name("dmbtest").replace("_", "-")
+    store = S3Store(seaweed_endpoint, ACCESS_KEY, SECRET_KEY, bucket)
+    store.ensure_bucket()
+    try:
+        yield store
+    finally:
+        client = store.client
+        if client.bucket_exists(bucket):
+            for obj in client.list_objects(bucket, recursive=True):
+                if obj.object_name is not None:
+                    client.remove_object(bucket, obj.object_name)
+            client.remove_bucket(bucket)

@@ -1,0 +1,27 @@
+"""The exporter's pure logic: turning rows of a table into files (no database, no object store)."""
+
+from dmb_exporter.domain.about import ExportAbout, summarize_constraints, summarize_generator
+from dmb_exporter.domain.delimited import CSV_CONTENT_TYPE, write_csv
+from dmb_exporter.domain.export import CONTENT_TYPES, ExportResult, write_export
+from dmb_exporter.domain.jsonl import JSONL_CONTENT_TYPE, write_jsonl
+from dmb_exporter.domain.values import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_DATA_ROWS
+from dmb_exporter.domain.xlsx import XLSX_CONTENT_TYPE, WorkbookStats, write_workbook, write_xlsx
+
+__all__ = [
+    "CONTENT_TYPES",
+    "CSV_CONTENT_TYPE",
+    "EXCEL_MAX_CELL_CHARS",
+    "EXCEL_MAX_DATA_ROWS",
+    "JSONL_CONTENT_TYPE",
+    "XLSX_CONTENT_TYPE",
+    "ExportAbout",
+    "ExportResult",
+    "WorkbookStats",
+    "summarize_constraints",
+    "summarize_generator",
+    "write_csv",
+    "write_export",
+    "write_jsonl",
+    "write_workbook",
+    "write_xlsx",
+]

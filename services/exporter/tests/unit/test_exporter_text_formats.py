@@ -1,0 +1,161 @@
+"""CSV and JSON Lines exports, and the one dispatcher over every format."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dmb_contracts.commands import ExportFormat
+from dmb_contracts.fields import TableSpec
+from dmb_exporter.domain import ExportAbout, write_csv, write_export, write_jsonl
+from openpyxl import load_workbook
+
+SPEC = TableSpec.model_validate(
+    {
+        "table_name": "mixed",
+        "fields": [
+            {"name": "id", "type": "integer", "primary_key": True},
+            {"name": "note", "type": "text", "nullable": True},
+            {"name": "amount", "type": "decimal", "precision": 12, "scale": 2, "nullable": True},
+            {"name": "ratio", "type": "float", "nullable": True},
+            {"name": "day", "type": "date", "nullable": True},
+            {"name": "moment", "type": "datetime", "nullable": True},
+            {"name": "flag", "type": "boolean", "nullable": True},
+        ],
+    }
+)
+ROWS: list[tuple[object, ...]] = [
+    (
+        1,
+        'comma, "quote"\nnewline',
+        Decimal("-12.50"),
+        -0.5,
+        dt.date(2024, 2, 29),
+        dt.datetime(2024, 2, 29, 8, 9, 10),
+        True,
+    ),
+    (-2, "=SUM(A1:A9)", Decimal("0.10"), 1e-7, dt.date(1850, 1, 1), dt.datetime(2024, 1, 1, 0, 0, 0, 123456), False),
+    (3, None, None, None, None, None, None),
+    (4, "Grüße ✓", Decimal("1E+2"), float("nan"), None, None, None),
+]
+
+
+def _read_csv(path: Path, encoding: str = "utf-8") -> list[list[str]]:
+    with path.open(encoding=encoding, newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_csv_has_a_header_crlf_line_ends_and_rfc4180_quoting(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    assert write_csv(ROWS, SPEC, path) == len(ROWS)
+
+    raw = path.read_bytes()
+    assert raw.startswith(b"id,note,amount,ratio,day,moment,flag\r\n")
+    assert b'"comma, ""quote""\nnewline"' in raw
+    rows = _read_csv(path)
+    assert rows[0] == ["id", "note", "amount", "ratio", "day", "moment", "flag"]
+    assert rows[1] == ["1", 'comma, "quote"\nnewline', "-12.50", "-0.5", "2024-02-29", "2024-02-29 08:09:10", "true"]
+    assert rows[3] == ["3", "", "", "", "", "", ""]
+    assert rows[4] == ["4", "Grüße ✓", "100", "NaN", "", "", ""]
+
+
+def test_csv_escapes_formula_like_text_but_not_numbers(tmp_path: Path) -> None:
+    spec = TableSpec.model_validate(
+        {"table_name": "risky", "fields": [{"name": "text", "type": "string"}, {"name": "n", "type": "integer"}]}
+    )
+    texts = ["=1+1", "+33", "-2", "@x", "\tTab", "\rCR", "safe", "a=b"]
+    path = tmp_path / "risky.csv"
+    write_csv([(text, -7) for text in texts], spec, path)
+
+    rows = _read_csv(path)[1:]
+    assert [row[0] for row in rows] == ["'=1+1", "'+33", "'-2", "'@x", "'\tTab", "'\rCR", "safe", "a=b"]
+    assert {row[1] for row in rows} == {"-7"}  # negative numbers are numbers, not injections
+
+
+def test_csv_dates_and_decimals_are_exact_iso_and_fixed_point(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    write_csv(ROWS, SPEC, path)
+    row = _read_csv(path)[2]
+    assert row[2] == "0.10"
+    assert row[4] == "1850-01-01"
+    assert row[5] == "2024-01-01 00:00:00.123456"
+    assert float(row[3]) == 1e-7
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_csv_starts_with_a_bom_only_for_excel(tmp_path: Path, bom: bool) -> None:
+    path = tmp_path / "out.csv"
+    write_csv(ROWS[:1], SPEC, path, excel_bom=bom)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") is bom
+    assert _read_csv(path, "utf-8-sig")[0][0] == "id"
+
+
+def test_jsonl_writes_one_object_per_row_keyed_by_field_name(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    assert write_jsonl(ROWS, SPEC, path) == len(ROWS)
+
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[-1] == ""
+    assert len(lines) == len(ROWS) + 1
+    objects = [json.loads(line) for line in lines[:-1]]
+    assert list(objects[0]) == [field.name for field in SPEC.fields]
+    assert objects[0] == {
+        "id": 1,
+        "note": 'comma, "quote"\nnewline',
+        "amount": "-12.50",  # decimals as strings: exact, scale kept
+        "ratio": -0.5,
+        "day": "2024-02-29",
+        "moment": "2024-02-29T08:09:10",
+        "flag": True,
+    }
+    assert objects[1]["moment"] == "2024-01-01T00:00:00.123456"
+    assert objects[2] == {name: (3 if name == "id" else None) for name in objects[2]}
+    assert objects[3]["ratio"] == "NaN"
+    assert objects[3]["amount"] == "100"
+    assert "Grüße ✓" in lines[3]  # UTF-8, not \u escapes
+
+
+def test_a_row_of_the_wrong_width_is_refused_by_every_text_format(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="1 values for 7 fields"):
+        write_csv([(1,)], SPEC, tmp_path / "x.csv")
+    with pytest.raises(ValueError, match="1 values for 7 fields"):
+        write_jsonl([(1,)], SPEC, tmp_path / "x.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [
+        (ExportFormat.XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (ExportFormat.CSV, "text/csv; charset=utf-8"),
+        (ExportFormat.JSONL, "application/x-ndjson"),
+    ],
+)
+def test_write_export_dispatches_on_the_format(tmp_path: Path, fmt: ExportFormat, content_type: str) -> None:
+    path = tmp_path / f"out.{fmt.value}"
+    result = write_export(fmt, iter(ROWS), SPEC, ExportAbout.for_spec(SPEC), path)
+
+    assert (result.rows, result.truncated_cells, result.content_type, result.extension) == (
+        len(ROWS),
+        0,
+        content_type,
+        fmt.value,
+    )
+    content = path.read_bytes()
+    checks: dict[ExportFormat, Any] = {
+        ExportFormat.XLSX: lambda: load_workbook(io.BytesIO(content), read_only=True).sheetnames == ["mixed", "About"],
+        ExportFormat.CSV: lambda: content.startswith(b"id,note"),
+        ExportFormat.JSONL: lambda: json.loads(content.splitlines()[0])["id"] == 1,
+    }
+    assert checks[fmt]()
+
+
+def test_write_export_reports_truncated_cells(tmp_path: Path) -> None:
+    spec = TableSpec.model_validate({"table_name": "t", "fields": [{"name": "body", "type": "text"}]})
+    result = write_export(ExportFormat.XLSX, [("z" * 40_000,)], spec, ExportAbout.for_spec(spec), tmp_path / "t.xlsx")
+    assert result.truncated_cells == 1
