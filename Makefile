@@ -39,6 +39,8 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
+	$(BIN)/python bench/generate_insert.py
+	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
 
 clean:

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from dmb_contracts.fields import INTEGER_LIMITS, NUMERIC_TYPES, FieldSpec, StorageType, TableSpec
+from dmb_testing.flow import REFERENCE_TABLE
 
 EMAIL = re.compile(r"[a-z0-9._+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
 URL = re.compile(r"https?://[^\s/]+\.[a-z]+/\S*")
 Checker = Callable[[FieldSpec, Sequence[object]], None]
 
 
-def shared_dir() -> Path:
-    default = Path(__file__).resolve().parents[3].parent / "shared"
-    return Path(os.environ.get("DMB_SHARED_DIR", default))
-
-
 @pytest.fixture
 def reference_spec() -> TableSpec:
-    return TableSpec.model_validate_json((shared_dir() / "bench" / "reference_table.json").read_text())
+    return TableSpec.model_validate_json(REFERENCE_TABLE.read_text())
 
 
 def _check_value(field: FieldSpec, value: Any) -> None:
