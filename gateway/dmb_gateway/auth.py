@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import uuid
@@ -34,6 +35,7 @@ async def create_user_with_token(session: AsyncSession, email: str, *, is_admin:
     if user is None:
         user = User(user_id=uuid.uuid4(), email=email, is_admin=is_admin, created_at=utcnow())
         session.add(user)
+        await session.flush()  # the token row references the user: insert the user first
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=hash_token(token), user_id=user.user_id, name="default", created_at=utcnow()))
     await session.commit()
@@ -43,3 +45,19 @@ async def create_user_with_token(session: AsyncSession, email: str, *, is_admin:
 async def user_for_token(session: AsyncSession, token: str) -> User | None:
     row = await session.get(ApiToken, hash_token(token))
     return None if row is None else await session.get(User, row.user_id)
+
+
+async def provision_user(database_url: str, email: str, *, is_admin: bool = False) -> str:
+    """Create (or reuse) a user in the gateway's database and return a new API token for them."""
+    from dmb_common.db import create_service_engine, session_factory, upgrade_database
+
+    from dmb_gateway.app import MIGRATIONS
+
+    await asyncio.to_thread(upgrade_database, database_url, MIGRATIONS)
+    engine = create_service_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            _, token = await create_user_with_token(session, email, is_admin=is_admin)
+    finally:
+        await engine.dispose()
+    return token

@@ -21,9 +21,13 @@ app = typer.Typer(
 tables_app = typer.Typer(help="Design, list and drop tables.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Follow and cancel generation jobs.", no_args_is_help=True)
 exports_app = typer.Typer(help="List and download exports.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Manage users and their API tokens (run where the gateway's database is).", no_args_is_help=True
+)
 app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
+app.add_typer(users_app, name="users")
 
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
@@ -202,3 +206,21 @@ def exports_download(export_id: str, output: Path) -> None:
     except ApiError as exc:
         _fail(str(exc))
     typer.echo(f"saved {output} ({size:,} bytes)")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    admin: Annotated[bool, typer.Option("--admin", help="Let the user see and manage everything.")] = False,
+) -> None:
+    """Create a user (or reuse one) and print a new API token; only its hash is stored, so keep it."""
+    import asyncio
+
+    from dmb_gateway.auth import provision_user
+    from dmb_gateway.settings import GatewaySettings
+
+    if "@" not in email or len(email) > 254:
+        _fail(f"{email!r} is not an e-mail address")
+    settings = _settings(GatewaySettings)
+    token = asyncio.run(provision_user(settings.service_database_url("gateway"), email, is_admin=admin))
+    typer.echo(f"user {email}{' (admin)' if admin else ''}; API token (shown once): {token}")

@@ -95,6 +95,7 @@ function follow(job) {
   currentJob = job;
   $("#job").classList.remove("d-none");
   document.querySelectorAll(".export-btn").forEach((b) => (b.disabled = true));
+  $("#cancel-job").disabled = false;
   const source = new EventSource(`/api/v1/jobs/${job.id}/events`);
   source.addEventListener("job", (message) => {
     const state = JSON.parse(message.data);
@@ -106,6 +107,7 @@ function follow(job) {
       (state.seconds ? ` in ${state.seconds.toFixed(2)} s` : "");
     if (["completed", "failed", "cancelled"].includes(state.status)) {
       source.close();
+      $("#cancel-job").disabled = true;
       document.querySelectorAll(".export-btn").forEach((b) => (b.disabled = state.status !== "completed"));
     }
   });
@@ -122,6 +124,10 @@ document.querySelectorAll(".export-btn").forEach((button) => button.addEventList
     }
   } catch (error) { show(error.message); }
 }));
+
+$("#cancel-job").addEventListener("click", async () => {
+  try { await api("POST", `/jobs/${currentJob.id}/cancel`); } catch (error) { show(error.message); }
+});
 
 $("#add-field").addEventListener("click", () => addField());
 [["id", "integer"], ["first_name", "string"], ["last_name", "string"], ["email", "email"], ["signup_date", "date"]]
