@@ -52,3 +52,15 @@ def test_dependencies_are_defined(compose: dict[str, Any]) -> None:
     for name in SERVICES:
         for dependency in compose["services"][name]["depends_on"]:
             assert dependency in compose["services"]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_kubernetes_deployment_serves_its_service_with_real_settings(name: str) -> None:
+    documents = list(yaml.safe_load_all((ROOT / "deploy" / "k8s" / f"{name}.yaml").read_text()))
+    deployment = next(d for d in documents if d["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["serve", name]
+    known = {f"DMB_{field.upper()}" for field in GatewaySettings.model_fields}
+    assert {variable["name"] for variable in container["env"]} <= known
+    config = yaml.safe_load((ROOT / "deploy" / "k8s" / "base.yaml").read_text().split("---")[-1])
+    assert set(config["data"]) <= known
