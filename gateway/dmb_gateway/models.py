@@ -90,3 +90,17 @@ class ExportView(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class TableVersionView(Base):
+    """One version of a table's definition, as the gateway learnt it from the schema service's events."""
+
+    __tablename__ = "table_versions_view"
+
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(sa.String(63))
+    spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    changes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))

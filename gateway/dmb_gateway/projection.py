@@ -19,12 +19,13 @@ from dmb_contracts.events import (
     JobFailed,
     JobProgressed,
     JobStarted,
+    TableAltered,
     TableCreated,
     TableDropped,
     TableRejected,
 )
 
-from dmb_gateway.models import ExportView, JobView, TableView
+from dmb_gateway.models import ExportView, JobView, TableVersionView, TableView
 
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 
@@ -36,6 +37,7 @@ class Projection:
     def handlers(self) -> dict[type[Message], Callable[[Any], Awaitable[None]]]:
         return {
             TableCreated: self.table_created,
+            TableAltered: self.table_altered,
             TableRejected: self.table_rejected,
             TableDropped: self.table_dropped,
             JobStarted: self.job_started,
@@ -64,10 +66,48 @@ class Projection:
 
         await self._update(TableView, event.table_id, apply)
 
+    async def table_altered(self, event: TableAltered) -> None:
+        """A new version: the table shows it, and the history keeps it (and, the first time, the version it
+        replaced, which the table row still holds)."""
+        async with self.runtime.uow() as uow:
+            row = await uow.session.get(TableView, event.table_id, with_for_update=True)
+            if row is None:
+                return
+            history = [
+                TableVersionView(
+                    table_id=row.table_id,
+                    version=event.version,
+                    table_name=event.spec.table_name,
+                    spec=event.spec.model_dump(mode="json"),
+                    changes=list(event.changes),
+                    created_by=event.owner_id,
+                    created_at=event.occurred_at,
+                )
+            ]
+            if row.version == event.previous_version:
+                history.append(
+                    TableVersionView(
+                        table_id=row.table_id,
+                        version=row.version,
+                        table_name=row.table_name,
+                        spec=row.spec,
+                        changes=[],
+                        created_by=row.owner_id,
+                        created_at=row.created_at,
+                    )
+                )
+            for version in history:
+                if await uow.session.get(TableVersionView, (version.table_id, version.version)) is None:
+                    uow.session.add(version)
+            if event.version > row.version:  # a late redelivery never moves a table back
+                row.status, row.version, row.table_name = "created", event.version, event.spec.table_name
+                row.spec, row.reason, row.problems, row.updated_at = history[0].spec, None, [], utcnow()
+            await uow.commit()
+
     async def table_rejected(self, event: TableRejected) -> None:
         def apply(row: TableView) -> None:
-            # A refused drop leaves the table as it was; a refused create is a rejected table.
-            row.status = "created" if row.status == "dropping" else "rejected"
+            # A refused drop or alter leaves the table as it was; a refused create is a rejected table.
+            row.status = "created" if row.status in ("dropping", "altering") else "rejected"
             row.reason, row.updated_at = event.reason, utcnow()
             row.problems = [problem.model_dump() for problem in event.problems]
 

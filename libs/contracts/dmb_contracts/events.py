@@ -36,6 +36,10 @@ class TableAltered(Event):
     version: int
     previous_version: int
     spec: TableSpec
+    changes: list[str] = Field(
+        default_factory=list, description="What changed from the previous version, one line per change."
+    )
+    migration_seconds: float = 0
 
 
 class TableDropped(Event):

@@ -187,11 +187,23 @@ class FieldSpec(_Spec):
     pattern: Annotated[str, Field(max_length=1000)] | None = None
     default: JsonScalar = None
     generator: GeneratorSpec | None = None
+    renamed_from: str | None = Field(
+        default=None,
+        description="Only in an altered definition: the field's name in the current version, when this change "
+        "renames it (its rows keep their values). Not stored in the new version.",
+    )
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, name: str) -> str:
         validate_identifier(name)
+        return name
+
+    @field_validator("renamed_from")
+    @classmethod
+    def _valid_old_name(cls, name: str | None) -> str | None:
+        if name is not None:
+            validate_identifier(name)
         return name
 
     @model_validator(mode="after")

@@ -15,10 +15,19 @@ const show = (message, kind = "danger") => {
   alert.textContent = message;
 };
 
-function addField(name = "", type = "string") {
+// While editing, each row remembers the field it came from: its other settings are kept, and a changed
+// name becomes a rename (renamed_from) so the column keeps its rows.
+let editing = null;
+
+function addField(name = "", type = "string", original = null) {
   const row = $("#field-template").content.firstElementChild.cloneNode(true);
   row.querySelector(".f-name").value = name;
   row.querySelector(".f-type").value = type;
+  row.original = original;
+  if (original) {
+    row.querySelector(".f-nullable").checked = Boolean(original.nullable);
+    row.querySelector(".f-unique").checked = Boolean(original.unique);
+  }
   row.querySelector(".f-remove").addEventListener("click", () => row.remove());
   $("#fields").appendChild(row);
 }
@@ -28,7 +37,9 @@ async function refreshTables() {
   $("#tables").innerHTML = items.map((t) => `<tr><td>${esc(t.table_name)}</td>
     <td class="status-${esc(t.status)}" title="${esc(t.reason)}">${esc(t.status)}${t.reason ? ": " + esc(t.reason) : ""}</td>
     <td>${t.spec.fields.length}</td>
-    <td>${t.status === "created" ? `<button class="btn btn-sm btn-outline-danger" data-drop="${t.id}">Drop</button>` : ""}</td></tr>`).join("");
+    <td class="text-nowrap">${t.status === "created" ? `<button class="btn btn-sm btn-outline-primary" data-edit="${t.id}">Edit</button>
+      <button class="btn btn-sm btn-outline-secondary" data-history="${t.id}">History</button>
+      <button class="btn btn-sm btn-outline-danger" data-drop="${t.id}">Drop</button>` : ""}</td></tr>`).join("");
   const select = $("#job-table"), current = select.value;
   select.innerHTML = items.filter((t) => t.status === "created").map((t) => `<option value="${t.id}">${esc(t.table_name)}</option>`).join("");
   if (current) select.value = current;
@@ -49,7 +60,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function waitForTable(id) {
   for (let i = 0; i < 120; i++) {
     const table = await api("GET", `/tables/${id}`);
-    if (table.status !== "pending") return table;
+    if (!["pending", "altering"].includes(table.status)) return table;
     await sleep(250);
   }
   throw new Error("The table is taking unusually long to create; it will appear in the list when ready.");
@@ -58,22 +69,63 @@ async function waitForTable(id) {
 $("#table-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const fields = [...document.querySelectorAll(".field-row")].map((row) => {
-    const field = {name: row.querySelector(".f-name").value.trim(), type: row.querySelector(".f-type").value};
-    if (row.querySelector(".f-nullable").checked) field.nullable = true;
-    if (row.querySelector(".f-unique").checked) field.unique = true;
+    const name = row.querySelector(".f-name").value.trim();
+    const field = {...(row.original || {}), name, type: row.querySelector(".f-type").value};
+    delete field.renamed_from;
+    if (row.original && row.original.name !== name) field.renamed_from = row.original.name;
+    field.nullable = row.querySelector(".f-nullable").checked;
+    if (!field.nullable) delete field.null_percentage;
+    field.unique = row.querySelector(".f-unique").checked;
     return field;
   });
   const spec = {table_name: $("#table_name").value.trim(), display_name: $("#display_name").value.trim(),
                 description: $("#description").value.trim(), fields};
   try {
-    const created = await waitForTable((await api("POST", "/tables", spec)).id);
-    if (created.status === "created") show(`Table ${created.table_name} created.`, "success");
-    else show(`Table ${created.table_name} was rejected: ${created.reason}`);
+    if (editing) {
+      const change = await api("PUT", `/tables/${editing.id}`, {expected_version: editing.version, spec});
+      const done = await waitForTable(change.id);
+      if (done.version > editing.version) { show(`Table ${done.table_name} is now at version ${done.version}.`, "success"); stopEditing(); }
+      else show(`The change was refused: ${done.reason}`);
+    } else {
+      const created = await waitForTable((await api("POST", "/tables", spec)).id);
+      if (created.status === "created") show(`Table ${created.table_name} created.`, "success");
+      else show(`Table ${created.table_name} was rejected: ${created.reason}`);
+    }
   } catch (error) { show(error.message); }
   await refreshTables();
 });
 
+function stopEditing() {
+  editing = null;
+  $("#design-title").textContent = "Design a table";
+  $("#save-table").textContent = "Create table";
+  $("#stop-editing").classList.add("d-none");
+}
+$("#stop-editing").addEventListener("click", stopEditing);
+$("#close-history").addEventListener("click", () => $("#history").classList.add("d-none"));
+
 $("#tables").addEventListener("click", async (event) => {
+  const {edit, history} = event.target.dataset;
+  if (edit) {
+    const table = await api("GET", `/tables/${edit}`);
+    editing = table;
+    $("#design-title").textContent = `Change ${table.table_name} (version ${table.version})`;
+    $("#save-table").textContent = "Save as a new version";
+    $("#stop-editing").classList.remove("d-none");
+    $("#table_name").value = table.spec.table_name;
+    $("#display_name").value = table.spec.display_name;
+    $("#description").value = table.spec.description;
+    $("#fields").innerHTML = "";
+    table.spec.fields.forEach((field) => addField(field.name, field.type, field));
+    return;
+  }
+  if (history) {
+    const {items} = await api("GET", `/tables/${history}/versions`);
+    $("#history-items").innerHTML = items.map((v) => `<li>version ${v.version} (${esc(new Date(v.created_at).toLocaleString())}):
+      ${v.changes.length ? v.changes.map(esc).join("; ") : "created"}</li>`).join("");
+    $("#history").classList.remove("d-none");
+    return;
+  }
   const id = event.target.dataset.drop;
   if (!id || !confirm("Drop this table and all its rows?")) return;
   try { await api("DELETE", `/tables/${id}`); } catch (error) { show(error.message); }

@@ -8,12 +8,20 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from dmb_common.datasets import table_for
 from dmb_contracts.fields import TableSpec
+from dmb_schema.adapters import alter
+from dmb_schema.domain.diff import AlterPlan
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 
 class MigrationFailed(Exception):
     """The database refused the change; it was rolled back and nothing changed."""
+
+    def __init__(self, message: str, field: str | None = None, rule: str = "migration") -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,10 @@ class DatasetsDDL:
     def __init__(self, engine: Engine, schema: str | None) -> None:
         self.engine = engine
         self.schema = schema
+        if engine.dialect.name == "sqlite":
+            # pysqlite runs DDL outside any transaction by default; take the transaction into our own hands
+            # so a failed migration (create, copy, drop, rename of a batch alter) rolls back as a whole.
+            event.listen(engine, "begin", _sqlite_begin)
 
     def ensure_schema(self) -> None:
         if self.schema and self.engine.dialect.name == "postgresql":
@@ -62,6 +74,36 @@ class DatasetsDDL:
         except SQLAlchemyError as exc:
             raise MigrationFailed(f"the database refused to drop {spec.table_name!r}: {_short(exc)}") from exc
         return MigrationOutcome([f"DROP TABLE {spec.table_name}"], time.perf_counter() - started)
+
+    def alter_table(self, plan: AlterPlan) -> MigrationOutcome:
+        """Apply `plan` in one transaction: checks of the existing rows, then the DDL. Anything refused or
+        failed rolls the whole change back. A table that already has the new shape (a redelivered command
+        after a crash between the DDL and the bookkeeping) is adopted."""
+        started = time.perf_counter()
+        name = plan.old.table_name
+        try:
+            with self.engine.begin() as conn:
+                if alter.has_shape(conn, plan.new, self.schema) and not alter.has_shape(conn, plan.old, self.schema):
+                    return MigrationOutcome([f"adopt table {plan.new.table_name}"], time.perf_counter() - started, True)
+                if not sa.inspect(conn).has_table(name, schema=self.schema):
+                    raise MigrationFailed(f"table {name!r} is missing from the datasets database")
+                alter.lock(conn, plan.old, self.schema)
+                problem = alter.check_rows(conn, plan, self.schema)
+                if problem is not None:
+                    raise MigrationFailed(problem.message, problem.field, problem.rule)
+                statements = alter.apply(conn, plan, self.schema)
+                if not alter.has_shape(conn, plan.new, self.schema, types=False):
+                    raise MigrationFailed(f"after the change {plan.new.table_name!r} does not have the new fields")
+        except SQLAlchemyError as exc:
+            raise MigrationFailed(f"the database refused to alter {name!r}: {_short(exc)}") from exc
+        return MigrationOutcome(statements, time.perf_counter() - started)
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    driver = conn.connection.driver_connection
+    if driver is not None and driver.isolation_level is not None:
+        driver.isolation_level = None  # no implicit transactions: BEGIN is ours
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _short(exc: SQLAlchemyError) -> str:
