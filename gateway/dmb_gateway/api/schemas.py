@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Self
 
 from dmb_contracts.commands import MAX_ROWS_PER_JOB, ExportFormat, Locale
 from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Public(BaseModel):
@@ -18,7 +19,7 @@ class _Public(BaseModel):
 class TablePublic(_Public):
     id: uuid.UUID = Field(validation_alias="table_id")
     table_name: str
-    status: str = Field(description="pending, created, rejected, dropping or dropped")
+    status: str = Field(description="pending, created, altering, rejected, dropping or dropped")
     version: int
     spec: TableSpec
     reason: str | None = None
@@ -70,6 +71,16 @@ class ExportCreate(BaseModel):
 
     format: ExportFormat = ExportFormat.XLSX
     job_id: uuid.UUID | None = Field(default=None, description="The job whose seed and provenance to record.")
+    csv_excel_bom: bool = Field(
+        default=False,
+        description="CSV only: start the file with a UTF-8 byte-order mark, so Excel opens it as UTF-8.",
+    )
+
+    @model_validator(mode="after")
+    def _bom_only_for_csv(self) -> Self:
+        if self.csv_excel_bom and self.format is not ExportFormat.CSV:
+            raise ValueError(f"csv_excel_bom applies to CSV exports only, not {self.format.value}")
+        return self
 
 
 class ExportPublic(_Public):
@@ -90,6 +101,9 @@ class ExportPublic(_Public):
 
 class ExportsPublic(BaseModel):
     items: list[ExportPublic]
+    total: int
+    offset: int
+    limit: int
 
 
 class ErrorDetail(BaseModel):

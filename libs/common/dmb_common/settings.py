@@ -41,6 +41,12 @@ class BaseServiceSettings(BaseSettings):
     s3_secret_key: SecretStr = SecretStr("minioadmin")
     s3_bucket: str = Field(default="dmb-exports", min_length=3, max_length=63)
     s3_region: str | None = None
+    export_upload_attempts: int = Field(
+        default=4, ge=1, le=20, description="Uploads of an export tried before it is failed (exporter)."
+    )
+    export_upload_first_delay: float = Field(
+        default=0.5, ge=0, le=60, description="Seconds before the second upload attempt; doubled each time."
+    )
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:

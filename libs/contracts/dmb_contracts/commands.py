@@ -93,3 +93,6 @@ class RequestExport(Command):
     seed: int | None = None
     locale: str | None = None
     generator_version: str | None = None
+    csv_excel_bom: bool = Field(
+        default=False, description="CSV only: start the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8."
+    )

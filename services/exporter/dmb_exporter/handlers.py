@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dmb_exporter.adapters.datasets_reader import stream_rows
-from dmb_exporter.adapters.upload import UploadFailed, upload_with_retry
+from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
 from dmb_exporter.domain import ExportAbout, ExportResult, write_export
 from dmb_exporter.models import ExportRecord, ExportStatus
 
@@ -34,6 +34,7 @@ class ExporterDeps:
     datasets_schema: str | None
     store: ObjectStore
     upload_attempts: int = 4
+    upload_first_delay: float = 0.5
 
 
 def object_key(cmd: RequestExport, extension: str) -> str:
@@ -50,11 +51,18 @@ def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, Stor
     about = ExportAbout.for_request(cmd, rows=total)
     with tempfile.TemporaryDirectory(prefix="dmb-export-") as folder:
         path = Path(folder) / f"export.{cmd.format.value}"
-        result = write_export(cmd.format, stream_rows(deps.datasets, table), cmd.spec, about, path)
+        result = write_export(
+            cmd.format, stream_rows(deps.datasets, table), cmd.spec, about, path, csv_excel_bom=cmd.csv_excel_bom
+        )
         about_seconds = time.perf_counter() - started
         log.info("wrote %d rows of %s in %.2fs", result.rows, cmd.spec.table_name, about_seconds)
         stored = upload_with_retry(
-            deps.store, object_key(cmd, result.extension), path, result.content_type, attempts=deps.upload_attempts
+            deps.store,
+            object_key(cmd, result.extension),
+            path,
+            result.content_type,
+            attempts=deps.upload_attempts,
+            first_delay=deps.upload_first_delay,
         )
     return result, stored
 
@@ -83,6 +91,18 @@ async def request_export(cmd: RequestExport, deps: ExporterDeps) -> None:
         await _finish_failed(cmd, deps, _reason(exc))
         return
     seconds = time.perf_counter() - started
+    try:
+        await _finish_completed(cmd, deps, result, stored, seconds)
+    except Exception:
+        # The record could not be completed (the message will be redelivered and the export redone): the
+        # object must not outlive it, or the store would hold a file no completed export points at.
+        await asyncio.to_thread(discard_object, deps.store, stored.key)
+        raise
+
+
+async def _finish_completed(
+    cmd: RequestExport, deps: ExporterDeps, result: ExportResult, stored: StoredObject, seconds: float
+) -> None:
     async with deps.runtime.uow() as uow:
         record = await uow.session.get(ExportRecord, cmd.export_id)
         assert record is not None
