@@ -11,7 +11,9 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -23,24 +25,70 @@ SERVICES = ("schema", "generator", "ai", "exporter", "gateway")
 
 
 @contextlib.asynccontextmanager
-async def embedded_client(data_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the embedded platform (in-process bus, SQLite, local folder under data_dir)."""
+async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the embedded platform (in-process bus, SQLite, local folder under data_dir).
+
+    `settings` are further GatewaySettings fields, e.g. auth_mode="token" or s3_endpoint=... for S3."""
     from dmb_cli.launcher import embedded_builders
     from dmb_gateway.app import create_app
     from dmb_gateway.settings import GatewaySettings
 
-    settings = GatewaySettings(data_dir=data_dir, bus_url="memory://", _env_file=None)
-    app = create_app(settings, embedded_builders())
+    fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "_env_file": None} | settings
+    gateway_settings = GatewaySettings(**fields)
+    app = create_app(gateway_settings, embedded_builders())
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as client:
             yield client
 
 
+@dataclass
+class ServiceProcess:
+    """One `dmb serve <name>` process of a running distributed platform, and its log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    #: Set by kill(): a process a test crashed on purpose is not expected to stop cleanly.
+    killed: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no shutdown, no acks; the brokers see the connections drop."""
+        self.killed = True
+        self.process.kill()
+        self.process.wait()
+
+
+@dataclass
+class Platform:
+    """A running distributed platform: the gateway's URL and every service process."""
+
+    url: str
+    processes: list[ServiceProcess] = field(default_factory=list)
+
+    def of(self, name: str) -> list[ServiceProcess]:
+        return [process for process in self.processes if process.name == name]
+
+
 @contextlib.contextmanager
 def distributed_platform(work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1) -> Iterator[str]:
     """Every service as its own `dmb serve` process (and `generators` generator processes), each with its
     own fresh PostgreSQL database; yields the gateway URL. On exit every process must stop cleanly."""
+    with platform_processes(work_dir, rabbitmq_url, s3_endpoint, generators=generators) as platform:
+        yield platform.url
+
+
+@contextlib.contextmanager
+def platform_processes(
+    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1
+) -> Iterator[Platform]:
+    """distributed_platform, yielding the processes too (to kill one, or read its memory use). Every
+    worker has subscribed to its queues when this yields, so `generators` processes share the first job.
+    On exit every process not killed on purpose must stop cleanly."""
     with contextlib.ExitStack() as stack:
         databases = {name: stack.enter_context(postgres_database(f"dmbtest_{name}")) for name in SERVICES}
         datasets = stack.enter_context(postgres_database("dmbtest_datasets"))
@@ -57,7 +105,7 @@ def distributed_platform(work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *,
             "DMB_LOG_LEVEL": "WARNING",
         }
         names = [name for name in SERVICES for _ in range(generators if name == "generator" else 1)]
-        processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+        processes: list[ServiceProcess] = []
         try:
             for index, name in enumerate(names):
                 log = work_dir / f"{name}-{index}.log"
@@ -65,41 +113,56 @@ def distributed_platform(work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *,
                 with log.open("wb") as handle:
                     command = [sys.executable, "-m", "dmb_cli", "serve", name]
                     process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
-                processes.append((name, process, log))
+                processes.append(ServiceProcess(name, process, log))
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, processes)
-            yield url
+            yield Platform(url, processes)
         finally:
             _stop_all(processes)
 
 
-def _wait_healthy(url: str, processes: list[tuple[str, subprocess.Popen[bytes], Path]]) -> None:
+def _wait_healthy(url: str, processes: list[ServiceProcess]) -> None:
     deadline = time.monotonic() + 90
+    gateway_up = False
     while time.monotonic() < deadline:
-        for name, process, log in processes:
-            if process.poll() is not None:
-                raise AssertionError(f"{name} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
+        for service in processes:
+            if service.process.poll() is not None:
+                log = service.log.read_text()[-3000:]
+                raise AssertionError(f"{service.name} exited with {service.process.returncode}:\n{log}")
+        if not gateway_up:
+            with contextlib.suppress(httpx.HTTPError):
+                gateway_up = httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+        # A worker prints this line once its bus subscriptions are in place (dmb_cli.launcher).
+        workers_up = all(
+            "service running" in service.log.read_text() for service in processes if service.name != "gateway"
+        )
+        if gateway_up and workers_up:
+            return
         time.sleep(0.2)
-    gateway_log = next(log for name, _, log in processes if name == "gateway")
-    raise AssertionError("the gateway did not become healthy:\n" + gateway_log.read_text()[-3000:])
+    waiting = [
+        service
+        for service in processes
+        if service.name == "gateway" or "service running" not in service.log.read_text()
+    ]
+    logs = "\n".join(f"{service.name}:\n{service.log.read_text()[-3000:]}" for service in waiting)
+    raise AssertionError("the platform did not come up:\n" + logs)
 
 
-def _stop_all(processes: list[tuple[str, subprocess.Popen[bytes], Path]]) -> None:
-    for _, process, _ in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+def _stop_all(processes: list[ServiceProcess]) -> None:
+    for service in processes:
+        if service.process.poll() is None:
+            service.process.send_signal(signal.SIGTERM)
     unclean = []
-    for name, process, log in processes:
+    for service in processes:
         try:
-            code = process.wait(timeout=30)
+            code = service.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
+            service.process.kill()
+            code = service.process.wait()
+        if service.killed:
+            continue
         # uvicorn re-raises SIGTERM after its graceful shutdown, so the gateway ends "by" the signal.
-        clean = (0, -signal.SIGTERM) if name == "gateway" else (0,)
+        clean = (0, -signal.SIGTERM) if service.name == "gateway" else (0,)
         if code not in clean:
-            unclean.append(f"{name} did not stop cleanly ({code}):\n{log.read_text()[-3000:]}")
+            unclean.append(f"{service.name} did not stop cleanly ({code}):\n{service.log.read_text()[-3000:]}")
     assert not unclean, "\n".join(unclean)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from dmb_contracts.commands import CancelJob, GenerateChunk, GenerateRows
 from dmb_contracts.events import AIValuesFailed, AIValuesGenerated
 
 from dmb_generator import handlers
+from dmb_generator.adapters.startup_lock import StartupLock
 from dmb_generator.models import Base
 
 NAME = "generator"
@@ -20,7 +22,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def build(settings: BaseServiceSettings, bus: MessageBus, *, chunk_workers: int = 1) -> RunningService:
-    runtime = await build_runtime(NAME, settings.service_database_url(NAME), Base.metadata, MIGRATIONS, bus)
+    database_url = settings.service_database_url(NAME)
+    lock = await asyncio.to_thread(StartupLock.acquire, database_url)
+    try:
+        runtime = await build_runtime(NAME, database_url, Base.metadata, MIGRATIONS, bus)
+    finally:
+        await asyncio.to_thread(lock.release)
     deps = handlers.GeneratorDeps(
         runtime, create_datasets_engine(settings.resolved_datasets_url()), settings.datasets_schema
     )
