@@ -1,0 +1,585 @@
+"""Import a table definition: from a pasted CREATE TABLE statement, or from an existing table of a database.
+
+The result is a proposal (a `TableSpec` plus warnings about what could not be carried over exactly) for the
+user to review before anything is saved. Statements are read with sqlglot, a real SQL parser; existing
+tables with SQLAlchemy's reflection, whose column types are then read by the same parser, so both paths
+share one type mapping. Nothing here runs user SQL: the statement is only parsed, and reflection only reads
+the catalogue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+import sqlalchemy as sa
+import sqlglot
+from dmb_contracts.fields import (
+    DEFAULT_MAX_LENGTH,
+    INTEGER_LIMITS,
+    MAX_FIELDS,
+    FieldSpec,
+    JsonScalar,
+    SpecError,
+    StorageType,
+    TableSpec,
+)
+from dmb_contracts.identifiers import MAX_IDENTIFIER_LENGTH, RESERVED_WORDS, identifier_problem
+from pydantic import ValidationError
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.expressions.datatypes import DType
+
+Dialect = Literal["postgres", "mysql"]
+
+MAX_SQL_LENGTH = 200_000
+_TOKEN = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: \d+.*?>")
+_MAX_LENGTH_LIMIT = 10_485_760
+_MAX_PRECISION = 1000
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One reason the import was refused: where (`table`, or `fields.<name>`), why, and a fix if we have one."""
+
+    location: str
+    message: str
+    suggestion: str | None = None
+
+
+class SqlImportError(ValueError):
+    """The input cannot become a table definition. `rule` is one of: unparseable, not_create_table,
+    identifier, too_many_fields, invalid_spec, not_found."""
+
+    def __init__(self, rule: str, message: str, issues: list[ImportIssue] | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.issues = issues or []
+
+
+@dataclass(frozen=True)
+class InferredTable:
+    spec: TableSpec
+    warnings: list[str]
+
+
+@dataclass
+class _Column:
+    """A column as read from the statement or the catalogue, before it becomes a FieldSpec."""
+
+    name: str
+    quoted: bool
+    dtype: exp.DataType | None
+    nullable: bool = True
+    primary_key: bool = False
+    unique: bool = False
+    autoincrement: bool = False
+    default: exp.Expr | None = None
+    description: str = ""
+
+
+@dataclass
+class _Table:
+    name: str
+    quoted: bool
+    columns: list[_Column]
+    description: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> _Column | None:
+        return next((c for c in self.columns if c.name.lower() == name.lower()), None)
+
+
+# -- a pasted statement ------------------------------------------------------------------------------------
+
+
+def infer_from_sql(sql: str, dialect: Dialect = "postgres") -> InferredTable:
+    """The table definition a CREATE TABLE statement describes (with PostgreSQL's COMMENT ON statements and
+    CREATE UNIQUE INDEX on one column taken into account); SqlImportError when it cannot be one."""
+    if dialect not in ("postgres", "mysql"):
+        raise SqlImportError("unparseable", f"unknown dialect {dialect!r}; use 'postgres' or 'mysql'")
+    if len(sql) > MAX_SQL_LENGTH:
+        raise SqlImportError("unparseable", f"the statement is longer than {MAX_SQL_LENGTH} characters")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except (ParseError, TokenError) as exc:
+        raise SqlImportError("unparseable", f"the SQL could not be parsed as {dialect}: {_parse_message(exc)}") from exc
+    creates = [s for s in statements if isinstance(s, exp.Create) and str(s.args.get("kind", "")).upper() == "TABLE"]
+    if not creates:
+        kinds = ", ".join(sorted({_statement_kind(s) for s in statements})) or "nothing"
+        raise SqlImportError("not_create_table", f"expected a CREATE TABLE statement, found {kinds}")
+    if len(creates) > 1:
+        raise SqlImportError("not_create_table", f"paste one CREATE TABLE statement at a time (found {len(creates)})")
+    create = creates[0]
+    schema = create.this
+    if not isinstance(schema, exp.Schema):
+        raise SqlImportError(
+            "not_create_table", "CREATE TABLE ... AS SELECT has no column definitions to import; paste the columns"
+        )
+    table_expr = schema.this
+    assert isinstance(table_expr, exp.Table)
+    table = _Table(_ident_name(table_expr.this, dialect), _is_quoted(table_expr.this), [])
+    for item in schema.expressions:
+        if isinstance(item, exp.ColumnDef):
+            table.columns.append(_column_from_def(item, dialect, table.warnings))
+    if not table.columns:
+        raise SqlImportError("not_create_table", "the CREATE TABLE statement has no columns")
+    for item in schema.expressions:
+        if not isinstance(item, exp.ColumnDef):
+            _table_constraint(item, table, dialect)
+    for prop in create.find_all(exp.SchemaCommentProperty):
+        table.description = _string_value(prop.this) or table.description
+    for other in statements:
+        if other is not create:
+            _other_statement(other, table, dialect)
+    return _build(table, dialect)
+
+
+def _parse_message(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if errors:
+        first = errors[0]
+        description = _TOKEN.sub(lambda m: repr(m.group(1)), str(first.get("description", "")).strip())
+        return f"{description} (line {first.get('line')}, column {first.get('col')})"
+    return str(exc).splitlines()[0][:300]
+
+
+def _statement_kind(statement: exp.Expr) -> str:
+    if isinstance(statement, exp.Create):
+        return f"CREATE {statement.args.get('kind', '')}".strip()
+    return statement.key.upper()
+
+
+def _ident_name(ident: exp.Expression | None, dialect: Dialect) -> str:
+    """A name as the database sees it: PostgreSQL folds unquoted names to lower case; MySQL compares column
+    names (and, on most servers, table names) without regard to case, so lower case means the same."""
+    if ident is None:
+        return ""
+    name = ident.name
+    if dialect == "mysql" or not _is_quoted(ident):
+        return name.lower()
+    return name
+
+
+def _is_quoted(ident: exp.Expression | None) -> bool:
+    return bool(isinstance(ident, exp.Identifier) and ident.args.get("quoted"))
+
+
+def _column_from_def(item: exp.ColumnDef, dialect: Dialect, warnings: list[str]) -> _Column:
+    kind = item.args.get("kind")
+    column = _Column(
+        _ident_name(item.this, dialect), _is_quoted(item.this), kind if isinstance(kind, exp.DataType) else None
+    )
+    for constraint in item.args.get("constraints") or []:
+        found = constraint.args.get("kind") if isinstance(constraint, exp.ColumnConstraint) else constraint
+        if isinstance(found, exp.NotNullColumnConstraint):
+            column.nullable = bool(found.args.get("allow_null"))
+        elif isinstance(found, exp.PrimaryKeyColumnConstraint):
+            column.primary_key = True
+        elif isinstance(found, exp.UniqueColumnConstraint):
+            column.unique = True
+        elif isinstance(found, exp.DefaultColumnConstraint):
+            column.default = found.this
+        elif isinstance(found, exp.AutoIncrementColumnConstraint | exp.GeneratedAsIdentityColumnConstraint):
+            column.autoincrement = True
+        elif isinstance(found, exp.CommentColumnConstraint):
+            column.description = _string_value(found.this) or ""
+        elif isinstance(found, exp.Reference):
+            warnings.append(f"{column.name}: the foreign key to {found.this.sql(dialect)} was not imported")
+        elif isinstance(found, exp.CheckColumnConstraint):
+            warnings.append(f"{column.name}: the CHECK constraint {found.this.sql(dialect)} was not imported")
+    return column
+
+
+def _names(expressions: list[exp.Expression], dialect: Dialect) -> list[str]:
+    names: list[str] = []
+    for item in expressions:
+        target = item.this if isinstance(item, exp.Ordered | exp.Column) else item
+        if isinstance(target, exp.Column):
+            target = target.this
+        names.append(_ident_name(target, dialect))
+    return names
+
+
+def _table_constraint(item: exp.Expression, table: _Table, dialect: Dialect) -> None:
+    """PRIMARY KEY (...), UNIQUE (...), FOREIGN KEY, CHECK, KEY/INDEX at table level."""
+    if isinstance(item, exp.Constraint):
+        for inner in item.expressions:
+            _table_constraint(inner, table, dialect)
+        return
+    if isinstance(item, exp.PrimaryKey):
+        for name in _names(item.expressions, dialect):
+            column = table.column(name)
+            if column is None:
+                raise SqlImportError("invalid_spec", f"the primary key names an unknown column {name!r}")
+            column.primary_key = True
+        return
+    if isinstance(item, exp.UniqueColumnConstraint):
+        target = item.this
+        names = _names(target.expressions, dialect) if isinstance(target, exp.Schema) else []
+        _mark_unique(names, table)
+        return
+    if isinstance(item, exp.ForeignKey):
+        columns = ", ".join(_names(item.expressions, dialect))
+        reference = item.args.get("reference")
+        to = reference.this.sql(dialect) if isinstance(reference, exp.Reference) else "another table"
+        table.warnings.append(f"the foreign key ({columns}) → {to} was not imported (not a field type yet)")
+        return
+    if isinstance(item, exp.IndexColumnConstraint):
+        columns = ", ".join(_names(item.expressions, dialect))
+        table.warnings.append(f"the index on ({columns}) was not imported (indexes are not part of a definition yet)")
+        return
+    table.warnings.append(f"the table constraint {item.sql(dialect)[:120]} was not imported")
+
+
+def _mark_unique(names: list[str], table: _Table) -> None:
+    if len(names) == 1:
+        column = table.column(names[0])
+        if column is not None:
+            column.unique = True
+            return
+    if names:
+        table.warnings.append(
+            f"the unique constraint on ({', '.join(names)}) was not imported (composite unique is not supported yet)"
+        )
+
+
+def _other_statement(statement: exp.Expr, table: _Table, dialect: Dialect) -> None:
+    if isinstance(statement, exp.Comment):
+        text = _string_value(statement.expression) or ""
+        kind = str(statement.args.get("kind", "")).upper()
+        target = statement.this
+        if kind == "TABLE":
+            table.description = text
+            return
+        if kind == "COLUMN" and isinstance(target, exp.Column):
+            column = table.column(_ident_name(target.this, dialect))
+            if column is not None:
+                column.description = text
+                return
+    if isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() == "INDEX":
+        index = statement.this
+        params = index.args.get("params") if isinstance(index, exp.Index) else None
+        names = _names(params.args.get("columns") or [], dialect) if params is not None else []
+        if statement.args.get("unique"):
+            _mark_unique(names, table)
+        else:
+            table.warnings.append(f"the index on ({', '.join(names)}) was not imported")
+        return
+    table.warnings.append(f"the statement {_statement_kind(statement)} was ignored")
+
+
+# -- an existing table -------------------------------------------------------------------------------------
+
+
+def infer_from_database(url: str, table: str, schema: str | None = None) -> tuple[TableSpec, list[str]]:
+    """The definition of an existing table, read through SQLAlchemy's reflection (nothing is written)."""
+    engine = sa.create_engine(url)
+    try:
+        dialect: Dialect = "mysql" if engine.dialect.name in ("mysql", "mariadb") else "postgres"
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(table, schema=schema):
+                where = f"{schema}.{table}" if schema else table
+                raise SqlImportError("not_found", f"there is no table {where!r} in that database")
+            reflected = _reflect(conn, inspector, table, schema, dialect)
+    finally:
+        engine.dispose()
+    inferred = _build(reflected, dialect)
+    return inferred.spec, inferred.warnings
+
+
+def _reflect(conn: sa.Connection, inspector: Any, name: str, schema: str | None, dialect: Dialect) -> _Table:
+    table = _Table(name.lower() if dialect == "mysql" else name, False, [])
+    pk = set(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or [])
+    for info in inspector.get_columns(name, schema=schema):
+        column_name = info["name"].lower() if dialect == "mysql" else info["name"]
+        type_sql = info["type"].compile(dialect=conn.dialect)
+        try:
+            dtype: exp.DataType | None = exp.DataType.build(type_sql, dialect=dialect)
+        except (ParseError, TokenError, ValueError):
+            dtype = None
+            table.warnings.append(f"{column_name}: the type {type_sql} is unknown to the parser")
+        column = _Column(column_name, False, dtype, nullable=bool(info.get("nullable", True)))
+        column.primary_key = info["name"] in pk
+        column.description = info.get("comment") or ""
+        default = info.get("default")
+        if info.get("identity") is not None or (info.get("autoincrement") is True and column.primary_key):
+            column.autoincrement = True
+        if isinstance(default, str):
+            if "nextval(" in default.lower():
+                column.autoincrement = True
+            else:
+                try:
+                    column.default = sqlglot.parse_one(default, read=dialect)
+                except (ParseError, TokenError):
+                    table.warnings.append(f"{column_name}: the default {default[:80]} was not imported")
+        table.columns.append(column)
+    for constraint in inspector.get_unique_constraints(name, schema=schema):
+        _mark_unique([n.lower() if dialect == "mysql" else n for n in constraint["column_names"]], table)
+    for index in inspector.get_indexes(name, schema=schema):
+        columns = [n for n in index["column_names"] if n is not None]
+        if index.get("unique") and (len(columns) > 1 or not any(c.unique for c in table.columns if c.name in columns)):
+            _mark_unique([n.lower() if dialect == "mysql" else n for n in columns], table)
+    for fk in inspector.get_foreign_keys(name, schema=schema):
+        fk_columns = ", ".join(fk["constrained_columns"])
+        table.warnings.append(
+            f"the foreign key ({fk_columns}) → {fk['referred_table']} was not imported (not a field type yet)"
+        )
+    with contextlib.suppress(NotImplementedError):  # dialects without table comments
+        table.description = (inspector.get_table_comment(name, schema=schema) or {}).get("text") or ""
+    return table
+
+
+# -- the common part: names, types, constraints → TableSpec ------------------------------------------------
+
+
+def suggest_identifier(name: str) -> str:
+    """A name that follows our identifier rules and stays close to `name` (snake_case, ASCII)."""
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    cleaned = re.sub(r"[^a-z0-9_]+", "_", snake.lower()).strip("_") or "field"
+    if cleaned[0].isdigit():
+        cleaned = f"_{cleaned}"
+    if cleaned.startswith("dmb_"):
+        cleaned = f"imported_{cleaned}"
+    if cleaned in RESERVED_WORDS:
+        cleaned = f"{cleaned}_value"
+    return cleaned[:MAX_IDENTIFIER_LENGTH]
+
+
+def _check_names(table: _Table) -> None:
+    issues: list[ImportIssue] = []
+    problem = identifier_problem(table.name)
+    if problem:
+        issues.append(ImportIssue("table_name", problem, suggest_identifier(table.name)))
+    for column in table.columns:
+        problem = identifier_problem(column.name)
+        if problem:
+            issues.append(ImportIssue(f"fields.{column.name[:80]}", problem, suggest_identifier(column.name)))
+    if issues:
+        fixes = "; ".join(
+            f"{issue.location}: {issue.message}" + (f" (suggested: {issue.suggestion!r})" if issue.suggestion else "")
+            for issue in issues[:5]
+        )
+        raise SqlImportError("identifier", f"some names break the naming rules: {fixes}", issues)
+
+
+def _build(table: _Table, dialect: Dialect) -> InferredTable:
+    _check_names(table)
+    if len(table.columns) > MAX_FIELDS:
+        raise SqlImportError("too_many_fields", f"a table can have at most {MAX_FIELDS} fields ({len(table.columns)})")
+    warnings = list(table.warnings)
+    fields: list[FieldSpec] = []
+    for column in table.columns:
+        values = _field_values(column, dialect, warnings)
+        try:
+            fields.append(FieldSpec.model_validate(values))
+        except ValidationError as exc:
+            # A constraint we inferred does not hold together (e.g. a default outside our rules): drop it.
+            values.pop("default", None)
+            try:
+                fields.append(FieldSpec.model_validate(values))
+            except ValidationError:
+                raise SqlImportError("invalid_spec", f"{column.name}: {_first_error(exc)}") from exc
+            warnings.append(f"{column.name}: the default was not imported ({_first_error(exc)})")
+    try:
+        spec = TableSpec(table_name=table.name, description=table.description[:5000], fields=fields)
+    except (ValidationError, SpecError) as exc:
+        message = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise SqlImportError("invalid_spec", message) from exc
+    return InferredTable(spec, warnings)
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors()
+    return str(errors[0]["msg"]).removeprefix("Value error, ") if errors else str(exc)
+
+
+_TEXT = {DType.TEXT, DType.MEDIUMTEXT, DType.LONGTEXT, DType.TINYTEXT, DType.NAME}
+_STRINGS = {DType.VARCHAR, DType.NVARCHAR, DType.CHAR, DType.NCHAR, DType.BPCHAR}
+_SMALL_INTEGERS: dict[DType, tuple[int, int]] = {
+    DType.TINYINT: (-128, 127),
+    DType.UTINYINT: (0, 255),
+    DType.SMALLINT: (-32768, 32767),
+    DType.USMALLINT: (0, 65535),
+    DType.MEDIUMINT: (-8388608, 8388607),
+    DType.UMEDIUMINT: (0, 16777215),
+    DType.SMALLSERIAL: (1, 32767),
+}
+_INTEGERS = {DType.INT, DType.SERIAL}
+_BIG_INTEGERS = {DType.BIGINT, DType.BIGSERIAL}
+_FLOATS = {DType.FLOAT, DType.DOUBLE}
+_DATETIMES = {DType.DATETIME, DType.TIMESTAMP, DType.DATETIME2, DType.SMALLDATETIME, DType.TIMESTAMPNTZ}
+_ZONED = {DType.TIMESTAMPTZ, DType.TIMESTAMPLTZ}
+_SERIALS = {DType.SERIAL, DType.BIGSERIAL, DType.SMALLSERIAL}
+_EMAIL_NAME = re.compile(r"(^|_)e_?mail(_|$)")
+_URL_NAME = re.compile(r"(^|_)(url|uri|website|homepage|link)(_|$)")
+
+
+def _params(dtype: exp.DataType) -> list[int]:
+    numbers: list[int] = []
+    for param in dtype.expressions:
+        value = param.this if isinstance(param, exp.DataTypeParam) else param
+        if isinstance(value, exp.Literal) and not value.is_string:
+            try:
+                numbers.append(int(value.this))
+            except ValueError:
+                continue
+    return numbers
+
+
+def _field_values(column: _Column, dialect: Dialect, warnings: list[str]) -> dict[str, Any]:
+    """The FieldSpec (as a dict) of one column; what does not fit our types goes to `warnings`."""
+    name = column.name
+    values: dict[str, Any] = {"name": name, "description": column.description[:1000]}
+    dtype = column.dtype
+    kind = dtype.this if dtype is not None else None
+    shown = dtype.sql(dialect) if dtype is not None else "an unknown type"
+    params = _params(dtype) if dtype is not None else []
+
+    def nearest(storage: StorageType, why: str) -> None:
+        values["type"] = storage
+        warnings.append(f"{name}: {shown} is not supported; imported as {storage.value} ({why})")
+
+    if kind in _STRINGS:
+        length = params[0] if params else None
+        if length is None and kind in (DType.VARCHAR, DType.NVARCHAR):
+            values["type"] = StorageType.TEXT  # PostgreSQL's varchar without a length is unlimited
+        else:
+            values["type"] = StorageType.STRING
+            values["max_length"] = min(length or 1, _MAX_LENGTH_LIMIT)
+            if kind in (DType.CHAR, DType.NCHAR, DType.BPCHAR):
+                warnings.append(f"{name}: fixed-length {shown} imported as a string of at most {length or 1}")
+    elif kind in _TEXT:
+        values["type"] = StorageType.TEXT
+    elif kind is DType.TINYINT and dialect == "mysql" and params == [1]:
+        values["type"] = StorageType.BOOLEAN  # MySQL's BOOLEAN is TINYINT(1)
+    elif (kind is DType.BIT and params in ([], [1])) or kind is DType.BOOLEAN:
+        values["type"] = StorageType.BOOLEAN
+    elif kind in _SMALL_INTEGERS:
+        values["type"] = StorageType.INTEGER
+        values["min"], values["max"] = _SMALL_INTEGERS[kind]
+    elif kind in _INTEGERS:
+        values["type"] = StorageType.INTEGER
+    elif kind is DType.UINT:
+        values["type"], values["min"], values["max"] = StorageType.BIG_INTEGER, 0, 2**32 - 1
+    elif kind in _BIG_INTEGERS:
+        values["type"] = StorageType.BIG_INTEGER
+    elif kind is DType.UBIGINT:
+        values["type"], values["min"] = StorageType.BIG_INTEGER, 0
+        warnings.append(f"{name}: {shown} imported as big_integer; values above {2**63 - 1} cannot be stored")
+    elif kind in (DType.DECIMAL, DType.UDECIMAL, DType.BIGDECIMAL):
+        values["type"] = StorageType.DECIMAL
+        if params:
+            precision = min(params[0], _MAX_PRECISION)
+            values["precision"], values["scale"] = precision, min(params[1] if len(params) > 1 else 0, precision)
+        else:
+            warnings.append(f"{name}: {shown} has no precision; imported as decimal(18,2), check the scale")
+        if kind is DType.UDECIMAL:
+            values["min"] = 0
+    elif kind is DType.MONEY:
+        values["type"], values["precision"], values["scale"] = StorageType.DECIMAL, 19, 2
+        warnings.append(f"{name}: money imported as decimal(19,2)")
+    elif kind in _FLOATS:
+        values["type"] = StorageType.FLOAT
+    elif kind is DType.DATE:
+        values["type"] = StorageType.DATE
+    elif kind in _DATETIMES:
+        values["type"] = StorageType.DATETIME
+    elif kind in _ZONED:
+        values["type"] = StorageType.DATETIME
+        warnings.append(f"{name}: {shown} imported as datetime without a time zone")
+    elif kind is DType.YEAR:
+        values["type"], values["min"], values["max"] = StorageType.INTEGER, 1901, 2155
+        warnings.append(f"{name}: year imported as an integer between 1901 and 2155")
+    elif kind is DType.UUID:
+        nearest(StorageType.STRING, "a uuid field type is not available yet")
+        values["max_length"] = 36
+        values["generator"] = {"kind": "faker", "provider": "uuid4"}
+    elif kind in (DType.TIME, DType.TIMETZ):
+        nearest(StorageType.STRING, "a time field type is not available yet")
+        values["max_length"] = 8
+        values["generator"] = {"kind": "faker", "provider": "time"}
+    elif kind in (DType.ENUM, DType.ENUM8, DType.ENUM16):
+        choices = [_string_value(e) for e in (dtype.expressions if dtype is not None else [])]
+        labels = [c for c in choices if c is not None]
+        values["type"] = StorageType.STRING
+        values["max_length"] = max((len(c) for c in labels), default=1) or 1
+        if labels:
+            values["choices"] = labels
+    else:
+        nearest(StorageType.TEXT, "stored as text")
+    if values["type"] is StorageType.STRING and "choices" not in values and "generator" not in values:
+        limit = values.get("max_length", DEFAULT_MAX_LENGTH[StorageType.STRING])
+        if _EMAIL_NAME.search(name) and limit >= 6:
+            values["type"] = StorageType.EMAIL
+        elif _URL_NAME.search(name) and limit >= 12:
+            values["type"] = StorageType.URL
+    values["primary_key"] = column.primary_key
+    values["nullable"] = column.nullable and not column.primary_key
+    values["unique"] = column.unique and not column.primary_key and values["type"] is not StorageType.BOOLEAN
+    if column.autoincrement or kind in _SERIALS:
+        values["generator"] = {"kind": "sequence"}
+    elif column.default is not None:
+        default = _default_value(column.default, values["type"])
+        if default is _UNSUPPORTED:
+            warnings.append(
+                f"{name}: the default {column.default.sql(dialect)[:80]} was not imported (only constant defaults are)"
+            )
+        else:
+            values["default"] = default
+    return values
+
+
+_UNSUPPORTED: Any = object()
+
+
+def _string_value(node: exp.Expression | None) -> str | None:
+    if isinstance(node, exp.Literal) and node.is_string:
+        return str(node.this)
+    return None
+
+
+def _default_value(node: exp.Expr, storage: StorageType) -> JsonScalar | Any:
+    """A constant default as a JSON value of the field's type, else _UNSUPPORTED."""
+    while isinstance(node, exp.Cast | exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.Boolean):
+        value: bool = bool(node.this)
+        if storage is StorageType.BOOLEAN:
+            return value
+        return _UNSUPPORTED
+    negative = isinstance(node, exp.Neg)
+    if negative:
+        node = node.this
+    if not isinstance(node, exp.Literal):
+        return _UNSUPPORTED
+    text = ("-" if negative else "") + str(node.this)
+    if storage is StorageType.BOOLEAN:
+        lowered = text.strip().lower()
+        if lowered in ("1", "t", "true", "y", "yes"):
+            return True
+        if lowered in ("0", "f", "false", "n", "no"):
+            return False
+        return _UNSUPPORTED
+    if storage in INTEGER_LIMITS or storage in (StorageType.DECIMAL, StorageType.FLOAT):
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return _UNSUPPORTED
+        if not number.is_finite():
+            return _UNSUPPORTED
+        if storage in INTEGER_LIMITS:
+            return int(number) if number == number.to_integral_value() else _UNSUPPORTED
+        if storage is StorageType.FLOAT:
+            return float(number)
+        return str(number)  # decimal: exact, as text
+    if node.is_string or storage in (StorageType.DATE, StorageType.DATETIME):
+        return text
+    return _UNSUPPORTED

@@ -1,0 +1,153 @@
+"""A pasted CREATE TABLE becomes a proposed definition: types, lengths, keys, defaults, and warnings for
+what does not fit; input that cannot be a definition is refused with the reason (and a fix for names)."""
+
+from __future__ import annotations
+
+import pytest
+from dmb_common.sql_import import SqlImportError, infer_from_sql, suggest_identifier
+from dmb_contracts.fields import StorageType, TableSpec
+from dmb_contracts.identifiers import identifier_problem
+from hypothesis import given
+from hypothesis import strategies as st
+
+POSTGRES = """
+CREATE TABLE IF NOT EXISTS public.Orders (
+  id bigserial PRIMARY KEY,
+  code varchar(20) NOT NULL UNIQUE,
+  amount numeric(10, 2) DEFAULT 0,
+  note text,
+  paid boolean NOT NULL DEFAULT true,
+  created timestamptz DEFAULT now(),
+  ref uuid,
+  payload jsonb,
+  customer_email varchar(120),
+  level smallint DEFAULT -1,
+  label character varying DEFAULT 'new'::character varying,
+  CONSTRAINT uq_code_level UNIQUE (code, level),
+  FOREIGN KEY (level) REFERENCES levels (id)
+);
+COMMENT ON TABLE orders IS 'All orders';
+COMMENT ON COLUMN orders.note IS 'Free text';
+"""
+
+MYSQL = """
+CREATE TABLE `items` (
+  `id` int(11) unsigned NOT NULL AUTO_INCREMENT,
+  `Name` varchar(100) COLLATE utf8mb4_bin DEFAULT NULL COMMENT 'the name',
+  `price` decimal(8,3) NOT NULL DEFAULT '0.000',
+  `flag` tinyint(1) NOT NULL DEFAULT 1,
+  `kind` enum('a','bb') NOT NULL,
+  `at` datetime DEFAULT CURRENT_TIMESTAMP,
+  `body` mediumtext,
+  `ratio` double,
+  `made` year,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_name` (`Name`),
+  KEY `ix_price` (`price`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='Items for sale'
+"""
+
+
+def test_postgres_statement_becomes_a_definition_with_types_keys_and_defaults() -> None:
+    inferred = infer_from_sql(POSTGRES, "postgres")
+    spec = inferred.spec
+
+    assert spec.table_name == "orders"  # unquoted names fold to lower case, as in PostgreSQL
+    assert spec.description == "All orders"
+    assert [f.name for f in spec.fields] == [
+        "id", "code", "amount", "note", "paid", "created", "ref", "payload", "customer_email", "level", "label",
+    ]  # fmt: skip
+    fields = {f.name: f for f in spec.fields}
+    assert (fields["id"].type, fields["id"].primary_key, fields["id"].nullable) == (
+        StorageType.BIG_INTEGER,
+        True,
+        False,
+    )
+    assert fields["id"].generator is not None
+    assert fields["id"].generator.kind == "sequence"
+    assert (fields["code"].type, fields["code"].max_length, fields["code"].unique) == (StorageType.STRING, 20, True)
+    assert fields["code"].nullable is False
+    assert (fields["amount"].precision, fields["amount"].scale, fields["amount"].nullable) == (10, 2, True)
+    assert fields["amount"].default == "0"
+    assert fields["note"].description == "Free text"
+    assert (fields["paid"].type, fields["paid"].default) == (StorageType.BOOLEAN, True)
+    assert (fields["created"].type, fields["created"].default) == (StorageType.DATETIME, None)
+    assert (fields["ref"].type, fields["ref"].max_length) == (StorageType.STRING, 36)
+    assert fields["payload"].type is StorageType.TEXT
+    assert (fields["customer_email"].type, fields["customer_email"].max_length) == (StorageType.EMAIL, 120)
+    assert (fields["level"].min, fields["level"].max, fields["level"].default) == (-32768, 32767, -1)
+    assert (fields["label"].type, fields["label"].default) == (StorageType.TEXT, "new")
+
+    warnings = "\n".join(inferred.warnings)
+    assert "unique constraint on (code, level) was not imported" in warnings
+    assert "foreign key (level)" in warnings
+    assert "created: the default CURRENT_TIMESTAMP was not imported" in warnings
+    assert "ref: UUID is not supported; imported as string" in warnings
+    assert "payload: JSONB is not supported; imported as text" in warnings
+    assert "created: TIMESTAMPTZ imported as datetime without a time zone" in warnings
+    # The proposal is a valid definition as it stands.
+    assert TableSpec.model_validate(spec.model_dump(mode="json")) == spec
+
+
+def test_mysql_statement_becomes_a_definition() -> None:
+    inferred = infer_from_sql(MYSQL, "mysql")
+    spec = inferred.spec
+    fields = {f.name: f for f in spec.fields}
+
+    assert (spec.table_name, spec.description) == ("items", "Items for sale")
+    assert (fields["id"].type, fields["id"].min, fields["id"].primary_key) == (StorageType.BIG_INTEGER, 0, True)
+    assert (fields["name"].unique, fields["name"].nullable) == (True, True)
+    assert fields["name"].description == "the name"
+    assert (fields["price"].precision, fields["price"].scale, fields["price"].default) == (8, 3, "0.000")
+    assert (fields["flag"].type, fields["flag"].default) == (StorageType.BOOLEAN, True)
+    assert (fields["kind"].choices, fields["kind"].max_length, fields["kind"].nullable) == (["a", "bb"], 2, False)
+    assert fields["body"].type is StorageType.TEXT
+    assert fields["ratio"].type is StorageType.FLOAT
+    assert (fields["made"].type, fields["made"].min, fields["made"].max) == (StorageType.INTEGER, 1901, 2155)
+    assert any("index on (price)" in w for w in inferred.warnings)
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule", "words"),
+    [
+        ("CREATE TABLE (", "unparseable", "Expected table name but got '('"),
+        ("SELECT 1", "not_create_table", "expected a CREATE TABLE statement, found SELECT"),
+        ("CREATE VIEW v AS SELECT 1", "not_create_table", "found CREATE VIEW"),
+        ("CREATE TABLE a (x int); CREATE TABLE b (y int)", "not_create_table", "one CREATE TABLE statement at a time"),
+        ("CREATE TABLE c AS SELECT 1 AS x", "not_create_table", "AS SELECT has no column definitions"),
+    ],
+)
+def test_input_that_is_not_one_create_table_is_refused_with_the_reason(sql: str, rule: str, words: str) -> None:
+    with pytest.raises(SqlImportError) as caught:
+        infer_from_sql(sql, "postgres")
+    assert caught.value.rule == rule
+    assert words in caught.value.message
+
+
+def test_names_that_break_the_rules_are_refused_with_a_suggested_fix() -> None:
+    with pytest.raises(SqlImportError) as caught:
+        infer_from_sql('CREATE TABLE "Order Lines" ("select" int, "CamelCase" text, dmb_x int)', "postgres")
+    issues = {issue.location: issue for issue in caught.value.issues}
+    assert caught.value.rule == "identifier"
+    assert issues["table_name"].suggestion == "order_lines"
+    assert issues["fields.select"].suggestion == "select_value"
+    assert "reserved SQL word" in issues["fields.select"].message
+    assert issues["fields.CamelCase"].suggestion == "camel_case"
+    assert issues["fields.dmb_x"].suggestion == "imported_dmb_x"
+
+
+@given(st.text(max_size=200))
+def test_a_suggested_name_always_follows_the_rules(name: str) -> None:
+    assert identifier_problem(suggest_identifier(name)) is None
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_either_a_definition_or_a_refusal(sql: str) -> None:
+    try:
+        inferred = infer_from_sql(sql, "mysql")
+    except SqlImportError as exc:
+        message = exc.message
+    else:
+        message = ""
+        assert inferred.spec.fields
+    assert message or inferred.spec.fields
