@@ -7,11 +7,12 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
-from dmb_contracts.commands import AlterTable
+from dmb_contracts.commands import AlterTable, RestoreTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
@@ -80,35 +81,7 @@ async def alter_table(table_id: uuid.UUID, change: TableChange, user: CurrentUse
     version with `reason` set when it was refused (nothing changed then)."""
     async with context.runtime.uow() as uow:
         view = await get_owned(uow.session, TableView, table_id, user, "table")
-        if view.status != "created":
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"Table {view.table_name!r} is {view.status}; only a created table can change"
-            )
-        if change.expected_version != view.version:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"conflict: the table is at version {view.version}, not {change.expected_version}; "
-                "reload it and make the change again",
-            )
-        if change.spec.table_name != view.table_name:
-            clash = await uow.session.scalar(
-                sa.select(TableView.table_id).where(
-                    TableView.owner_id == view.owner_id,
-                    TableView.table_name == change.spec.table_name,
-                    TableView.status.in_(LIVE),
-                )
-            )
-            if clash is not None:
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT, f"You already have a table named {change.spec.table_name!r} ({clash})"
-                )
-        busy = await uow.session.scalar(
-            sa.select(JobView.job_id).where(JobView.table_id == table_id, JobView.status.in_(BUSY_JOBS)).limit(1)
-        )
-        if busy is not None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"Job {busy} is filling this table; wait for it or cancel it first"
-            )
+        await _check_changeable(uow.session, view, change.expected_version, change.spec.table_name)
         view.status, view.reason, view.problems, view.updated_at = "altering", None, [], utcnow()
         uow.emit(
             AlterTable(
@@ -121,6 +94,83 @@ async def alter_table(table_id: uuid.UUID, change: TableChange, user: CurrentUse
         )
         await uow.commit()
         return view
+
+
+class TableRestore(BaseModel):
+    """Bring back an earlier version's definition, asked against the version the caller last saw."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"expected_version": 3}]})
+
+    expected_version: int = Field(gt=0, description="The table's version this restore was asked against.")
+
+
+@router.post(
+    "/{table_id}/versions/{version}/restore",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TablePublic,
+    responses=ERRORS,
+)
+async def restore_version(
+    table_id: uuid.UUID, version: int, body: TableRestore, user: CurrentUser, context: ContextDep
+) -> TableView:
+    """Bring the table back to version `version`'s definition. The schema service runs the reverse
+    migration in one transaction (fields renamed since then are renamed back and keep their rows) and
+    records it as a new version whose changes start with "restored version N". Poll as after a change:
+    `created` at `expected_version + 1` when it worked, or at the same version with `reason` set (nothing
+    changed then, e.g. when the rows added since do not fit the old definition)."""
+    async with context.runtime.uow() as uow:
+        view = await get_owned(uow.session, TableView, table_id, user, "table")
+        if version == view.version:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"Version {version} is the current version of {view.table_name!r}; there is nothing to restore",
+            )
+        target = await uow.session.get(TableVersionView, (table_id, version))
+        if target is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"Table {view.table_name!r} has no version {version}")
+        await _check_changeable(uow.session, view, body.expected_version, target.table_name)
+        view.status, view.reason, view.problems, view.updated_at = "altering", None, [], utcnow()
+        uow.emit(
+            RestoreTable(
+                table_id=table_id,
+                expected_version=body.expected_version,
+                version=version,
+                owner_id=user.user_id,
+                correlation_id=table_id,
+            )
+        )
+        await uow.commit()
+        return view
+
+
+async def _check_changeable(session: AsyncSession, view: TableView, expected_version: int, new_name: str) -> None:
+    """409 unless the table can take a new version now: created, at the version the caller saw, its new name
+    free among the owner's tables, and no job filling it."""
+    if view.status != "created":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"Table {view.table_name!r} is {view.status}; only a created table can change"
+        )
+    if expected_version != view.version:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"conflict: the table is at version {view.version}, not {expected_version}; "
+            "reload it and make the change again",
+        )
+    if new_name != view.table_name:
+        clash = await session.scalar(
+            sa.select(TableView.table_id).where(
+                TableView.owner_id == view.owner_id, TableView.table_name == new_name, TableView.status.in_(LIVE)
+            )
+        )
+        if clash is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"You already have a table named {new_name!r} ({clash})")
+    busy = await session.scalar(
+        sa.select(JobView.job_id).where(JobView.table_id == view.table_id, JobView.status.in_(BUSY_JOBS)).limit(1)
+    )
+    if busy is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"Job {busy} is filling this table; wait for it or cancel it first"
+        )
 
 
 @router.get("/{table_id}/versions", response_model=TableVersionsPublic, responses=ERRORS)

@@ -47,6 +47,15 @@ class BaseServiceSettings(BaseSettings):
     export_upload_first_delay: float = Field(
         default=0.5, ge=0, le=60, description="Seconds before the second upload attempt; doubled each time."
     )
+    export_retention_days: float = Field(
+        default=0,
+        ge=0,
+        description="Days a completed export's file is kept before the exporter deletes it (the export then "
+        "shows as expired); fractions allowed; 0 keeps files forever.",
+    )
+    export_retention_sweep_seconds: float = Field(
+        default=3600, gt=0, le=86_400, description="How often the exporter looks for exports past their retention."
+    )
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:

@@ -21,6 +21,7 @@ from dmb_contracts.fields import (
     DEFAULT_MAX_LENGTH,
     INTEGER_LIMITS,
     MAX_FIELDS,
+    TYPE_TRAITS,
     FieldSpec,
     JsonScalar,
     SpecError,
@@ -80,6 +81,8 @@ class _Column:
     autoincrement: bool = False
     default: exp.Expr | None = None
     description: str = ""
+    #: (parent table, parent field, on_delete) of a single-column foreign key.
+    references: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -189,7 +192,7 @@ def _column_from_def(item: exp.ColumnDef, dialect: Dialect, warnings: list[str])
         elif isinstance(found, exp.CommentColumnConstraint):
             column.description = _string_value(found.this) or ""
         elif isinstance(found, exp.Reference):
-            warnings.append(f"{column.name}: the foreign key to {found.this.sql(dialect)} was not imported")
+            _reference(column, found, dialect, warnings)
         elif isinstance(found, exp.CheckColumnConstraint):
             warnings.append(f"{column.name}: the CHECK constraint {found.this.sql(dialect)} was not imported")
     return column
@@ -224,16 +227,52 @@ def _table_constraint(item: exp.Expression, table: _Table, dialect: Dialect) -> 
         _mark_unique(names, table)
         return
     if isinstance(item, exp.ForeignKey):
-        columns = ", ".join(_names(item.expressions, dialect))
+        names = _names(item.expressions, dialect)
         reference = item.args.get("reference")
+        column = table.column(names[0]) if len(names) == 1 else None
+        if column is not None and isinstance(reference, exp.Reference):
+            _reference(column, reference, dialect, table.warnings)
+            return
         to = reference.this.sql(dialect) if isinstance(reference, exp.Reference) else "another table"
-        table.warnings.append(f"the foreign key ({columns}) → {to} was not imported (not a field type yet)")
+        table.warnings.append(
+            f"the foreign key ({', '.join(names)}) → {to} was not imported (only single-column foreign keys are)"
+        )
         return
     if isinstance(item, exp.IndexColumnConstraint):
         columns = ", ".join(_names(item.expressions, dialect))
         table.warnings.append(f"the index on ({columns}) was not imported (indexes are not part of a definition yet)")
         return
     table.warnings.append(f"the table constraint {item.sql(dialect)[:120]} was not imported")
+
+
+_ON_DELETE = {"RESTRICT": "restrict", "NO ACTION": "restrict", "CASCADE": "cascade", "SET NULL": "set null"}
+
+
+def _reference(column: _Column, reference: exp.Reference, dialect: Dialect, warnings: list[str]) -> None:
+    """A single-column REFERENCES parent (key) becomes a foreign_key field; the schema service checks the
+    parent when the table is created (it must be a table of the same owner, created first)."""
+    target = reference.this
+    parent = target.this if isinstance(target, exp.Schema) else target
+    keys = _names(target.expressions, dialect) if isinstance(target, exp.Schema) else []
+    if not isinstance(parent, exp.Table) or len(keys) != 1:
+        warnings.append(
+            f"{column.name}: the foreign key to {target.sql(dialect)} was not imported (name the one referenced column)"
+        )
+        return
+    on_delete = "restrict"
+    for option in reference.args.get("options") or []:
+        text = " ".join(str(option).upper().split())
+        if text.startswith("ON DELETE "):
+            found = _ON_DELETE.get(text.removeprefix("ON DELETE "))
+            if found is None:
+                warnings.append(f"{column.name}: {text} is not supported; the foreign key uses ON DELETE RESTRICT")
+            else:
+                on_delete = found
+    column.references = (_ident_name(parent.this, dialect), keys[0], on_delete)
+    warnings.append(
+        f"{column.name}: a foreign key to {column.references[0]}.{keys[0]}; that table must exist on the platform "
+        "before this one is created"
+    )
 
 
 def _mark_unique(names: list[str], table: _Table) -> None:
@@ -326,9 +365,24 @@ def _reflect(conn: sa.Connection, inspector: Any, name: str, schema: str | None,
         if index.get("unique") and (len(columns) > 1 or not any(c.unique for c in table.columns if c.name in columns)):
             _mark_unique([n.lower() if dialect == "mysql" else n for n in columns], table)
     for fk in inspector.get_foreign_keys(name, schema=schema):
-        fk_columns = ", ".join(fk["constrained_columns"])
+        constrained = [n.lower() if dialect == "mysql" else n for n in fk["constrained_columns"]]
+        referred = fk["referred_columns"]
+        child = table.column(constrained[0]) if len(constrained) == 1 and len(referred) == 1 else None
+        if child is None:
+            table.warnings.append(
+                f"the foreign key ({', '.join(constrained)}) → {fk['referred_table']} was not imported "
+                "(only single-column foreign keys are)"
+            )
+            continue
+        on_delete = " ".join(str((fk.get("options") or {}).get("ondelete") or "RESTRICT").upper().split())
+        if on_delete not in _ON_DELETE:
+            table.warnings.append(f"{child.name}: ON DELETE {on_delete} is not supported; RESTRICT is used")
+        parent = fk["referred_table"].lower() if dialect == "mysql" else fk["referred_table"]
+        key = referred[0].lower() if dialect == "mysql" else referred[0]
+        child.references = (parent, key, _ON_DELETE.get(on_delete, "restrict"))
         table.warnings.append(
-            f"the foreign key ({fk_columns}) → {fk['referred_table']} was not imported (not a field type yet)"
+            f"{child.name}: a foreign key to {parent}.{key}; that table must exist on the platform before this one "
+            "is created"
         )
     with contextlib.suppress(NotImplementedError):  # dialects without table comments
         table.description = (inspector.get_table_comment(name, schema=schema) or {}).get("text") or ""
@@ -497,13 +551,14 @@ def _field_values(column: _Column, dialect: Dialect, warnings: list[str]) -> dic
         values["type"], values["min"], values["max"] = StorageType.INTEGER, 1901, 2155
         warnings.append(f"{name}: year imported as an integer between 1901 and 2155")
     elif kind is DType.UUID:
-        nearest(StorageType.STRING, "a uuid field type is not available yet")
-        values["max_length"] = 36
-        values["generator"] = {"kind": "faker", "provider": "uuid4"}
-    elif kind in (DType.TIME, DType.TIMETZ):
-        nearest(StorageType.STRING, "a time field type is not available yet")
-        values["max_length"] = 8
-        values["generator"] = {"kind": "faker", "provider": "time"}
+        values["type"] = StorageType.UUID
+    elif kind is DType.TIME:
+        values["type"] = StorageType.TIME
+    elif kind is DType.TIMETZ:
+        values["type"] = StorageType.TIME
+        warnings.append(f"{name}: {shown} imported as time without a time zone")
+    elif kind in (DType.JSON, DType.JSONB):
+        values["type"] = StorageType.JSON
     elif kind in (DType.ENUM, DType.ENUM8, DType.ENUM16):
         choices = [_string_value(e) for e in (dtype.expressions if dtype is not None else [])]
         labels = [c for c in choices if c is not None]
@@ -519,10 +574,23 @@ def _field_values(column: _Column, dialect: Dialect, warnings: list[str]) -> dic
             values["type"] = StorageType.EMAIL
         elif _URL_NAME.search(name) and limit >= 12:
             values["type"] = StorageType.URL
+    if column.references is not None:
+        parent, key, on_delete = column.references
+        # The column takes the parent key's type when the table is created; the SQL type is not kept.
+        values = {"name": name, "description": values["description"], "type": StorageType.FOREIGN_KEY}
+        values["references"] = {"table": parent, "field": key, "on_delete": on_delete}
+        if on_delete == "set null" and not column.nullable:
+            values["references"]["on_delete"] = "restrict"
+            warnings.append(f"{name}: ON DELETE SET NULL on a NOT NULL column; RESTRICT is used")
     values["primary_key"] = column.primary_key
     values["nullable"] = column.nullable and not column.primary_key
-    values["unique"] = column.unique and not column.primary_key and values["type"] is not StorageType.BOOLEAN
-    if column.autoincrement or kind in _SERIALS:
+    values["unique"] = column.unique and not column.primary_key and TYPE_TRAITS[values["type"]].key
+    if column.unique and not TYPE_TRAITS[values["type"]].key and values["type"] is not StorageType.BOOLEAN:
+        warnings.append(f"{name}: a {values['type'].value} field cannot be unique; the unique constraint was dropped")
+    if column.references is not None:
+        if column.default is not None or column.autoincrement:
+            warnings.append(f"{name}: a foreign key takes its values from the parent's keys; its default was dropped")
+    elif column.autoincrement or kind in _SERIALS:
         values["generator"] = {"kind": "sequence"}
     elif column.default is not None:
         default = _default_value(column.default, values["type"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dmb_contracts.envelope import Command
 from dmb_contracts.fields import TableSpec
@@ -46,6 +46,15 @@ class AlterTable(Command):
     spec: TableSpec
 
 
+class RestoreTable(Command):
+    """Bring a table back to an earlier version's definition: a reverse migration, recorded as a new version."""
+
+    type: Literal["schema.table.restore"] = "schema.table.restore"
+    table_id: UUID
+    expected_version: Annotated[int, Field(gt=0, description="The version the restore was asked against.")]
+    version: Annotated[int, Field(gt=0, description="The earlier version whose definition comes back.")]
+
+
 class DropTable(Command):
     type: Literal["schema.table.drop"] = "schema.table.drop"
     table_id: UUID
@@ -80,6 +89,23 @@ class CancelJob(Command):
     job_id: UUID
 
 
+#: Tables one workbook may hold (the first plus `more_tables`).
+MAX_TABLES_PER_EXPORT = 50
+
+
+class ExportTable(BaseModel):
+    """A further table of a multi-table export, with the provenance its part of the About sheet shows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table_id: UUID
+    table_version: Annotated[int, Field(gt=0)]
+    spec: TableSpec
+    seed: int | None = None
+    locale: str | None = None
+    generator_version: str | None = None
+
+
 class RequestExport(Command):
     """Export a table's rows; carries the spec and the provenance shown on the workbook's About sheet."""
 
@@ -96,3 +122,23 @@ class RequestExport(Command):
     csv_excel_bom: bool = Field(
         default=False, description="CSV only: start the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8."
     )
+    more_tables: Annotated[list[ExportTable], Field(max_length=MAX_TABLES_PER_EXPORT - 1)] = Field(
+        default_factory=list,
+        description="xlsx only: further tables for the same workbook, each on its own sheet(s) after the first "
+        "table's, in this order (parents before the tables that reference them).",
+    )
+    generation_seconds: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="How long the job (job_id) took to generate the rows, shown on the About sheet."
+    )
+    constraint_report: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=2000)] = Field(
+        default_factory=list, description="The job's constraint report, one line per column, for the About sheet."
+    )
+
+    @model_validator(mode="after")
+    def _more_tables_in_one_workbook(self) -> Self:
+        if self.more_tables and self.format is not ExportFormat.XLSX:
+            raise ValueError(f"several tables go into one xlsx workbook, not a {self.format.value} file")
+        ids = [self.table_id, *(table.table_id for table in self.more_tables)]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a table appears twice in one export")
+        return self

@@ -40,6 +40,9 @@ class TableAltered(Event):
         default_factory=list, description="What changed from the previous version, one line per change."
     )
     migration_seconds: float = 0
+    restored_from: int | None = Field(
+        default=None, description="Set when this version restores an earlier version's definition."
+    )
 
 
 class TableDropped(Event):
@@ -149,10 +152,23 @@ class ExportCompleted(Event):
     content_type: str
     rows: int
     seconds: float
+    truncated_cells: int = Field(
+        default=0, ge=0, description="xlsx: cells cut to Excel's limit of 32,767 characters (noted on the About sheet)."
+    )
 
 
 class ExportFailed(Event):
     type: Literal["exporter.export.failed"] = "exporter.export.failed"
     export_id: UUID
     table_id: UUID
+    reason: str
+
+
+class ExportExpired(Event):
+    """A completed export's file was deleted from the object store because it outlived the retention period."""
+
+    type: Literal["exporter.export.expired"] = "exporter.export.expired"
+    export_id: UUID
+    table_id: UUID
+    object_key: str
     reason: str

@@ -14,6 +14,7 @@ from dmb_contracts.commands import (
     GenerateChunk,
     GenerateRows,
     RequestExport,
+    RestoreTable,
 )
 from dmb_contracts.envelope import Command, Event, Message
 from dmb_contracts.events import (
@@ -21,6 +22,7 @@ from dmb_contracts.events import (
     AIValuesGenerated,
     AIValuesRequested,
     ExportCompleted,
+    ExportExpired,
     ExportFailed,
     JobCancelled,
     JobCompleted,
@@ -36,6 +38,7 @@ from dmb_contracts.events import (
 COMMANDS: tuple[type[Command], ...] = (
     CreateTable,
     AlterTable,
+    RestoreTable,
     DropTable,
     GenerateRows,
     GenerateChunk,
@@ -57,12 +60,14 @@ EVENTS: tuple[type[Event], ...] = (
     AIValuesFailed,
     ExportCompleted,
     ExportFailed,
+    ExportExpired,
 )
 MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
 AnyMessage = Annotated[
     CreateTable
     | AlterTable
+    | RestoreTable
     | DropTable
     | GenerateRows
     | GenerateChunk
@@ -81,7 +86,8 @@ AnyMessage = Annotated[
     | AIValuesGenerated
     | AIValuesFailed
     | ExportCompleted
-    | ExportFailed,
+    | ExportFailed
+    | ExportExpired,
     Field(discriminator="type"),
 ]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, seaweed_server
-from dmb_testing.servers import postgres_database, rabbitmq_vhost, unique_name
+from dmb_testing.servers import mariadb_database, postgres_database, rabbitmq_vhost, unique_name
 
 if TYPE_CHECKING:
     from dmb_common.storage import S3Store
@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """A new, empty MariaDB / MySQL database (127.0.0.1:3306 or DMB_TEST_MYSQL_URL); dropped afterwards."""
+    with mariadb_database() as url:
         yield url
 
 

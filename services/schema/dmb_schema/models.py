@@ -37,6 +37,8 @@ class DefinitionVersion(Base):
     table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("definitions.table_id"), primary_key=True)
     version: Mapped[int] = mapped_column(primary_key=True)
     spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: The fields this version renamed, new name → name in the version before (None: none, or not recorded).
+    renames: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     created_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 

@@ -15,7 +15,7 @@ from dmb_bus.inprocess import InProcessBus
 from dmb_bus.tables import OUTBOX
 from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import ServiceRuntime, build_runtime
-from dmb_contracts.commands import AlterTable, CreateTable
+from dmb_contracts.commands import AlterTable, CreateTable, RestoreTable
 from dmb_contracts.envelope import Message
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.registry import parse_message
@@ -67,6 +67,13 @@ class Rig:
         (event,) = [event for event in await self.events() if event.causation_id == cmd.message_id]
         return event
 
+    async def restore(self, table_id: uuid.UUID, expected_version: int, version: int) -> Message:
+        """Send RestoreTable; returns the event it produced (TableAltered or TableRejected)."""
+        cmd = RestoreTable(table_id=table_id, expected_version=expected_version, version=version, owner_id=uuid.uuid4())
+        await handlers.restore_table(cmd, self.deps)
+        (event,) = [event for event in await self.events() if event.causation_id == cmd.message_id]
+        return event
+
     async def events(self) -> list[Message]:
         async with self.runtime.engine.connect() as conn:
             bodies = (await conn.execute(sa.text(f"SELECT body FROM {OUTBOX} ORDER BY id"))).scalars().all()
@@ -83,11 +90,15 @@ class Rig:
             return [dict(row._mapping) for row in conn.execute(sa.select(table).order_by(table.c[order_by]))]
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
+@pytest.fixture(params=["postgresql", "sqlite", "mariadb"])
 async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres_url")
         service_url, datasets_url, schema = url, url, "datasets"
+    elif request.param == "mariadb":
+        # The users' tables in MariaDB (a database of their own), the service's records in SQLite.
+        service_url = f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}"
+        datasets_url, schema = request.getfixturevalue("mariadb_url"), None
     else:
         service_url = f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}"
         datasets_url, schema = f"sqlite:///{tmp_path / 'datasets.db'}", None

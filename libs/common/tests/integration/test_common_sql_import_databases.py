@@ -74,9 +74,13 @@ def test_existing_postgres_table_is_read_with_its_keys_types_and_comments(postgr
     assert (fields["paid"].type, fields["paid"].default) == (StorageType.BOOLEAN, False)
     assert fields["label"].default == "new"
     assert fields["created"].default is None
-    assert (fields["ref"].unique, fields["ref"].max_length) == (True, 36)
+    assert (fields["ref"].type, fields["ref"].unique) == (StorageType.UUID, True)
     assert fields["email"].type is StorageType.TEXT
-    assert any("foreign key (level_id)" in w for w in warnings)
+    reference = fields["level_id"].references
+    assert fields["level_id"].type is StorageType.FOREIGN_KEY
+    assert reference is not None
+    assert (reference.table, reference.field, reference.on_delete) == ("levels", "id", "restrict")
+    assert any(w.startswith("level_id: a foreign key to levels.id") for w in warnings)
     assert any(w.startswith("created: the default") for w in warnings)
 
 

@@ -1,10 +1,12 @@
 """An alter plan carried out on the datasets database with Alembic's Operations API, inside the caller's
 transaction: checks of the rows already there, then the DDL (batch mode on SQLite, which recreates the
-table). Identifiers reach SQL only through SQLAlchemy and Alembic, which quote them."""
+table). MySQL/MariaDB commit each DDL statement on their own, so there the plan is one ALTER TABLE
+statement, atomic on the server. Identifiers reach SQL only through SQLAlchemy and Alembic, which quote
+them."""
 
 from __future__ import annotations
 
-import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,10 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import BatchOperations, Operations
 from alembic.runtime.migration import MigrationContext
-from dmb_common.datasets import column_for, table_for
+from dmb_common.datasets import column_for, mysql_prefix_lengths, table_for
 from dmb_common.db import new_metadata
-from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec, TableSpec
-from dmb_contracts.identifiers import MAX_IDENTIFIER_LENGTH
+from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec, IndexSpec, TableSpec, unique_constraint_name
 from dmb_schema.domain.diff import (
     AlterPlan,
     Conversion,
@@ -37,14 +38,24 @@ class RowProblem:
     message: str
 
 
-def has_shape(conn: sa.Connection, spec: TableSpec, schema: str | None, *, types: bool = True) -> bool:
+def has_shape(
+    conn: sa.Connection,
+    spec: TableSpec,
+    schema: str | None,
+    *,
+    types: bool = True,
+    absent_indexes: frozenset[str] = frozenset(),
+) -> bool:
     """Whether the database table has exactly the spec's columns (and, with `types`, their SQL types and
-    nullability)."""
+    nullability), its table-level indexes, and none of the `absent_indexes`."""
     inspector = sa.inspect(conn)
     if not inspector.has_table(spec.table_name, schema=schema):
         return False
     reflected = {column["name"]: column for column in inspector.get_columns(spec.table_name, schema=schema)}
     if set(reflected) != {field.name for field in spec.fields}:
+        return False
+    indexes = {index["name"] for index in inspector.get_indexes(spec.table_name, schema=schema)}
+    if any(index_name(index, spec) not in indexes for index in spec.indexes) or indexes & absent_indexes:
         return False
     if not types:
         return True
@@ -59,11 +70,23 @@ def has_shape(conn: sa.Connection, spec: TableSpec, schema: str | None, *, types
 
 
 def _compiled(type_: sa.types.TypeEngine[Any], conn: sa.Connection) -> str:
-    return str(type_.compile(dialect=conn.dialect)).upper().replace(" ", "")
+    text = str(type_.compile(dialect=conn.dialect)).upper().replace(" ", "")
+    if is_mysql(conn):
+        # What MySQL/MariaDB report for the types we create: display widths, TINYINT(1) for BOOL, DECIMAL
+        # for NUMERIC, and MariaDB's JSON as a binary-collated LONGTEXT.
+        text = _MYSQL_DISPLAY_WIDTH.sub(r"\1", text)
+        text = _MYSQL_SYNONYMS.get(text, text).replace("NUMERIC", "DECIMAL")
+    return text
+
+
+_MYSQL_DISPLAY_WIDTH = re.compile(r"^(TINYINT|SMALLINT|INTEGER|INT|BIGINT)\(\d+\)$")
+_MYSQL_SYNONYMS = {"BOOL": "TINYINT", "BOOLEAN": "TINYINT", "LONGTEXTCHARACTERSETUTF8MB4COLLATEUTF8MB4_BIN": "JSON"}
 
 
 def lock(conn: sa.Connection, spec: TableSpec, schema: str | None) -> None:
-    """Keep writers out between the checks and the DDL (PostgreSQL; SQLite's BEGIN IMMEDIATE already does)."""
+    """Keep writers out between the checks and the DDL (PostgreSQL; SQLite's BEGIN IMMEDIATE already does;
+    on MySQL a lock would end with the DDL's implicit commit anyway: the single ALTER statement checks the
+    rows written in between itself, and fails as a whole)."""
     if conn.dialect.name == "postgresql":
         table = conn.dialect.identifier_preparer.format_table(table_for(spec, schema))
         conn.exec_driver_sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
@@ -105,7 +128,41 @@ def check_rows(conn: sa.Connection, plan: AlterPlan, schema: str | None) -> RowP
                     "unique",
                     f"{duplicates} values of {change.old.name!r} appear more than once, so it cannot become unique",
                 )
+    for index in plan.added_indexes:
+        if index.unique:
+            problem = _check_combinations(conn, table, plan, index)
+            if problem is not None:
+                return problem
     return None
+
+
+def _check_combinations(conn: sa.Connection, table: sa.Table, plan: AlterPlan, index: IndexSpec) -> RowProblem | None:
+    """Rows that share a combination of the new unique index's values (those with a null are not compared)."""
+    old_names = [plan.old_name(name) for name in index.fields]
+    if any(name is None for name in old_names):
+        return None  # an added field is null in every existing row
+    columns = [table.c[name] for name in old_names if name is not None]
+    repeated = (
+        sa.select(*columns)
+        .where(*(column.is_not(None) for column in columns))
+        .group_by(*columns)
+        .having(sa.func.count() > 1)
+    )
+    duplicates = conn.execute(sa.select(sa.func.count()).select_from(repeated.subquery())).scalar_one()
+    if not duplicates:
+        return None
+    name = index_name(index, plan.new)
+    return RowProblem(
+        name,
+        "unique",
+        f"{duplicates} combinations of ({', '.join(index.fields)}) appear more than once, so index {name!r} "
+        "cannot be unique",
+    )
+
+
+def index_name(index: IndexSpec, spec: TableSpec) -> str:
+    """A validated spec names every index; the derived name is the fallback for a hand-built one."""
+    return index.name or index.default_name(spec.table_name)
 
 
 def _check_values(conn: sa.Connection, table: sa.Table, old: FieldSpec, new: FieldSpec) -> RowProblem | None:
@@ -130,12 +187,9 @@ def _check_values(conn: sa.Connection, table: sa.Table, old: FieldSpec, new: Fie
 
 
 def unique_index_name(table: str, column: str) -> str:
-    """`uq_<table>_<column>`, shortened with a hash when longer than an identifier may be."""
-    name = f"uq_{table}_{column}"
-    if len(name) <= MAX_IDENTIFIER_LENGTH:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: MAX_IDENTIFIER_LENGTH - 9]}_{digest}"
+    """`uq_<table>_<column>`, shortened with a hash when longer than an identifier may be (the name
+    `dmb_common.datasets.table_for` gives a unique field's constraint)."""
+    return unique_constraint_name(table, column)
 
 
 @dataclass(frozen=True)
@@ -144,16 +198,25 @@ class _Uniqueness:
     is_index: bool
 
 
-def _uniqueness(conn: sa.Connection, table: str, schema: str | None) -> dict[str, _Uniqueness]:
-    """Column → the single-column unique constraint or unique index that makes it unique."""
+def _uniqueness(conn: sa.Connection, spec: TableSpec, schema: str | None) -> dict[str, _Uniqueness]:
+    """Column → the single-column unique constraint or unique index that makes it unique (not the spec's
+    table-level indexes, which the plan handles by name)."""
     inspector = sa.inspect(conn)
+    table = spec.table_name
+    own = {index_name(index, spec) for index in spec.indexes}
     found: dict[str, _Uniqueness] = {}
     for constraint in inspector.get_unique_constraints(table, schema=schema):
-        if len(constraint["column_names"]) == 1 and constraint["name"]:
+        if len(constraint["column_names"]) == 1 and constraint["name"] and constraint["name"] not in own:
             found[constraint["column_names"][0]] = _Uniqueness(constraint["name"], False)
     for index in inspector.get_indexes(table, schema=schema):
         columns = index["column_names"]
-        if index["unique"] and len(columns) == 1 and columns[0] is not None and index["name"]:
+        if (
+            index["unique"]
+            and len(columns) == 1
+            and columns[0] is not None
+            and index["name"]
+            and index["name"] not in own
+        ):
             found.setdefault(columns[0], _Uniqueness(index["name"], True))
     return found
 
@@ -176,14 +239,18 @@ def _recording(conn: sa.Connection, into: list[str]) -> Iterator[None]:
 
 def apply(conn: sa.Connection, plan: AlterPlan, schema: str | None) -> list[str]:
     """Run the plan's DDL on `conn` (in its transaction); returns the statements run."""
+    if is_mysql(conn):
+        return _apply_in_one_statement(conn, plan, schema)
     statements: list[str] = []
-    uniques = _uniqueness(conn, plan.old.table_name, schema)
+    uniques = _uniqueness(conn, plan.old, schema)
     sqlite = conn.dialect.name == "sqlite"
     comments = bool(conn.dialect.supports_comments)
     context = MigrationContext.configure(conn, opts={"target_metadata": new_metadata()})
     op = Operations(context)
     name = plan.new.table_name
     with _recording(conn, statements):
+        for index in plan.indexes_to_drop:
+            op.drop_index(index_name(index, plan.old), table_name=plan.old.table_name, schema=schema)
         losing: list[FieldChange | _Dropped] = [c for c in plan.kept if c.unique_changed and not column_unique(c.new)]
         losing += [_Dropped(spec) for spec in plan.dropped if spec.name in uniques]
         # Unique indexes go first (SQLite cannot drop or recreate a table's indexed column around them).
@@ -208,6 +275,8 @@ def apply(conn: sa.Connection, plan: AlterPlan, schema: str | None) -> list[str]
         gaining += [spec for spec in plan.added if column_unique(spec)]
         for spec in gaining:
             op.create_index(unique_index_name(name, spec.name), name, [spec.name], unique=True, schema=schema)
+        for index in plan.indexes_to_create:
+            op.create_index(index_name(index, plan.new), name, list(index.fields), unique=index.unique, schema=schema)
         if comments and plan.table_comment_changed:
             if plan.new.description:
                 op.create_table_comment(
@@ -215,7 +284,41 @@ def apply(conn: sa.Connection, plan: AlterPlan, schema: str | None) -> list[str]
                 )
             else:
                 op.drop_table_comment(name, existing_comment=plan.old.description or None, schema=schema)
+        if plan.renamed_table and conn.dialect.name == "postgresql":
+            _rename_derived_names(conn, plan, schema, uniques)
     return statements
+
+
+def _rename_derived_names(
+    conn: sa.Connection, plan: AlterPlan, schema: str | None, uniques: dict[str, _Uniqueness]
+) -> None:
+    """PostgreSQL keeps constraint and index names in the schema's namespace: after a table rename, the
+    primary key and unique constraints named after the old table follow it, so a new table may take the old
+    name. (Table-level indexes keep the names stored in the spec.)"""
+    preparer = conn.dialect.identifier_preparer
+    limit = conn.dialect.max_identifier_length
+    table = preparer.format_table(table_for(plan.new, schema))
+    old_pk, new_pk = f"pk_{plan.old.table_name}"[:limit], f"pk_{plan.new.table_name}"[:limit]
+    if sa.inspect(conn).get_pk_constraint(plan.new.table_name, schema=schema).get("name") == old_pk:
+        conn.exec_driver_sql(
+            f"ALTER TABLE {table} RENAME CONSTRAINT {preparer.quote(old_pk)} TO {preparer.quote(new_pk)}"
+        )
+    for change in plan.kept:
+        found = uniques.get(change.old.name)
+        if found is None or not (column_unique(change.old) and column_unique(change.new)):
+            continue
+        if found.name != unique_index_name(plan.old.table_name, change.old.name)[:limit]:
+            continue
+        new_name = preparer.quote(unique_index_name(plan.new.table_name, change.new.name))
+        if found.is_index:
+            index = (
+                preparer.quote(found.name)
+                if schema is None
+                else f"{preparer.quote(schema)}.{preparer.quote(found.name)}"
+            )
+            conn.exec_driver_sql(f"ALTER INDEX {index} RENAME TO {new_name}")
+        else:
+            conn.exec_driver_sql(f"ALTER TABLE {table} RENAME CONSTRAINT {preparer.quote(found.name)} TO {new_name}")
 
 
 @dataclass(frozen=True)
@@ -289,3 +392,73 @@ def _alter_columns(
         if not comments:
             column.comment = None
         target.add_column(column)
+
+
+def is_mysql(conn: sa.Connection) -> bool:
+    return conn.dialect.name in ("mysql", "mariadb")
+
+
+def _apply_in_one_statement(conn: sa.Connection, plan: AlterPlan, schema: str | None) -> list[str]:
+    """MySQL and MariaDB commit every DDL statement on its own, so no transaction can undo half a plan. The
+    whole plan is therefore ONE `ALTER TABLE`, which the server applies completely or not at all (a
+    duplicate, a null or a value that does not fit the new type fails the statement). Identifiers are quoted
+    and column definitions and comments rendered by SQLAlchemy's MySQL compiler."""
+    if not plan.needs_ddl:
+        return []
+    dialect = conn.dialect
+    preparer = dialect.identifier_preparer
+    quote = preparer.quote
+    old_table, new_table = table_for(plan.old, schema), table_for(plan.new, schema)
+    columns = dialect.ddl_compiler(dialect, sa.schema.CreateTable(new_table))
+    uniques = _uniqueness(conn, plan.old, schema)
+    clauses = [f"DROP INDEX {quote(index_name(index, plan.old))}" for index in plan.indexes_to_drop]
+    for change in plan.kept:
+        found = uniques.get(change.old.name)
+        if change.unique_changed and not column_unique(change.new) and found is not None:
+            clauses.append(f"DROP INDEX {quote(found.name)}")
+    clauses += [f"DROP COLUMN {quote(spec.name)}" for spec in plan.dropped]
+    for change in plan.kept:
+        if change.renamed or change.retyped or change.nullable_changed or change.comment_changed:
+            definition = columns.get_column_specification(new_table.c[change.new.name])
+            clauses.append(f"CHANGE COLUMN {quote(change.old.name)} {definition}")
+    clauses += [f"ADD COLUMN {columns.get_column_specification(new_table.c[spec.name])}" for spec in plan.added]
+    gaining = [c.new for c in plan.kept if c.unique_changed and column_unique(c.new)]
+    gaining += [spec for spec in plan.added if column_unique(spec)]
+    for spec in gaining:
+        clauses.append(
+            f"ADD UNIQUE INDEX {quote(unique_index_name(plan.new.table_name, spec.name))} ({quote(spec.name)})"
+        )
+    for index in plan.indexes_to_create:
+        prefixes = mysql_prefix_lengths(new_table, index)
+        parts = ", ".join(quote(name) + (f"({prefixes[name]})" if name in prefixes else "") for name in index.fields)
+        kind = "UNIQUE INDEX" if index.unique else "INDEX"
+        clauses.append(f"ADD {kind} {quote(index_name(index, plan.new))} ({parts})")
+    if plan.table_comment_changed:
+        literal = dialect.statement_compiler(dialect, None).render_literal_value(plan.new.description, sa.String())
+        clauses.append(f"COMMENT = {literal}")
+    if plan.renamed_table:
+        clauses.append(f"RENAME TO {preparer.format_table(new_table)}")
+    if not clauses:
+        return []
+    statement = f"ALTER TABLE {preparer.format_table(old_table)} " + ", ".join(clauses)
+    conn.exec_driver_sql(statement)
+    return [statement]
+
+
+def taken_names(conn: sa.Connection, names: set[str], schema: str | None) -> set[str]:
+    """Those of `names` another table already uses for an index or constraint where such names share one
+    namespace (a PostgreSQL schema, a SQLite database; MySQL keeps them per table)."""
+    if not names:
+        return set()
+    if conn.dialect.name == "postgresql":
+        query = sa.text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relname IN :names"
+        ).bindparams(sa.bindparam("names", expanding=True))
+        return set(conn.scalars(query, {"schema": schema or "public", "names": sorted(names)}))
+    if conn.dialect.name == "sqlite":
+        query = sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN :names").bindparams(
+            sa.bindparam("names", expanding=True)
+        )
+        return set(conn.scalars(query, {"names": sorted(names)}))
+    return set()

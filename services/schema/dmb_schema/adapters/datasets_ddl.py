@@ -58,6 +58,7 @@ class DatasetsDDL:
                     if existing == [field.name for field in spec.fields]:
                         return MigrationOutcome([f"adopt table {spec.table_name}"], time.perf_counter() - started, True)
                     raise MigrationFailed(f"a table named {spec.table_name!r} already exists in the datasets database")
+                _refuse_taken_index_names(conn, {alter.index_name(index, spec) for index in spec.indexes}, self.schema)
                 table.create(conn)
         except SQLAlchemyError as exc:
             raise MigrationFailed(f"the database refused to create {spec.table_name!r}: {_short(exc)}") from exc
@@ -77,26 +78,48 @@ class DatasetsDDL:
 
     def alter_table(self, plan: AlterPlan) -> MigrationOutcome:
         """Apply `plan` in one transaction: checks of the existing rows, then the DDL. Anything refused or
-        failed rolls the whole change back. A table that already has the new shape (a redelivered command
+        failed rolls the whole change back (MySQL/MariaDB: the DDL is one ALTER TABLE statement, which the
+        server applies completely or not at all). A table that already has the new shape (a redelivered command
         after a crash between the DDL and the bookkeeping) is adopted."""
         started = time.perf_counter()
         name = plan.old.table_name
         try:
             with self.engine.begin() as conn:
-                if alter.has_shape(conn, plan.new, self.schema) and not alter.has_shape(conn, plan.old, self.schema):
+                new_indexes = frozenset(alter.index_name(index, plan.new) for index in plan.new.indexes)
+                old_indexes = frozenset(alter.index_name(index, plan.old) for index in plan.old.indexes)
+                done = alter.has_shape(conn, plan.new, self.schema, absent_indexes=old_indexes - new_indexes)
+                if done and not alter.has_shape(conn, plan.old, self.schema, absent_indexes=new_indexes - old_indexes):
                     return MigrationOutcome([f"adopt table {plan.new.table_name}"], time.perf_counter() - started, True)
                 if not sa.inspect(conn).has_table(name, schema=self.schema):
                     raise MigrationFailed(f"table {name!r} is missing from the datasets database")
+                _refuse_taken_index_names(
+                    conn, {alter.index_name(index, plan.new) for index in plan.added_indexes} - old_indexes, self.schema
+                )
                 alter.lock(conn, plan.old, self.schema)
                 problem = alter.check_rows(conn, plan, self.schema)
                 if problem is not None:
                     raise MigrationFailed(problem.message, problem.field, problem.rule)
                 statements = alter.apply(conn, plan, self.schema)
-                if not alter.has_shape(conn, plan.new, self.schema, types=False):
-                    raise MigrationFailed(f"after the change {plan.new.table_name!r} does not have the new fields")
+                if not alter.has_shape(
+                    conn, plan.new, self.schema, types=False, absent_indexes=old_indexes - new_indexes
+                ):
+                    raise MigrationFailed(
+                        f"after the change {plan.new.table_name!r} does not have the new fields and indexes"
+                    )
         except SQLAlchemyError as exc:
             raise MigrationFailed(f"the database refused to alter {name!r}: {_short(exc)}") from exc
         return MigrationOutcome(statements, time.perf_counter() - started)
+
+
+def _refuse_taken_index_names(conn: sa.Connection, names: set[str], schema: str | None) -> None:
+    taken = sorted(alter.taken_names(conn, names, schema))
+    if taken:
+        raise MigrationFailed(
+            f"index name {taken[0]!r} is already used by another table in the datasets database; "
+            "give the index another name",
+            taken[0],
+            "index",
+        )
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

@@ -1,9 +1,10 @@
 """The difference between two versions of a table definition, as a plan of column changes (pure, no I/O).
 
 A field keeps its identity by name; a rename is said explicitly with `renamed_from` on the new field, so a
-renamed column keeps its rows instead of being dropped and re-added. Only what changes the SQL shape needs
-DDL (table and column names, column types, nullability, uniqueness, comments); the rest (generators,
-min/max, patterns, choices ...) is a new version without a migration.
+renamed column keeps its rows instead of being dropped and re-added. An index keeps its identity by name.
+Only what changes the SQL shape needs DDL (table and column names, column types, nullability, uniqueness,
+indexes, comments); the rest (generators, min/max, patterns, choices ...) is a new version without a
+migration.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dmb_contracts.fields import (
     NUMERIC_TYPES,
     TEXTUAL_TYPES,
     FieldSpec,
+    IndexSpec,
     SpecError,
     StorageType,
     TableSpec,
@@ -204,6 +206,11 @@ class AlterPlan:
     added: list[FieldSpec] = field(default_factory=list)
     dropped: list[FieldSpec] = field(default_factory=list)
     kept: list[FieldChange] = field(default_factory=list)
+    added_indexes: list[IndexSpec] = field(default_factory=list)
+    dropped_indexes: list[IndexSpec] = field(default_factory=list)
+    #: Indexes kept (old, new) over a field that is renamed or retyped: dropped before the column changes and
+    #: created again after, the same way on every database (SQLite copies the table for the change).
+    rebuilt_indexes: list[tuple[IndexSpec, IndexSpec]] = field(default_factory=list)
 
     @property
     def renamed_table(self) -> bool:
@@ -218,9 +225,23 @@ class AlterPlan:
         return (
             self.renamed_table
             or self.table_comment_changed
-            or bool(self.added or self.dropped)
+            or bool(self.added or self.dropped or self.added_indexes or self.dropped_indexes)
             or any(change.needs_ddl for change in self.kept)
         )
+
+    @property
+    def indexes_to_drop(self) -> list[IndexSpec]:
+        """Before the column changes, by their names in the current version."""
+        return self.dropped_indexes + [old for old, _ in self.rebuilt_indexes]
+
+    @property
+    def indexes_to_create(self) -> list[IndexSpec]:
+        """After the column changes, over the new field names."""
+        return self.added_indexes + [new for _, new in self.rebuilt_indexes]
+
+    def old_name(self, field_name: str) -> str | None:
+        """The name a field of the new version has in the current one (None: it is added)."""
+        return next((change.old.name for change in self.kept if change.new.name == field_name), None)
 
     def changes(self) -> list[str]:
         """One sentence per change, for the version history."""
@@ -233,6 +254,8 @@ class AlterPlan:
         lines.extend(f"field {spec.name} dropped" for spec in self.dropped)
         lines.extend(f"field {spec.name} added ({describe_shape(spec)})" for spec in self.added)
         lines.extend(line for change in self.kept if (line := change.describe()) is not None)
+        lines.extend(f"index {index.name} dropped" for index in self.dropped_indexes)
+        lines.extend(f"index {index.name} added ({describe_index(index)})" for index in self.added_indexes)
         if not lines and self.new != self.old:
             lines.append("fields reordered")
         return lines
@@ -282,7 +305,17 @@ def plan_alter(old: TableSpec, requested: TableSpec) -> AlterPlan:
         else:
             added.append(spec)
     dropped = [spec for spec in old.fields if spec.name not in matched]
-    plan = AlterPlan(old=old, new=new, added=added, dropped=dropped, kept=kept)
+    added_indexes, dropped_indexes, rebuilt = _plan_indexes(old, new, kept)
+    plan = AlterPlan(
+        old=old,
+        new=new,
+        added=added,
+        dropped=dropped,
+        kept=kept,
+        added_indexes=added_indexes,
+        dropped_indexes=dropped_indexes,
+        rebuilt_indexes=rebuilt,
+    )
     _check_keys(plan)
     if plan.new == old:
         raise SpecError(None, "unchanged", "the definition is the same as the current version; nothing to change")
@@ -302,3 +335,34 @@ def _check_keys(plan: AlterPlan) -> None:
             raise SpecError(
                 change.new.name, "primary_key", "changing which fields form the primary key is not supported"
             )
+
+
+def describe_index(index: IndexSpec) -> str:
+    return ("unique: " if index.unique else "") + ", ".join(index.fields)
+
+
+def _plan_indexes(
+    old: TableSpec, new: TableSpec, kept: list[FieldChange]
+) -> tuple[list[IndexSpec], list[IndexSpec], list[tuple[IndexSpec, IndexSpec]]]:
+    """(added, dropped, rebuilt): an index of the same name over the same fields (after renames) with the same
+    uniqueness is kept; otherwise the old one is dropped and the new one added."""
+    renamed = {change.old.name: change.new.name for change in kept}
+    moved = {change.old.name for change in kept if change.renamed or change.retyped}
+    old_indexes = {index.name: index for index in old.indexes}
+    added: list[IndexSpec] = []
+    rebuilt: list[tuple[IndexSpec, IndexSpec]] = []
+    kept_names: set[str | None] = set()
+    for index in new.indexes:
+        before = old_indexes.get(index.name)
+        if (
+            before is not None
+            and before.unique == index.unique
+            and [renamed.get(name) for name in before.fields] == index.fields
+        ):
+            kept_names.add(index.name)
+            if moved.intersection(before.fields):
+                rebuilt.append((before, index))
+        else:
+            added.append(index)
+    dropped = [index for index in old.indexes if index.name not in kept_names]
+    return added, dropped, rebuilt
