@@ -9,6 +9,7 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
@@ -32,7 +33,10 @@ from sqlalchemy.engine import Engine
 
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import insert_chunk
+from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
 from dmb_generator.domain import check_capacity, generate_chunk
+from dmb_generator.domain.context import ParentKeys
+from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
 from dmb_generator.models import ChunkDone, Job, JobStatus
 from dmb_generator.version import GENERATOR_VERSION
 
@@ -72,11 +76,21 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             created_at=utcnow(),
         )
         uow.session.add(job)
-        problem = await asyncio.to_thread(_refusal, cmd.spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at))
+        try:
+            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, cmd.spec)
+        except TooManyParentKeys as exc:
+            _fail(uow, job, str(exc), cmd)
+            await uow.commit()
+            return
+        parents = parent_keys(cmd.spec, job.parent_keys, cmd.rows)
+        problem = await asyncio.to_thread(
+            _refusal, cmd.spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at), parents
+        )
         if problem:
             _fail(uow, job, problem, cmd)
             await uow.commit()
             return
+        job.fallbacks = empty_parent_notes(cmd.spec, parents)
         uow.emit(
             JobStarted(
                 job_id=job.job_id,
@@ -118,13 +132,31 @@ def reference_day(created_at: dt.datetime) -> dt.datetime:
     return as_utc(created_at).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _refusal(spec: TableSpec, rows: int, seed: int, locale: str, now: dt.datetime) -> str | None:
-    """Why the job cannot run, found before any row is written (value space, providers, arguments)."""
-    problems = check_capacity(spec, rows, now=now)
+def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec) -> dict[str, list[Any]] | None:
+    if not any(field.references is not None for field in spec.fields):
+        return None
+    return read_parent_keys(deps.datasets, table_for(spec, deps.datasets_schema), spec, MAX_PARENT_KEYS)
+
+
+def parent_keys(spec: TableSpec, stored: dict[str, list[Any]] | None, rows: int) -> dict[str, ParentKeys]:
+    """The job's stored parent keys as the generator's input, one entry per foreign-key field."""
+    parents = {}
+    for name, keys in keys_as_values(spec, stored or {}).items():
+        reference = spec.field(name).references
+        if reference is not None:
+            parents[name] = ParentKeys(reference.table, keys, rows)
+    return parents
+
+
+def _refusal(
+    spec: TableSpec, rows: int, seed: int, locale: str, now: dt.datetime, parents: dict[str, ParentKeys]
+) -> str | None:
+    """Why the job cannot run, found before any row is written (value space, providers, arguments, parents)."""
+    problems = check_capacity(spec, rows, now=now) + reference_problems(spec, rows, parents)
     if problems:
         return "; ".join(problems)
     try:
-        generate_chunk(spec, seed=seed, chunk_index=0, first_row=0, rows=1, locale=locale, now=now)
+        generate_chunk(spec, seed=seed, chunk_index=0, first_row=0, rows=1, locale=locale, now=now, parents=parents)
     except ValueError as exc:
         return str(exc)
     return None
@@ -186,6 +218,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             return
         spec = TableSpec.model_validate(job.spec)
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
+        parents = parent_keys(spec, job.parent_keys, job.rows)
     table = table_for(spec, deps.datasets_schema)
     try:
         rows = await asyncio.to_thread(
@@ -198,6 +231,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             locale=locale,
             ai_pools=pools,
             now=started,
+            parents=parents,
         )
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")

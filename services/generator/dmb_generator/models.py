@@ -45,6 +45,8 @@ class Job(Base):
     generator_version: Mapped[str] = mapped_column(sa.String(20))
     ai_pools: Mapped[dict[str, list[Any]]] = mapped_column(sa.JSON, default=dict)
     fallbacks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Per foreign-key field, the parent's keys when the job started (UUIDs as text), so every chunk agrees.
+    parent_keys: Mapped[dict[str, list[Any]] | None] = mapped_column(sa.JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -8,10 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from dmb_contracts.events import ColumnReport
-from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec, JsonScalar, StorageType, TableSpec
+from dmb_contracts.fields import TEXTUAL_TYPES, TYPE_TRAITS, FieldSpec, JsonScalar, StorageType, TableSpec
 from sqlalchemy.engine import Engine
-
-_NO_MIN_MAX = frozenset({StorageType.BOOLEAN})
 
 
 def _violation_conditions(spec: FieldSpec, column: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
@@ -29,7 +27,7 @@ def _violation_conditions(spec: FieldSpec, column: sa.ColumnElement[Any]) -> lis
             conditions.append(length > spec.length_limit)
         if spec.min_length:
             conditions.append(length < spec.min_length)
-    if spec.choices:
+    if spec.choices and spec.type is not StorageType.JSON:  # JSON choices are documents, not comparable text
         conditions.append(column.not_in([c for c in spec.choices if c is not None]))
     return conditions
 
@@ -51,7 +49,7 @@ def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> list[Colu
         column = table.c[field.name]
         selects.append(sa.func.count() - sa.func.count(column))
         selects.append(sa.func.count(sa.distinct(column)))
-        if field.type in _NO_MIN_MAX:
+        if not TYPE_TRAITS[field.value_type].orderable:  # booleans, UUIDs, JSON: no min/max aggregate
             selects.extend([sa.null(), sa.null()])
         else:
             selects.extend([sa.func.min(column), sa.func.max(column)])

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from psycopg import sql
+from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -86,8 +87,17 @@ def _copy(conn: Connection, table: sa.Table, rows: Sequence[Sequence[object]]) -
     # The DBAPI connection under this SQLAlchemy connection, inside the same transaction as the ledger row.
     raw = conn.connection.driver_connection
     assert raw is not None
+    # psycopg adapts every value by its Python type except JSON documents, which must say they are JSON
+    # (a dict or list has no default adapter, and a str would be taken for text, not a document).
+    json_columns = [index for index, column in enumerate(table.columns) if isinstance(column.type, sa.JSON)]
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
+            if json_columns:
+                values = list(row)
+                for index in json_columns:
+                    if values[index] is not None:
+                        values[index] = Jsonb(values[index])
+                row = values
             copy.write_row(row)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from typing import Any
 
 import numpy as np
@@ -18,12 +18,15 @@ from dmb_contracts.fields import INTEGER_LIMITS, FieldSpec, JsonScalar, RangeGen
 from dmb_generator.domain.temporal import EPOCH, resolve_datetime
 
 _T = StorageType
-STEPPED_TYPES = frozenset({_T.INTEGER, _T.BIG_INTEGER, _T.DECIMAL, _T.DATE, _T.DATETIME})
+STEPPED_TYPES = frozenset({_T.INTEGER, _T.BIG_INTEGER, _T.DECIMAL, _T.DATE, _T.DATETIME, _T.TIME})
+_LAST_SECOND_OF_DAY = 86_399
 _DEFAULT_SPAN = 10_000
 _DEFAULT_YEARS = 10
 _MAX_DATE_STEPS = dt.date.max.toordinal()
 _MIN_DATETIME_STEPS = int((dt.datetime(1, 1, 1) - EPOCH).total_seconds())
 _MAX_DATETIME_STEPS = int((dt.datetime(9999, 12, 31, 23, 59, 59) - EPOCH).total_seconds())
+#: Decimal arithmetic without rounding for any precision a field may have (the default context keeps 28 digits).
+EXACT = Context(prec=1100)
 FLOAT_LIMIT = 1e300  # well inside the double range, so low + (high - low) never overflows
 
 
@@ -42,6 +45,8 @@ def step_limits(field: FieldSpec) -> tuple[int, int]:
         return 1, _MAX_DATE_STEPS
     if field.type is _T.DATETIME:
         return _MIN_DATETIME_STEPS, _MAX_DATETIME_STEPS
+    if field.type is _T.TIME:
+        return 0, _LAST_SECOND_OF_DAY  # a second per step, like datetimes
     raise ValueError(f"{field.type.value} values are not stepped")
 
 
@@ -51,7 +56,7 @@ def to_steps(field: FieldSpec, value: Any, *, round_up: bool) -> int:
     if field.type in INTEGER_LIMITS:
         return int(Decimal(value).to_integral_value(rounding))
     if field.type is _T.DECIMAL:
-        return int((Decimal(value).scaleb(precision_scale(field)[1])).to_integral_value(rounding))
+        return int((Decimal(value).scaleb(precision_scale(field)[1], EXACT)).to_integral_value(rounding))
     if field.type is _T.DATE:
         day = value.date() if isinstance(value, dt.datetime) else value
         if isinstance(value, dt.datetime) and round_up and value.time() != dt.time():
@@ -61,6 +66,10 @@ def to_steps(field: FieldSpec, value: Any, *, round_up: bool) -> int:
         moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
         seconds = (moment - EPOCH) / dt.timedelta(seconds=1)
         return int(math.ceil(seconds) if round_up else math.floor(seconds))
+    if field.type is _T.TIME:
+        clock = value.time() if isinstance(value, dt.datetime) else value
+        whole = clock.hour * 3600 + clock.minute * 60 + clock.second
+        return whole + 1 if round_up and clock.microsecond else whole
     raise ValueError(f"{field.type.value} values are not stepped")
 
 
@@ -69,24 +78,31 @@ def from_steps(field: FieldSpec, steps: list[int]) -> list[Any]:
         return steps
     if field.type is _T.DECIMAL:
         exponent = -precision_scale(field)[1]
-        return [Decimal(step).scaleb(exponent) for step in steps]
+        return [Decimal(step).scaleb(exponent, EXACT) for step in steps]
     if field.type is _T.DATE:
         return [dt.date.fromordinal(step) for step in steps]
     if field.type is _T.DATETIME:
         return [EPOCH + dt.timedelta(seconds=step) for step in steps]
+    if field.type is _T.TIME:
+        return [dt.time(step // 3600, step // 60 % 60, step % 60) for step in steps]
     raise ValueError(f"{field.type.value} values are not stepped")
 
 
 def _parse(field: FieldSpec, value: JsonScalar, now: dt.datetime) -> Any:
+    return range_value(field, value, now, what="range bound")
+
+
+def range_value(field: FieldSpec, value: JsonScalar, now: dt.datetime, *, what: str) -> Any:
+    """A range generator's value (a bound, a mean) as a value of the field's type; dates may be relative."""
     if value is None or isinstance(value, bool):
-        raise ValueError(f"field {field.name!r}: range bound {value!r} is not a {field.type.value}")
+        raise ValueError(f"field {field.name!r}: {what} {value!r} is not a {field.type.value}")
     if field.type in (_T.DATE, _T.DATETIME):
-        moment = resolve_datetime(value, now, what=f"field {field.name!r} range bound")
+        moment = resolve_datetime(value, now, what=f"field {field.name!r} {what}")
         return moment.date() if field.type is _T.DATE else moment
     try:
         return parse_bound(field.type, value)
     except ValueError as exc:
-        raise ValueError(f"field {field.name!r}: range bound {value!r}: {exc}") from exc
+        raise ValueError(f"field {field.name!r}: {what} {value!r}: {exc}") from exc
 
 
 def step_bounds(
@@ -124,6 +140,8 @@ def _default_span(field: FieldSpec, now: dt.datetime) -> int:
         return 365 * _DEFAULT_YEARS
     if field.type is _T.DATETIME:
         return 365 * _DEFAULT_YEARS * 86_400
+    if field.type is _T.TIME:
+        return _LAST_SECOND_OF_DAY  # the whole day
     return _DEFAULT_SPAN
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,20 +12,29 @@ from dmb_contracts.fields import (
     INTEGER_LIMITS,
     TEXTUAL_TYPES,
     AIGenerator,
+    BundleGenerator,
     ChoicesGenerator,
     ConstantGenerator,
     FakerGenerator,
     GeneratorSpec,
+    JsonObjectGenerator,
     RangeGenerator,
+    ReferenceGenerator,
     RegexGenerator,
     SequenceGenerator,
     StorageType,
+    TemplateGenerator,
 )
 
 from dmb_generator.domain.bounds import STEPPED_TYPES, float_bounds, from_steps, step_bounds, uniform_ints
+from dmb_generator.domain.bundles import bundle_values
 from dmb_generator.domain.context import ColumnContext
+from dmb_generator.domain.derived import template_values
+from dmb_generator.domain.distributions import distributed_values
 from dmb_generator.domain.faker_catalogue import faker_method
 from dmb_generator.domain.fast_providers import FAST_PROVIDERS, FastContext
+from dmb_generator.domain.json_documents import json_objects
+from dmb_generator.domain.references import reference_values
 
 _REGEX_ATTEMPTS = 50
 _T = StorageType
@@ -53,6 +63,8 @@ def sequence_values(generator: SequenceGenerator, ctx: ColumnContext) -> list[An
 
 def range_values(generator: RangeGenerator, ctx: ColumnContext) -> list[Any]:
     field = ctx.field
+    if generator.distribution != "uniform":
+        return distributed_values(generator, ctx)
     if field.type in STEPPED_TYPES:
         low, high = step_bounds(field, generator, ctx.now)
         assert high is not None  # default=True always closes the range
@@ -80,17 +92,19 @@ def regex_values(generator: RegexGenerator, ctx: ColumnContext) -> list[Any]:
     field = ctx.field
     minimum, maximum = field.min_length or 0, field.length_limit
     xeger = rstr.Rstr(ctx.regex_rng)
+    compiled = re.compile(generator.pattern)
     out = []
     for _ in range(ctx.rows):
-        # A pattern cannot be cut to a length limit without breaking it, so draw again instead.
+        # A pattern cannot be cut to a length limit without breaking it, so draw again instead. rstr cannot
+        # honour lookarounds, so each value is also checked against the pattern itself.
         for _attempt in range(_REGEX_ATTEMPTS):
             value = xeger.xeger(generator.pattern)
-            if minimum <= len(value) <= (maximum if maximum is not None else len(value)):
+            if minimum <= len(value) <= (maximum if maximum is not None else len(value)) and compiled.fullmatch(value):
                 break
         else:
             raise ValueError(
-                f"field {field.name!r}: the pattern {generator.pattern!r} rarely yields values of length "
-                f"{minimum}..{maximum}; constrain the repeats in the pattern"
+                f"field {field.name!r}: the pattern {generator.pattern!r} rarely yields matching values of length "
+                f"{minimum}..{maximum}; constrain the repeats in the pattern (lookarounds are not supported)"
             )
         out.append(value)
     return out
@@ -116,6 +130,10 @@ _PRODUCERS: dict[type[Any], Callable[[Any, ColumnContext], list[Any]]] = {
     RegexGenerator: regex_values,
     ConstantGenerator: constant_values,
     AIGenerator: ai_values,
+    JsonObjectGenerator: json_objects,
+    ReferenceGenerator: reference_values,
+    TemplateGenerator: template_values,
+    BundleGenerator: bundle_values,
 }
 
 

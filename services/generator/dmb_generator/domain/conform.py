@@ -8,13 +8,15 @@ the spread, unlike clamping, which would pile values on the bounds) and inside l
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
-from dmb_contracts.fields import INTEGER_LIMITS, TEXTUAL_TYPES, FieldSpec, StorageType
+from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec, StorageType
 
 from dmb_generator.domain.bounds import (
     FLOAT_LIMIT,
@@ -213,21 +215,93 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _time_steps(field: FieldSpec, value: object) -> int:
+    if isinstance(value, dt.datetime):
+        clock = value.time()
+    elif isinstance(value, dt.time):
+        clock = value
+    else:
+        try:
+            clock = dt.time.fromisoformat(str(value).strip())
+        except ValueError as exc:
+            raise _fail(field, value, "is not a time of day") from exc
+    return clock.hour * 3600 + clock.minute * 60 + clock.second
+
+
+def _as_uuid(field: FieldSpec, value: object) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        if isinstance(value, bytes) and len(value) == 16:
+            return uuid.UUID(bytes=value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return uuid.UUID(int=value)
+        return uuid.UUID(str(value).strip())
+    except ValueError as exc:
+        raise _fail(field, value, "is not a UUID") from exc
+
+
+def as_json(field: FieldSpec, value: object) -> Any:
+    """A JSON document: objects, arrays and scalars as they are; text holding an object or array (a choice, a
+    constant, an AI value) is that object or array; dates, decimals and UUIDs become text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("{", "["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return value
+        return value
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _fail(field, value, "is not a finite number (JSON has no NaN or Infinity)")
+        return value
+    if isinstance(value, dict):
+        return {str(key): as_json(field, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(field, item) for item in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _key_converter(field: FieldSpec) -> Callable[[list[Any]], list[Any]]:
+    # A foreign key's values are the parent's keys, turned into the key's Python type (a stored snapshot
+    # holds UUIDs as text); the parent's constraints already hold for them.
+    if field.references is None or field.references.key_type is None:
+        raise ValueError(f"field {field.name!r}: the foreign key is not resolved (create the table first)")
+    return converter(field.references.key_field(field.name))
+
+
+Converter = Callable[[list[Any]], list[Any]]
+
+#: How raw values become values of each storage type (one entry per StorageType; a test checks that).
+CONVERTERS: dict[StorageType, Callable[[FieldSpec], Converter]] = {
+    _T.STRING: lambda field: _text_converter(field),
+    _T.TEXT: lambda field: _text_converter(field),
+    _T.EMAIL: lambda field: _text_converter(field),
+    _T.URL: lambda field: _text_converter(field),
+    _T.INTEGER: lambda field: _stepped(field, _integer_steps),
+    _T.BIG_INTEGER: lambda field: _stepped(field, _integer_steps),
+    _T.DECIMAL: lambda field: _stepped(field, _decimal_steps),
+    _T.FLOAT: lambda field: _float_converter(field),
+    _T.BOOLEAN: lambda field: lambda values: [_as_bool(field, value) for value in values],
+    _T.DATE: lambda field: _stepped(field, _date_steps),
+    _T.DATETIME: lambda field: _datetime_converter(field),
+    _T.TIME: lambda field: _stepped(field, _time_steps),
+    _T.UUID: lambda field: lambda values: [_as_uuid(field, value) for value in values],
+    _T.JSON: lambda field: lambda values: [as_json(field, value) for value in values],
+    _T.FOREIGN_KEY: _key_converter,
+}
+
+
 def converter(field: FieldSpec) -> Callable[[list[Any]], list[Any]]:
     """A function taking raw non-null values to valid values of the field."""
-    if field.type in INTEGER_LIMITS:
-        return _stepped(field, _integer_steps)
-    if field.type is _T.DECIMAL:
-        return _stepped(field, _decimal_steps)
-    if field.type is _T.DATE:
-        return _stepped(field, _date_steps)
-    if field.type is _T.DATETIME:
-        return _datetime_converter(field)
-    if field.type is _T.FLOAT:
-        return _float_converter(field)
-    if field.type is _T.BOOLEAN:
-        return lambda values: [_as_bool(field, value) for value in values]
-    return _text_converter(field)
+    return CONVERTERS[field.type](field)
 
 
 def check_fixed_values(field: FieldSpec, values: list[Any]) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from dmb_contracts.fields import FieldSpec, JsonScalar
@@ -14,6 +15,18 @@ from faker import Faker
 
 from dmb_generator.domain.faker_catalogue import faker_for
 from dmb_generator.domain.seeding import numpy_rng, python_rng, stream_key
+
+if TYPE_CHECKING:
+    from dmb_generator.domain.bundles import BundleDraws
+
+
+@dataclass(frozen=True)
+class ParentKeys:
+    """A foreign key's parent keys (ordered, no nulls) as read at job start, and the job's total row count."""
+
+    table: str
+    keys: Sequence[Any]
+    total_rows: int
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,12 @@ class ColumnContext:
     locale: str
     now: dt.datetime
     pool: Sequence[JsonScalar] | None
+    #: The columns of this chunk generated so far, by field name (what a template reads).
+    columns: Mapping[str, Sequence[Any]] | None = None
+    #: The chunk's shared bundle draws (what bundle fields read).
+    bundles: BundleDraws | None = None
+    #: A foreign key's parent keys (what a reference generator draws from).
+    parent: ParentKeys | None = None
 
     def _key(self, purpose: str) -> tuple[object, ...]:
         return (self.seed, self.chunk_index, self.field.name, purpose)

@@ -6,6 +6,7 @@ The UI shows the result of `infer_generator`, so what a user sees is exactly wha
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from dmb_contracts.fields import (
     AIGenerator,
@@ -13,7 +14,9 @@ from dmb_contracts.fields import (
     FakerGenerator,
     FieldSpec,
     GeneratorSpec,
+    JsonObjectGenerator,
     RangeGenerator,
+    ReferenceGenerator,
     RegexGenerator,
     SequenceGenerator,
     StorageType,
@@ -180,14 +183,27 @@ def infer_generator(field: FieldSpec) -> GeneratorSpec:
         return RegexGenerator(pattern=field.pattern)
     if field.choices is not None:
         return ChoicesGenerator(values=list(field.choices))
-    words = _words(field.name)
-    if field.type is _T.BOOLEAN:
-        return FakerGenerator(provider="boolean")
-    if field.type in (_T.INTEGER, _T.BIG_INTEGER, _T.DECIMAL, _T.FLOAT):
-        return _number_generator(field, words)
-    if field.type in (_T.DATE, _T.DATETIME):
-        return _temporal_generator(field, words)
-    return _text_generator(field, words)
+    return DEFAULT_GENERATORS[field.type](field, _words(field.name))
+
+
+#: The generator a field of each storage type gets when it names none (one entry per StorageType).
+DEFAULT_GENERATORS: dict[StorageType, Callable[[FieldSpec, set[str]], GeneratorSpec]] = {
+    _T.STRING: _text_generator,
+    _T.TEXT: _text_generator,
+    _T.EMAIL: _text_generator,
+    _T.URL: _text_generator,
+    _T.INTEGER: _number_generator,
+    _T.BIG_INTEGER: _number_generator,
+    _T.DECIMAL: _number_generator,
+    _T.FLOAT: _number_generator,
+    _T.BOOLEAN: lambda field, words: FakerGenerator(provider="boolean"),
+    _T.DATE: _temporal_generator,
+    _T.DATETIME: _temporal_generator,
+    _T.TIME: lambda field, words: RangeGenerator(),  # uniform over the field's min..max, else the whole day
+    _T.UUID: lambda field, words: FakerGenerator(provider="uuid4"),  # Faker's seeded stream: reproducible
+    _T.JSON: lambda field, words: JsonObjectGenerator(),
+    _T.FOREIGN_KEY: lambda field, words: ReferenceGenerator(),
+}
 
 
 def effective_generator(field: FieldSpec, has_pool: bool) -> GeneratorSpec:

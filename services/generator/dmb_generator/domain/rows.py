@@ -2,19 +2,24 @@
 
 The values of a chunk depend only on its arguments and GENERATOR_VERSION: each column draws from its own
 stream keyed by (seed, chunk_index, field name), and unique values are functions of the global row index.
+Range distributions, templates and bundles draw per global row index (seeding.row_uniforms), so their values
+do not depend on the chunking at all.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dmb_contracts.fields import ChoicesGenerator, ConstantGenerator, FieldSpec, JsonScalar, TableSpec
+from dmb_contracts.fields import ChoicesGenerator, ConstantGenerator, FieldSpec, GeneratorSpec, JsonScalar, TableSpec
 
+from dmb_generator.domain.bundles import BundleDraws
+from dmb_generator.domain.coherence import generation_order, row_generators
 from dmb_generator.domain.columns import raw_values
 from dmb_generator.domain.conform import check_fixed_values, conform
-from dmb_generator.domain.context import ColumnContext
+from dmb_generator.domain.context import ColumnContext, ParentKeys
 from dmb_generator.domain.faker_catalogue import check_locale
 from dmb_generator.domain.inference import effective_generator
 from dmb_generator.domain.temporal import default_now
@@ -28,8 +33,9 @@ def _with_nulls(field: FieldSpec, values: list[Any], ctx: ColumnContext) -> list
     return [None if empty else value for value, empty in zip(values, mask, strict=True)]
 
 
-def generate_column(field: FieldSpec, ctx: ColumnContext) -> list[Any]:
-    generator = effective_generator(field, has_pool=bool(ctx.pool))
+def generate_column(field: FieldSpec, ctx: ColumnContext, generator: GeneratorSpec | None = None) -> list[Any]:
+    """The field's values for the chunk; `generator` is what row_generators chose (else the field's own)."""
+    generator = generator or effective_generator(field, has_pool=bool(ctx.pool))
     if isinstance(generator, ChoicesGenerator):
         check_fixed_values(field, list(generator.values))
     elif isinstance(generator, ConstantGenerator):
@@ -50,11 +56,13 @@ def generate_chunk(
     locale: str = "en_US",
     ai_pools: Mapping[str, Sequence[JsonScalar]] | None = None,
     now: dt.datetime | None = None,
+    parents: Mapping[str, ParentKeys] | None = None,
 ) -> list[tuple[object, ...]]:
     """`rows` rows for the global rows first_row..first_row+rows-1, values in spec.fields order.
 
     `now` anchors relative dates ("-2y", ages); pass the job's start so every chunk agrees. Unset, it is
-    today's midnight UTC, so the output is stable within a day.
+    today's midnight UTC, so the output is stable within a day. `parents` holds each foreign key's parent
+    keys (by field name), read at job start.
     """
     if rows < 0 or first_row < 0 or chunk_index < 0:
         raise ValueError("rows, first_row and chunk_index must not be negative")
@@ -63,11 +71,24 @@ def generate_chunk(
     check_locale(locale)
     anchor = default_now() if now is None else now.replace(tzinfo=None)
     pools = ai_pools or {}
-    columns = [
-        generate_column(
+    # Templates read other columns of the row, so those come first; bundle fields share the chunk's draws.
+    bundles = BundleDraws(seed, first_row, rows, locale)
+    generators = row_generators(spec.fields, has_pool=lambda name: bool(pools.get(name)))
+    columns: dict[str, list[Any]] = {}
+    for field in generation_order(spec.fields, generators):
+        ctx = ColumnContext(
             field,
-            ColumnContext(field, seed, chunk_index, first_row, rows, locale, anchor, pools.get(field.name)),
+            seed,
+            chunk_index,
+            first_row,
+            rows,
+            locale,
+            anchor,
+            pools.get(field.name),
+            columns=columns,
+            bundles=bundles,
         )
-        for field in spec.fields
-    ]
-    return list(zip(*columns, strict=True))
+        if parents and field.name in parents:
+            ctx = dataclasses.replace(ctx, parent=parents[field.name])
+        columns[field.name] = generate_column(field, ctx, generators[field.name])
+    return list(zip(*(columns[field.name] for field in spec.fields), strict=True))

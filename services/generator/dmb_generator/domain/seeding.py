@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from typing import Any
 
 import numpy as np
 
@@ -27,3 +28,24 @@ def numpy_rng(*parts: object) -> np.random.Generator:
 def python_rng(*parts: object) -> random.Random:
     # For libraries that take a random.Random (rstr); seeded with the same stable key.
     return random.Random(stream_key(*parts))
+
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def row_uniforms(first_row: int, rows: int, *parts: object) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """One uniform draw in [0, 1) per global row index, keyed by the parts: a counter-based stream.
+
+    The draw of row r depends on r and the key only (SplitMix64 of key + r times its gamma), never on the chunk holding r
+    or on how many rows came before it, so values built from these draws are the same however a job is
+    split into chunks.
+    """
+    key = np.uint64(stream_key(*parts) & 0xFFFF_FFFF_FFFF_FFFF)
+    with np.errstate(over="ignore"):
+        state = np.arange(first_row + 1, first_row + rows + 1, dtype=np.uint64) * _GAMMA + key
+        state = (state ^ (state >> np.uint64(30))) * _MIX1
+        state = (state ^ (state >> np.uint64(27))) * _MIX2
+        state = state ^ (state >> np.uint64(31))
+    return (state >> np.uint64(11)).astype(np.float64) * 2.0**-53

@@ -8,12 +8,15 @@ rebuilt shorter (a shorter domain, no path) instead of being cut mid-domain, so 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 FALLBACK_DOMAIN = "example.com"
 FALLBACK_URL = "http://example.com/"
 _EMAIL_LOCAL_LIMIT = 64
 _LOCAL_UNSAFE = re.compile(r"[^a-z0-9._+-]+")
+_DOMAIN_UNSAFE = re.compile(r"[^a-z0-9-]+")
+_DOMAIN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+")
 _URL = re.compile(r"(?P<prefix>[a-z][a-z0-9+.-]*://[^/?#\s]+)(?P<rest>.*)", re.IGNORECASE)
 
 
@@ -78,12 +81,20 @@ def _clean_local(local: str) -> str:
     return local or "user"
 
 
+@lru_cache(maxsize=4096)  # a column repeats a few domains: cleaning each once keeps emails fast
+def _clean_domain(domain: str) -> str:
+    # Faker's domains are always valid; a template's ("{company}.test") may need cleaning, else a fallback.
+    labels = [_DOMAIN_UNSAFE.sub("", label).strip("-") for label in domain.lower().split(".")]
+    cleaned = ".".join(label for label in labels if label)
+    return cleaned if _DOMAIN.fullmatch(cleaned) else FALLBACK_DOMAIN
+
+
 def fit_email(value: str, minimum: int, maximum: int, row: int | None) -> str:
     """A valid address within the limits; with `row`, unique by a base-36 tag at the end of the local part."""
     local, _, domain = value.rpartition("@")
     if not local:
         local, domain = value, FALLBACK_DOMAIN
-    local, domain = _clean_local(local), domain.lower() or FALLBACK_DOMAIN
+    local, domain = _clean_local(local), _clean_domain(domain)
     tag = "" if row is None else "." + base36(row)
     if len(tag) + 2 + len(domain) > maximum:
         domain = FALLBACK_DOMAIN

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +29,12 @@ from dmb_generator.domain.conform import FILLER, conform, field_float_range, fie
 from dmb_generator.domain.context import ColumnContext
 from dmb_generator.domain.pattern_space import UnsupportedPattern, pattern_space
 from dmb_generator.domain.permutation import Permutation
+from dmb_generator.domain.references import unique_references
 from dmb_generator.domain.text_fit import base36, fit_email, fit_url, unique_text
 
 _T = StorageType
 _FLOAT_GRID = 2**40
+_TAG_DIGITS_BEYOND_ANY_JOB = 13  # 36^13 > 2^63 rows
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,15 @@ def capacity(field: FieldSpec, generator: GeneratorSpec, now: dt.datetime) -> Ca
             return Capacity(0, f"unique values of the pattern {field.pattern!r} are {space.length} characters long")
         return Capacity(space.size, f"the pattern {field.pattern!r} has {space.size} values")
     if field.type in TEXTUAL_TYPES:
+        limit = field.length_limit
+        if field.type in (_T.STRING, _T.TEXT) and limit is not None and limit < _TAG_DIGITS_BEYOND_ANY_JOB:
+            # A very short unique text is its base-36 tag alone: at most 36^limit rows fit.
+            return Capacity(36**limit, f"unique text of at most {limit} characters")
         return Capacity(None, "a unique tag per row")
+    if field.type is _T.UUID:
+        return Capacity(None, "a distinct version-4 UUID per row")
+    if field.type is _T.FOREIGN_KEY:
+        return Capacity(None, "the parent's keys (counted when the job starts)")
     range_generator = generator if isinstance(generator, RangeGenerator) else None
     if field.type in STEPPED_TYPES:
         low, high = step_bounds(field, range_generator, now, default=False)
@@ -113,17 +124,24 @@ def unique_values(field: FieldSpec, generator: GeneratorSpec, values: list[Any],
     """Replace `values` (already conformed) by values unique across all rows of the job."""
     rows = ctx.row_indexes
     key = (ctx.seed, field.name)
-    if isinstance(generator, SequenceGenerator):
+    if isinstance(generator, SequenceGenerator) and field.type not in (_T.EMAIL, _T.URL):
         return _checked_sequence(field, generator, values, ctx)
+    # (A number is no email or URL: those were rebuilt whole by conform, so they take the row tag below.)
     if isinstance(generator, ChoicesGenerator | ConstantGenerator):
         distinct = _distinct(field, generator)
         permutation = Permutation.keyed(len(distinct), *key)
         return [distinct[permutation.slot(row)] for row in rows]
     if field.type in TEXTUAL_TYPES:
         return _unique_text(field, values, ctx)
+    if field.type is _T.UUID:
+        return unique_uuids(ctx)
+    if field.type is _T.FOREIGN_KEY:
+        return unique_references(field, ctx)
     range_generator = generator if isinstance(generator, RangeGenerator) else None
     if field.type in STEPPED_TYPES:
         low, high = step_bounds(field, range_generator, ctx.now, default=False)
+        if high is None and field.type is _T.TIME:
+            high = step_limits(field)[1]  # a day is small: spread over all of it rather than count up
         if high is None:
             # An open range counts up from its low end, like an identity column.
             return from_steps(field, [_in_type(field, low + row) for row in rows])
@@ -136,6 +154,29 @@ def unique_values(field: FieldSpec, generator: GeneratorSpec, values: list[Any],
         width = high_f - low_f
         return [min(high_f, low_f + width * permutation.slot(row) / grid) if grid else low_f for row in rows]
     raise ValueError(f"field {field.name!r}: {field.type.value} values cannot be unique")
+
+
+_UUID_RANDOM_BITS = 122
+_UUID_MIXER = 0x2545F4914F6CDD1D_9E3779B97F4A7C15  # odd, from well-known 64-bit mixing constants
+
+
+def unique_uuids(ctx: ColumnContext) -> list[uuid.UUID]:
+    """Version-4 UUIDs whose 122 random bits are a keyed permutation of the row index: distinct by
+    construction, random-looking, and fixed by (seed, field, row)."""
+    permutation = Permutation.keyed(2**_UUID_RANDOM_BITS, ctx.seed, ctx.field.name)
+    mask = 2**_UUID_RANDOM_BITS - 1
+    out = []
+    for row in ctx.row_indexes:
+        # The affine permutation keeps neighbouring rows related; xor-shifts and an odd multiplier (each a
+        # bijection of 122-bit numbers) mix the bits so consecutive UUIDs share no visible pattern.
+        bits = permutation.slot(row)
+        bits ^= bits >> 61
+        bits = (bits * _UUID_MIXER) & mask
+        bits ^= bits >> 59
+        # Layout of RFC 9562 version 4: 48 bits, version nibble 4, 12 bits, variant 0b10, 62 bits.
+        value = (bits >> 74) << 80 | 0x4 << 76 | ((bits >> 62) & 0xFFF) << 64 | 0b10 << 62 | (bits & (2**62 - 1))
+        out.append(uuid.UUID(int=value))
+    return out
 
 
 def _in_type(field: FieldSpec, step: int) -> int:

@@ -1,0 +1,118 @@
+"""Foreign-key values: drawn from the parent's keys as they were when the job started.
+
+The keys are read once, at job start, ordered by key, and stored with the job, so every chunk on every
+worker draws from the same list and the same seed gives the same rows even if the parent changes later.
+
+- Without `children_per_parent`, each row picks a key uniformly from the chunk's own stream.
+- With {"min": a, "max": b}, every parent gets a number of rows in [a, b] and the numbers add up to the
+  job's row count exactly. The counts (and the parents' order) come from a stream keyed by the job seed and
+  the field alone, so every chunk computes the same layout; a keyed permutation of the job's rows then
+  spreads each parent's rows over the table instead of leaving them next to each other.
+- A unique foreign key (one-to-one) gives row r the key at a keyed permutation slot of r.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from dmb_contracts.fields import ChildrenPerParent, FieldSpec, ReferenceGenerator, TableSpec
+
+from dmb_generator.domain.context import ColumnContext, ParentKeys
+from dmb_generator.domain.permutation import Permutation
+from dmb_generator.domain.seeding import numpy_rng
+
+#: Keys read from one parent at most: they are stored with the job.
+MAX_PARENT_KEYS = 1_000_000
+
+
+def reference_problems(spec: TableSpec, total_rows: int, parents: dict[str, ParentKeys]) -> list[str]:
+    """Why the foreign keys of `spec` cannot fill `total_rows` rows from the parents' keys (empty: they can)."""
+    problems = []
+    for field in spec.fields:
+        if field.references is None:
+            continue
+        parent = parents.get(field.name)
+        count = len(parent.keys) if parent is not None else 0
+        if count == 0:
+            if not field.nullable:
+                problems.append(
+                    f"field {field.name!r}: the parent table {field.references.table!r} has no rows; "
+                    "generate its rows first"
+                )
+            continue
+        if (field.unique or field.primary_key) and count < total_rows:
+            problems.append(
+                f"field {field.name!r}: a unique foreign key needs a parent key per row, but "
+                f"{field.references.table!r} has {count} keys for {total_rows} rows"
+            )
+        children = _children(field)
+        if children is not None and not count * children.min <= total_rows <= count * children.max:
+            problems.append(
+                f"field {field.name!r}: {count} parents with {children.min}..{children.max} rows each make "
+                f"{count * children.min}..{count * children.max} rows, {total_rows} asked"
+            )
+    return problems
+
+
+def empty_parent_notes(spec: TableSpec, parents: dict[str, ParentKeys]) -> list[str]:
+    """What the job reports for nullable foreign keys whose parent had no rows: they are left empty (null)."""
+    notes = []
+    for field in spec.fields:
+        parent = parents.get(field.name)
+        if field.references is not None and field.nullable and (parent is None or not parent.keys):
+            notes.append(
+                f"field {field.name!r}: {field.references.table!r} had no rows when the job started; left empty"
+            )
+    return notes
+
+
+def _children(field: FieldSpec) -> ChildrenPerParent | None:
+    generator = field.generator
+    return generator.children_per_parent if isinstance(generator, ReferenceGenerator) else None
+
+
+def reference_values(generator: ReferenceGenerator, ctx: ColumnContext) -> list[Any]:
+    field, parent = ctx.field, ctx.parent
+    if parent is None or not parent.keys:
+        if parent is not None and field.nullable:
+            return [None] * ctx.rows  # the parent (perhaps this very table) had no rows when the job started
+        table = field.references.table if field.references is not None else "?"
+        raise ValueError(f"field {field.name!r}: the parent table {table!r} has no rows; generate its rows first")
+    keys = parent.keys
+    if generator.children_per_parent is None:
+        return [keys[pick] for pick in ctx.rng.integers(0, len(keys), ctx.rows).tolist()]
+    order, cumulative = child_layout(ctx.seed, field.name, len(keys), parent.total_rows, generator.children_per_parent)
+    spread = Permutation.keyed(parent.total_rows, ctx.seed, field.name, "children")
+    slots = np.fromiter((spread.slot(row) for row in ctx.row_indexes), dtype=np.int64, count=ctx.rows)
+    owners = np.searchsorted(cumulative, slots, side="right")
+    return [keys[index] for index in order[owners].tolist()]
+
+
+def child_layout(
+    seed: int, name: str, parents: int, total_rows: int, children: ChildrenPerParent
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(parent order, cumulative row counts): parent order[i] owns slots cumulative[i-1] .. cumulative[i]-1.
+
+    Counts are drawn uniform in [min, max], then moved one at a time towards the exact total, always
+    within [min, max]: the caller checked that parents·min ≤ total ≤ parents·max.
+    """
+    rng = numpy_rng(seed, name, "children per parent")
+    counts = rng.integers(children.min, children.max, parents, endpoint=True)
+    missing = total_rows - int(counts.sum())
+    while missing != 0:
+        room = np.flatnonzero(counts < children.max) if missing > 0 else np.flatnonzero(counts > children.min)
+        picked = rng.choice(room, size=min(abs(missing), room.size), replace=False)
+        counts[picked] += 1 if missing > 0 else -1
+        missing += -picked.size if missing > 0 else picked.size
+    order = rng.permutation(parents)
+    return order, np.cumsum(counts[order])
+
+
+def unique_references(field: FieldSpec, ctx: ColumnContext) -> list[Any]:
+    """One parent key per row, none twice (a one-to-one relation)."""
+    parent = ctx.parent
+    if parent is None or not parent.keys:
+        return reference_values(ReferenceGenerator(), ctx)  # nulls for an empty self-reference, else refused
+    permutation = Permutation.keyed(len(parent.keys), ctx.seed, field.name)
+    return [parent.keys[permutation.slot(row)] for row in ctx.row_indexes]
