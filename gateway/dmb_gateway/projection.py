@@ -13,6 +13,7 @@ from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import (
     ExportCompleted,
+    ExportExpired,
     ExportFailed,
     JobCancelled,
     JobCompleted,
@@ -47,6 +48,7 @@ class Projection:
             JobCancelled: self.job_cancelled,
             ExportCompleted: self.export_completed,
             ExportFailed: self.export_failed,
+            ExportExpired: self.export_expired,
         }
 
     async def _update(
@@ -158,6 +160,8 @@ class Projection:
 
     async def export_completed(self, event: ExportCompleted) -> None:
         def apply(row: ExportView) -> None:
+            if row.status == "expired":
+                return  # a late redelivery: the file is already gone
             row.status, row.object_key, row.size_bytes, row.sha256 = (
                 "completed",
                 event.object_key,
@@ -170,11 +174,23 @@ class Projection:
                 event.seconds,
                 utcnow(),
             )
+            # The read model has no column of its own for it: a completed export's reason is a note to the user.
+            row.reason = (
+                f"{event.truncated_cells} cell(s) were cut to Excel's limit of 32,767 characters (see the About sheet)"
+                if event.truncated_cells
+                else None
+            )
 
         await self._update(ExportView, event.export_id, apply)
 
     async def export_failed(self, event: ExportFailed) -> None:
         def apply(row: ExportView) -> None:
             row.status, row.reason, row.finished_at = "failed", event.reason, utcnow()
+
+        await self._update(ExportView, event.export_id, apply)
+
+    async def export_expired(self, event: ExportExpired) -> None:
+        def apply(row: ExportView) -> None:
+            row.status, row.reason = "expired", event.reason
 
         await self._update(ExportView, event.export_id, apply)

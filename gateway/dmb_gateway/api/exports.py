@@ -6,14 +6,17 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Self
 
 import sqlalchemy as sa
 from dmb_common.storage import ObjectNotFound, ObjectStore
-from dmb_contracts.commands import ExportFormat, RequestExport
+from dmb_contracts.commands import MAX_TABLES_PER_EXPORT, ExportFormat, ExportTable, RequestExport
 from dmb_contracts.envelope import utcnow
+from dmb_contracts.events import ColumnReport
+from dmb_contracts.fields import TableSpec
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import RedirectResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
@@ -39,28 +42,143 @@ async def request_export(
     table_id: uuid.UUID, body: ExportCreate, user: CurrentUser, context: ContextDep
 ) -> ExportPublic:
     """Export the table's rows as an Excel workbook, CSV or JSON Lines file."""
-    return await _start_export(context, user, table_id, body)
+    return await _start_export(context, user, [table_id], body)
+
+
+class TablesExportCreate(BaseModel):
+    """An export of one or more tables; several tables go into one workbook, a sheet (or more) per table."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "tables": ["9b0c1d7e-1111-4c3b-9f6e-000000000001", "9b0c1d7e-1111-4c3b-9f6e-000000000002"],
+                    "format": "xlsx",
+                }
+            ]
+        },
+    )
+
+    tables: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_TABLES_PER_EXPORT)] = Field(
+        description="The tables to export. Sheets follow foreign-key dependencies (a referenced table before the "
+        "tables that reference it), otherwise this order."
+    )
+    format: ExportFormat = ExportFormat.XLSX
+    csv_excel_bom: bool = Field(
+        default=False, description="CSV only (one table): start the file with a UTF-8 byte-order mark."
+    )
+
+    @model_validator(mode="after")
+    def _one_workbook(self) -> Self:
+        if len(set(self.tables)) != len(self.tables):
+            raise ValueError("tables: a table appears twice")
+        if len(self.tables) > 1 and self.format is not ExportFormat.XLSX:
+            raise ValueError(f"several tables go into one xlsx workbook; {self.format.value} holds one table")
+        if self.csv_excel_bom and self.format is not ExportFormat.CSV:
+            raise ValueError(f"csv_excel_bom applies to CSV exports only, not {self.format.value}")
+        return self
+
+
+@router.post("/exports", status_code=status.HTTP_202_ACCEPTED, response_model=ExportPublic, responses=ERRORS)
+async def request_tables_export(body: TablesExportCreate, user: CurrentUser, context: ContextDep) -> ExportPublic:
+    """Export one table, or several into one Excel workbook (a sheet per table, plus the About sheet
+    describing each). Every table must be the caller's and created."""
+    options = ExportCreate(format=body.format, csv_excel_bom=body.csv_excel_bom)
+    return await _start_export(context, user, body.tables, options)
+
+
+def dependency_order(specs: list[TableSpec]) -> list[int]:
+    """The positions of `specs` in sheet order: the given order, except that a table's parents (the tables
+    among `specs` it references through a foreign key) come just before it when they would come later.
+    References inside a cycle (a table reaching itself through others) impose nothing: those keep the given order.
+    """
+    position = {spec.table_name: index for index, spec in enumerate(specs)}
+    parents = [
+        sorted(
+            {
+                position[field.references.table]
+                for field in spec.fields
+                if field.references is not None and position.get(field.references.table, index) != index
+            }
+        )
+        for index, spec in enumerate(specs)
+    ]
+    ancestors: list[set[int]] = [set() for _ in specs]
+    for index in range(len(specs)):
+        todo = list(parents[index])
+        while todo:
+            parent = todo.pop()
+            if parent not in ancestors[index]:
+                ancestors[index].add(parent)
+                todo.extend(parents[parent])
+    order: list[int] = []
+    placed: set[int] = set()
+
+    def place(index: int) -> None:
+        if index in placed:
+            return
+        placed.add(index)
+        for parent in parents[index]:
+            if index not in ancestors[parent]:  # not a reference cycle
+                place(parent)
+        order.append(index)
+
+    for index in range(len(specs)):
+        place(index)
+    return order
 
 
 @router.post(
     "/exports/{export_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=ExportPublic, responses=ERRORS
 )
 async def retry_export(export_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> ExportPublic:
-    """Export again what a failed export was asked for (same table, job and format), as a new export;
-    the failed one stays in the history."""
+    """Export again what a failed or expired export was asked for (same table, job and format), as a new
+    export; the old one stays in the history."""
     async with context.runtime.sessions() as session:
         failed = await get_owned(session, ExportView, export_id, user, "export")
-    if failed.status != "failed":
+    if failed.status not in ("failed", "expired"):
         raise HTTPException(
-            status.HTTP_409_CONFLICT, f"Export {export_id} is {failed.status}; only failed exports retry"
+            status.HTTP_409_CONFLICT, f"Export {export_id} is {failed.status}; only failed or expired exports retry"
         )
     body = ExportCreate(format=ExportFormat(failed.format), job_id=failed.job_id)
-    return await _start_export(context, user, failed.table_id, body)
+    return await _start_export(context, user, [failed.table_id], body)
 
 
-async def _start_export(context: GatewayContext, user: User, table_id: uuid.UUID, body: ExportCreate) -> ExportPublic:
+def report_lines(job: JobView) -> list[str]:
+    """The job's constraint report as the About sheet shows it: a line per column, then any AI fallbacks."""
+    lines = []
+    for column in (ColumnReport.model_validate(entry) for entry in job.report):
+        parts = [f"{column.nulls} null" + ("" if column.nulls == 1 else "s")]
+        if column.distinct is not None:
+            parts.append(f"{column.distinct} distinct")
+        if column.min is not None or column.max is not None:
+            parts.append(f"{_short(column.min)} … {_short(column.max)}")
+        parts.append(f"{column.violations} violation" + ("" if column.violations == 1 else "s"))
+        lines.append(f"{column.name}: " + ", ".join(parts))
+    lines.extend(f"fallback: {_short(reason, 900)}" for reason in job.fallbacks)
+    return lines[:MAX_REPORT_LINES]
+
+
+#: What RequestExport carries of a constraint report (a line per column, so only a huge table reaches it).
+MAX_REPORT_LINES = 2000
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A value for a report line: a long text (a minimum of a text column, say) is cut with an ellipsis."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _start_export(
+    context: GatewayContext, user: User, table_ids: list[uuid.UUID], body: ExportCreate
+) -> ExportPublic:
+    """Record the export as pending and send the command; `body.job_id` (provenance) is about the first table."""
     async with context.runtime.uow() as uow:
-        view, spec = await created_table(uow.session, table_id, user)
+        tables = [await created_table(uow.session, table_id, user) for table_id in table_ids]
+        tables = [tables[index] for index in dependency_order([spec for _, spec in tables])]
+        (view, spec), more = tables[0], tables[1:]
+        table_id = view.table_id
         job = None
         if body.job_id is not None:
             job = await get_owned(uow.session, JobView, body.job_id, user, "job")
@@ -89,7 +207,13 @@ async def _start_export(context: GatewayContext, user: User, table_id: uuid.UUID
                 seed=job.seed if job else None,
                 locale=job.locale if job else None,
                 generator_version=job.generator_version if job else None,
+                generation_seconds=job.seconds if job else None,
+                constraint_report=report_lines(job) if job else [],
                 csv_excel_bom=body.csv_excel_bom,
+                more_tables=[
+                    ExportTable(table_id=other.table_id, table_version=other.version, spec=other_spec)
+                    for other, other_spec in more
+                ],
                 owner_id=user.user_id,
                 correlation_id=export.export_id,
             )
@@ -158,6 +282,8 @@ async def download_export(
 ) -> StreamingResponse | RedirectResponse:
     """The file itself, streamed (or, with `presigned=true` on S3, a redirect to a short-lived URL)."""
     export = await get_owned(session, ExportView, export_id, user, "export")
+    if export.status == "expired":
+        raise HTTPException(status.HTTP_410_GONE, f"Export {export_id} has expired: {export.reason}")
     if export.status != "completed" or export.object_key is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"Export {export_id} is {export.status}; nothing to download yet")
     store = context.store

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +22,32 @@ NAME = "exporter"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-async def build(settings: BaseServiceSettings, bus: MessageBus, *, store: ObjectStore | None = None) -> RunningService:
+class ExporterService(RunningService):
+    """The exporter's handlers plus, when a retention period is set, the sweep that expires old exports."""
+
+    def __init__(self, deps: handlers.ExporterDeps, sweep_seconds: float) -> None:
+        super().__init__(NAME, deps.runtime, engines=[deps.datasets])
+        self.deps = deps
+        self._sweep_seconds = sweep_seconds
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        if self.deps.retention is not None:
+            self._sweeper = asyncio.create_task(
+                handlers.sweep_expired_exports(self.deps, self._sweep_seconds), name="exporter-retention-sweep"
+            )
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        await super().stop()
+
+
+async def build(settings: BaseServiceSettings, bus: MessageBus, *, store: ObjectStore | None = None) -> ExporterService:
     """The exporter, subscribed to its commands; `store` replaces the object store the settings describe."""
     runtime = await build_runtime(NAME, settings.service_database_url(NAME), Base.metadata, MIGRATIONS, bus)
     deps = handlers.ExporterDeps(
@@ -29,6 +57,7 @@ async def build(settings: BaseServiceSettings, bus: MessageBus, *, store: Object
         store or build_object_store(settings),
         upload_attempts=settings.export_upload_attempts,
         upload_first_delay=settings.export_upload_first_delay,
+        retention=dt.timedelta(days=settings.export_retention_days) if settings.export_retention_days > 0 else None,
     )
     subscribe_handlers(bus, NAME, {RequestExport: partial(handlers.request_export, deps=deps)}, prefetch=2)
-    return RunningService(NAME, runtime, engines=[deps.datasets])
+    return ExporterService(deps, settings.export_retention_sweep_seconds)

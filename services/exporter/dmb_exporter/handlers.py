@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +18,13 @@ from dmb_common.runtime import ServiceRuntime
 from dmb_common.storage import ObjectStore, StoredObject
 from dmb_contracts.commands import RequestExport
 from dmb_contracts.envelope import utcnow
-from dmb_contracts.events import ExportCompleted, ExportFailed
+from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dmb_exporter.adapters.datasets_reader import stream_rows
 from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
-from dmb_exporter.domain import ExportAbout, ExportResult, write_export
+from dmb_exporter.domain import ExportAbout, ExportResult, WorkbookTable, write_export
 from dmb_exporter.models import ExportRecord, ExportStatus
 
 log = logging.getLogger(__name__)
@@ -35,27 +38,67 @@ class ExporterDeps:
     store: ObjectStore
     upload_attempts: int = 4
     upload_first_delay: float = 0.5
+    #: How long a completed export's file is kept; None keeps it forever.
+    retention: dt.timedelta | None = None
+    clock: Callable[[], dt.datetime] = utcnow
+
+
+#: File names of multi-table workbooks list the tables up to this length, then say how many more.
+MAX_FILE_STEM = 120
+
+
+def file_stem(cmd: RequestExport) -> str:
+    """The export's file name without extension: the table name, or the tables' names joined by "-" (table
+    names never hold one)."""
+    names = [cmd.spec.table_name, *(table.spec.table_name for table in cmd.more_tables)]
+    joined = "-".join(names)
+    return joined if len(joined) <= MAX_FILE_STEM else f"{names[0]}-and-{len(names) - 1}-more"
 
 
 def object_key(cmd: RequestExport, extension: str) -> str:
     owner = cmd.owner_id.hex if cmd.owner_id else "shared"
-    return f"exports/{owner}/{cmd.export_id.hex}/{cmd.spec.table_name}.{extension}"
+    return f"exports/{owner}/{cmd.export_id.hex}/{file_stem(cmd)}.{extension}"
 
 
 def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, StoredObject]:
     """Blocking: stream the rows into a temporary file, then upload it (the file never lingers)."""
     table = table_for(cmd.spec, deps.datasets_schema)
+    more = [table_for(extra.spec, deps.datasets_schema) for extra in cmd.more_tables]
     started = time.perf_counter()
     with deps.datasets.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        total, *more_totals = (
+            conn.execute(sa.select(sa.func.count()).select_from(each)).scalar_one() for each in (table, *more)
+        )
     about = ExportAbout.for_request(cmd, rows=total)
+    # The generators open their connection only when the workbook reaches their table, one table at a time.
+    more_tables = [
+        WorkbookTable(
+            stream_rows(deps.datasets, each),
+            extra.spec,
+            ExportAbout.for_spec(
+                extra.spec,
+                definition_version=extra.table_version,
+                seed=extra.seed,
+                locale=extra.locale,
+                generator_version=extra.generator_version,
+                row_count=count,
+            ),
+        )
+        for extra, each, count in zip(cmd.more_tables, more, more_totals, strict=True)
+    ]
     with tempfile.TemporaryDirectory(prefix="dmb-export-") as folder:
         path = Path(folder) / f"export.{cmd.format.value}"
         result = write_export(
-            cmd.format, stream_rows(deps.datasets, table), cmd.spec, about, path, csv_excel_bom=cmd.csv_excel_bom
+            cmd.format,
+            stream_rows(deps.datasets, table),
+            cmd.spec,
+            about,
+            path,
+            csv_excel_bom=cmd.csv_excel_bom,
+            more_tables=more_tables,
         )
         about_seconds = time.perf_counter() - started
-        log.info("wrote %d rows of %s in %.2fs", result.rows, cmd.spec.table_name, about_seconds)
+        log.info("wrote %d rows of %s in %.2fs", result.rows, file_stem(cmd), about_seconds)
         stored = upload_with_retry(
             deps.store,
             object_key(cmd, result.extension),
@@ -108,7 +151,7 @@ async def _finish_completed(
         assert record is not None
         record.status, record.object_key, record.size_bytes = ExportStatus.COMPLETED, stored.key, stored.size_bytes
         record.sha256, record.content_type, record.rows = stored.sha256, stored.content_type, result.rows
-        record.seconds, record.finished_at = seconds, utcnow()
+        record.seconds, record.finished_at, record.truncated_cells = seconds, utcnow(), result.truncated_cells
         uow.emit(
             ExportCompleted(
                 export_id=cmd.export_id,
@@ -120,6 +163,7 @@ async def _finish_completed(
                 content_type=stored.content_type,
                 rows=result.rows,
                 seconds=seconds,
+                truncated_cells=result.truncated_cells,
             ),
             cmd,
         )
@@ -141,3 +185,81 @@ async def _finish_failed(cmd: RequestExport, deps: ExporterDeps, reason: str) ->
         record.status, record.error, record.finished_at = ExportStatus.FAILED, reason, utcnow()
         uow.emit(ExportFailed(export_id=cmd.export_id, table_id=cmd.table_id, reason=reason), cmd)
         await uow.commit()
+
+
+def describe_period(period: dt.timedelta) -> str:
+    """A retention period in words: "30 days", "1.5 days", "6 hours", "45 seconds"."""
+    seconds = period.total_seconds()
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds / size
+            return f"{count:g} {unit}" + ("" if count == 1 else "s")
+    return f"{seconds:g} second" + ("" if seconds == 1 else "s")
+
+
+async def expire_exports(deps: ExporterDeps, now: dt.datetime, *, batch_size: int = 100) -> int:
+    """Delete the files of completed exports that finished more than the retention period before `now`, and
+    mark those exports expired (announced with ExportExpired); returns how many expired.
+
+    The object goes first, the record after: while the store is unreachable the exports stay completed and
+    the next sweep tries again; if the record cannot be updated after the delete, the next sweep deletes
+    again (a no-op) and updates it then. So no export is ever shown as expired while its file is still kept.
+    """
+    if deps.retention is None:
+        return 0
+    cutoff = now - deps.retention
+    reason = f"its file was deleted at the end of the retention period ({describe_period(deps.retention)})"
+    expired = 0
+    while True:
+        async with deps.runtime.sessions() as session:
+            due = (
+                await session.execute(
+                    sa.select(ExportRecord.export_id, ExportRecord.object_key)
+                    .where(ExportRecord.status == ExportStatus.COMPLETED, ExportRecord.finished_at < cutoff)
+                    .order_by(ExportRecord.finished_at)
+                    .limit(batch_size)
+                )
+            ).all()
+        for export_id, key in due:
+            if key is not None:
+                try:
+                    await asyncio.to_thread(deps.store.delete, key)
+                except Exception as exc:  # the store is down or refuses: keep the export, retry next sweep
+                    log.warning("retention: could not delete %s (export %s): %s", key, export_id, exc)
+                    return expired
+            if await _mark_expired(deps, export_id, now, reason):
+                expired += 1
+        if len(due) < batch_size:
+            return expired
+
+
+async def _mark_expired(deps: ExporterDeps, export_id: uuid.UUID, now: dt.datetime, reason: str) -> bool:
+    async with deps.runtime.uow() as uow:
+        record = await uow.session.get(ExportRecord, export_id, with_for_update=True)
+        if record is None or record.status != ExportStatus.COMPLETED:
+            return False  # another exporter replica expired it first
+        record.status, record.expired_at = ExportStatus.EXPIRED, now
+        uow.emit(
+            ExportExpired(
+                export_id=record.export_id,
+                table_id=record.table_id,
+                object_key=record.object_key or "",
+                reason=reason,
+                owner_id=record.owner_id,
+                correlation_id=record.export_id,
+            )
+        )
+        await uow.commit()
+        log.info("export %s expired: %s", export_id, reason)
+        return True
+
+
+async def sweep_expired_exports(deps: ExporterDeps, interval_seconds: float) -> None:
+    """Run `expire_exports` now and then every `interval_seconds`, until cancelled; a failed sweep is logged
+    and the next one tries again."""
+    while True:
+        try:
+            await expire_exports(deps, deps.clock())
+        except Exception:
+            log.exception("retention sweep failed; the next one runs in %gs", interval_seconds)
+        await asyncio.sleep(interval_seconds)

@@ -22,10 +22,13 @@ class ExportStatus:
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+    EXPIRED = "expired"  # completed, then its file was deleted at the end of the retention period
 
 
 class ExportRecord(Base):
     __tablename__ = "exports"
+    # The retention sweep looks for completed exports finished before a cut-off.
+    __table_args__ = (sa.Index("ix_exports_status_finished_at", "status", "finished_at"),)
 
     export_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, index=True)
@@ -41,3 +44,5 @@ class ExportRecord(Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    truncated_cells: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    expired_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -5,7 +5,14 @@ from dmb_exporter.domain.delimited import CSV_CONTENT_TYPE, write_csv
 from dmb_exporter.domain.export import CONTENT_TYPES, ExportResult, write_export
 from dmb_exporter.domain.jsonl import JSONL_CONTENT_TYPE, write_jsonl
 from dmb_exporter.domain.values import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_DATA_ROWS
-from dmb_exporter.domain.xlsx import XLSX_CONTENT_TYPE, WorkbookStats, write_workbook, write_xlsx
+from dmb_exporter.domain.xlsx import (
+    XLSX_CONTENT_TYPE,
+    WorkbookStats,
+    WorkbookTable,
+    write_tables_workbook,
+    write_workbook,
+    write_xlsx,
+)
 
 __all__ = [
     "CONTENT_TYPES",
@@ -17,11 +24,13 @@ __all__ = [
     "ExportAbout",
     "ExportResult",
     "WorkbookStats",
+    "WorkbookTable",
     "summarize_constraints",
     "summarize_generator",
     "write_csv",
     "write_export",
     "write_jsonl",
+    "write_tables_workbook",
     "write_workbook",
     "write_xlsx",
 ]

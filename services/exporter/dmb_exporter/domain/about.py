@@ -13,7 +13,9 @@ from dmb_contracts.fields import (
     FakerGenerator,
     FieldSpec,
     GeneratorSpec,
+    JsonObjectGenerator,
     RangeGenerator,
+    ReferenceGenerator,
     RegexGenerator,
     SequenceGenerator,
     StorageType,
@@ -49,6 +51,7 @@ class ExportAbout(BaseModel):
     @classmethod
     def for_request(cls, cmd: RequestExport, *, rows: int | None = None, **provenance: Any) -> ExportAbout:
         """The about-record of an export request; `rows` is how many rows the table holds."""
+        timings = {} if cmd.generation_seconds is None else {"generation": cmd.generation_seconds}
         return cls.for_spec(
             cmd.spec,
             definition_version=cmd.table_version,
@@ -56,6 +59,8 @@ class ExportAbout(BaseModel):
             locale=cmd.locale,
             generator_version=cmd.generator_version,
             row_count=rows,
+            timings=timings,
+            constraint_report=list(cmd.constraint_report),
             **provenance,
         )
 
@@ -99,6 +104,9 @@ def summarize_constraints(field: FieldSpec) -> str:
         parts.append(f"≥ {field.min}")
     elif field.max is not None:
         parts.append(f"≤ {field.max}")
+    if field.references is not None:
+        reference = field.references
+        parts.append(f"references {reference.table}.{reference.field} (on delete {reference.on_delete})")
     if field.type is StorageType.DECIMAL:
         precision = field.precision or 18
         scale = field.scale if field.scale is not None else 2
@@ -135,4 +143,10 @@ def summarize_generator(generator: GeneratorSpec | None) -> str:
             return f"constant {value!r}"
         case AIGenerator(instructions=instructions):
             return f"AI: {instructions}" if instructions else "AI"
+        case JsonObjectGenerator(keys=keys):
+            return "JSON objects" + (f" with keys {', '.join(keys)}" if keys else "")
+        case ReferenceGenerator(children_per_parent=children):
+            if children is None:
+                return "parent keys, drawn uniformly"
+            return f"parent keys, {children.min} … {children.max} rows per parent"
     raise TypeError(f"unknown generator {generator!r}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dmb_contracts.fields import TableSpec
 
-from dmb_exporter.domain.values import looks_like_formula
+from dmb_exporter.domain.values import json_text, looks_like_formula
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
@@ -41,6 +41,9 @@ def csv_text(value: object) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, dict | list):  # a json column's document
+        text = json_text(value)
+        return "'" + text if looks_like_formula(text) else text
     text = bytes(value).hex() if isinstance(value, bytes | bytearray | memoryview) else str(value)
     return "'" + text if looks_like_formula(text) else text
 

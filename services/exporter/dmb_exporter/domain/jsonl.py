@@ -2,7 +2,8 @@
 
 Decimals are written as JSON strings: a JSON number is read back as a binary float by most parsers, which
 would silently turn 0.10 into 0.1000000000000000055..., while "0.10" keeps the exact value and its scale.
-Dates and datetimes are ISO 8601 strings. Non-finite floats (JSON has none) are the strings "NaN",
+Dates, datetimes and times are ISO 8601 strings; UUIDs their canonical text; a json column's document is
+nested as it is. Non-finite floats (JSON has none) are the strings "NaN",
 "Infinity" and "-Infinity".
 """
 
@@ -34,7 +35,11 @@ def json_value(value: object) -> object:
         return value.isoformat()
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).hex()
-    return str(value)
+    if isinstance(value, dict):  # a json column's document stays a nested JSON value
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    return str(value)  # UUIDs as their canonical text
 
 
 def write_jsonl(rows: Iterable[Sequence[object]], spec: TableSpec, path: Path) -> int:

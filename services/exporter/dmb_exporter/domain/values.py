@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 #: A cell whose text starts with one of these may be run as a formula by a spreadsheet (OWASP "CSV injection").
@@ -40,6 +41,17 @@ def excel_serial(value: dt.datetime) -> float:
     """The Excel serial number (days and fraction) of a naive datetime on or after 1900-01-01."""
     seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1_000_000
     return excel_day(value) + seconds / _SECONDS_PER_DAY
+
+
+def excel_time(value: dt.time) -> float:
+    """A time of day as Excel stores it: the fraction of a day (shown with a time number format)."""
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1_000_000
+    return seconds / _SECONDS_PER_DAY
+
+
+def json_text(value: object) -> str:
+    """A JSON document (a json column's value) as compact JSON text, non-ASCII kept as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
 
 
 def fit_excel_text(text: str) -> tuple[str, bool]:

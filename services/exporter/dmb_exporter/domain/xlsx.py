@@ -37,6 +37,8 @@ import os
 import re
 import shutil
 import tempfile
+import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -60,13 +62,16 @@ from dmb_exporter.domain.values import (
     ILLEGAL_XML_CHARS,
     excel_day,
     excel_serial,
+    excel_time,
     fit_excel_text,
+    json_text,
 )
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+TIME_FORMAT = "hh:mm:ss"
 ABOUT_TITLE = "About"
 HEADER_STYLE_NAME = "DMB header"
 #: Rows whose display widths size the columns (write-only sheets fix widths before their rows are written).
@@ -89,6 +94,8 @@ class WorkbookStats:
     rows: int
     truncated_cells: int
     sheets: tuple[str, ...]
+    #: Rows of each table, in the workbook's order.
+    table_rows: tuple[int, ...] = ()
 
 
 def decimal_format(scale: int) -> str:
@@ -126,41 +133,120 @@ def write_workbook(
     max_rows_per_sheet: int = EXCEL_MAX_DATA_ROWS,
 ) -> WorkbookStats:
     """`write_xlsx` with the full outcome: rows, cells cut to Excel's 32,767 characters, sheet titles."""
+    return write_tables_workbook([WorkbookTable(rows, spec, about)], path, max_rows_per_sheet=max_rows_per_sheet)
+
+
+@dataclass(frozen=True)
+class WorkbookTable:
+    """One table of a workbook: its rows (values in spec.fields order), its spec and its provenance."""
+
+    rows: Iterable[Sequence[object]]
+    spec: TableSpec
+    about: ExportAbout
+
+
+@dataclass
+class _TableOutcome:
+    about: ExportAbout
+    rows: int
+    truncated: int
+    sheet_titles: list[str]
+    seconds: float
+
+
+def write_tables_workbook(
+    tables: Sequence[WorkbookTable], path: Path, *, max_rows_per_sheet: int = EXCEL_MAX_DATA_ROWS
+) -> WorkbookStats:
+    """One workbook holding each table on its own data sheet(s), in the given order, then an About sheet
+    that describes every table. Each table's rows are streamed (and its iterator exhausted) in turn."""
     if not 1 <= max_rows_per_sheet <= EXCEL_MAX_DATA_ROWS:
         raise ValueError(f"max_rows_per_sheet must be 1 … {EXCEL_MAX_DATA_ROWS}, got {max_rows_per_sheet}")
+    if not tables:
+        raise ValueError("a workbook needs at least one table")
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "Dynamic Model Builder"
-    workbook.properties.title = spec.display_name or spec.table_name
+    workbook.properties.title = ", ".join(table.spec.display_name or table.spec.table_name for table in tables)
     styles = _Styles(workbook)
-    encoder = _RowEncoder(spec, styles)
-    widths = _ColumnWidths(spec)
+    titles = _SheetTitles()
     sheets: list[_DataSheet] = []
-    total = 0
+    outcomes: list[_TableOutcome] = []
     try:
-        sheet = _DataSheet(workbook, data_sheet_title(spec.table_name, 1), encoder, path.parent)
-        sheets.append(sheet)
-        write, encode_row = sheet.write, encoder.row
-        in_sheet = 0
-        for values in rows:
-            if in_sheet == max_rows_per_sheet:
-                sheet.finish(widths)
-                sheet = _DataSheet(workbook, data_sheet_title(spec.table_name, len(sheets) + 1), encoder, path.parent)
-                sheets.append(sheet)
-                write, in_sheet = sheet.write, 0
-            in_sheet += 1
-            total += 1
-            if total <= WIDTH_SAMPLE_ROWS:
-                widths.measure(values)
-            write(encode_row(values, in_sheet + 1))  # row 1 is the header
-        sheet.finish(widths)
-        _write_about_sheet(workbook, styles, spec, about, total, encoder.truncated, [s.title for s in sheets])
+        for table in tables:
+            outcomes.append(_write_table(workbook, styles, titles, table, path.parent, sheets, max_rows_per_sheet))
+        _write_about_sheet(workbook, outcomes)
         workbook.save(path)
     except BaseException:
         for unfinished in sheets:
             unfinished.discard()
         path.unlink(missing_ok=True)
         raise
-    return WorkbookStats(rows=total, truncated_cells=encoder.truncated, sheets=tuple(s.title for s in sheets))
+    return WorkbookStats(
+        rows=sum(outcome.rows for outcome in outcomes),
+        truncated_cells=sum(outcome.truncated for outcome in outcomes),
+        sheets=tuple(s.title for s in sheets),
+        table_rows=tuple(outcome.rows for outcome in outcomes),
+    )
+
+
+def _write_table(
+    workbook: Workbook,
+    styles: _Styles,
+    titles: _SheetTitles,
+    table: WorkbookTable,
+    folder: Path,
+    sheets: list[_DataSheet],
+    max_rows_per_sheet: int,
+) -> _TableOutcome:
+    """Stream one table's rows into its data sheet(s); the sheets are appended to `sheets` as they open,
+    so the caller can discard them all on failure."""
+    spec = table.spec
+    encoder = _RowEncoder(spec, styles)
+    widths = _ColumnWidths(spec)
+    own: list[_DataSheet] = []
+
+    def open_sheet() -> _DataSheet:
+        sheet = _DataSheet(workbook, titles.next(spec.table_name), encoder, folder)
+        sheets.append(sheet)
+        own.append(sheet)
+        return sheet
+
+    started = time.perf_counter()
+    sheet = open_sheet()
+    write, encode_row = sheet.write, encoder.row
+    in_sheet = total = 0
+    for values in table.rows:
+        if in_sheet == max_rows_per_sheet:
+            sheet.finish(widths)
+            sheet = open_sheet()
+            write, in_sheet = sheet.write, 0
+        in_sheet += 1
+        total += 1
+        if total <= WIDTH_SAMPLE_ROWS:
+            widths.measure(values)
+        write(encode_row(values, in_sheet + 1))  # row 1 is the header
+    sheet.finish(widths)
+    seconds = time.perf_counter() - started
+    return _TableOutcome(table.about, total, encoder.truncated, [s.title for s in own], seconds)
+
+
+class _SheetTitles:
+    """Data-sheet titles that stay unique in the workbook, compared as Excel does (case-insensitively), even
+    when two table names share their first 31 characters or a name looks like another's continuation."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+        self._count: dict[str, int] = {}
+
+    def next(self, table_name: str) -> str:
+        number = self._count.get(table_name, 0)
+        while True:
+            number += 1
+            title = data_sheet_title(table_name, number)
+            if title.lower() not in self._used:
+                break
+        self._count[table_name] = number
+        self._used.add(title.lower())
+        return title
 
 
 class _Styles:
@@ -181,6 +267,7 @@ class _Styles:
         self.header_id = self._id(style=HEADER_STYLE_NAME)
         self.date_id = self._id(number_format=DATE_FORMAT)
         self.datetime_id = self._id(number_format=DATETIME_FORMAT)
+        self.time_id = self._id(number_format=TIME_FORMAT)
         self.text_id = self._id(quotePrefix=True)
         self._decimal_ids: dict[int, int] = {}
         workbook.remove(self._probe)
@@ -218,6 +305,7 @@ class _RowEncoder:
         self._styles = styles
         self._date = f' s="{styles.date_id}"'
         self._datetime = f' s="{styles.datetime_id}"'
+        self._time = f' s="{styles.time_id}"'
         self._quoted = f' s="{styles.text_id}"'
         self._columns = [(self._encoder_for(field), get_column_letter(i)) for i, field in enumerate(spec.fields, 1)]
         self.header = self._header(spec)
@@ -244,7 +332,7 @@ class _RowEncoder:
         return f'<row r="1">{cells}</row>'
 
     def _encoder_for(self, field: FieldSpec) -> Encoder:
-        match field.type:
+        match field.value_type:  # a foreign key's values have the type of the key it points at
             case StorageType.INTEGER | StorageType.BIG_INTEGER:
                 return self._integer
             case StorageType.DECIMAL:
@@ -258,6 +346,12 @@ class _RowEncoder:
                 return self._date_cell
             case StorageType.DATETIME:
                 return self._datetime_cell
+            case StorageType.TIME:
+                return self._time_cell
+            case StorageType.JSON:
+                return self._json_cell
+            case StorageType.UUID:
+                return self._uuid_cell
             case _:
                 return self._text
 
@@ -295,6 +389,20 @@ class _RowEncoder:
         if type(value) is dt.datetime and value.tzinfo is None and value >= _FIRST_EXCEL_DATETIME:
             return f'<c r="{ref}"{self._datetime}><v>{excel_serial(value)!r}</v></c>'
         return self._any(value, ref)
+
+    def _time_cell(self, value: Any, ref: str) -> str:
+        if type(value) is dt.time and value.tzinfo is None:
+            return f'<c r="{ref}"{self._time}><v>{excel_time(value)!r}</v></c>'
+        return self._any(value, ref)
+
+    def _json_cell(self, value: Any, ref: str) -> str:
+        # Documents as compact JSON text; a scalar document (a number, true, text) keeps its cell type.
+        if isinstance(value, dict | list):
+            return self._text(json_text(value), ref)
+        return self._any(value, ref)
+
+    def _uuid_cell(self, value: Any, ref: str) -> str:
+        return self._text(str(value), ref) if isinstance(value, uuid.UUID) else self._any(value, ref)
 
     def _text(self, text: Any, ref: str) -> str:
         if type(text) is not str:
@@ -341,7 +449,11 @@ class _RowEncoder:
                 return f'<c r="{ref}"{self._date}><v>{excel_day(value)}</v></c>'
             return self._text(value.isoformat(), ref)
         if isinstance(value, dt.time):
+            if value.tzinfo is None:
+                return f'<c r="{ref}"{self._time}><v>{excel_time(value)!r}</v></c>'
             return self._text(value.isoformat(), ref)
+        if isinstance(value, dict | list):
+            return self._text(json_text(value), ref)
         if isinstance(value, bytes | bytearray | memoryview):
             return self._text(bytes(value).hex(), ref)
         return self._text(str(value), ref)
@@ -372,6 +484,10 @@ def _display_width(field: FieldSpec, value: object) -> int:
         return len("yyyy-mm-dd hh:mm:ss")
     if isinstance(value, dt.date):
         return len("yyyy-mm-dd")
+    if isinstance(value, dt.time):
+        return len("hh:mm:ss")
+    if isinstance(value, dict | list):
+        return min(len(json_text(value)), MAX_COLUMN_WIDTH)
     if isinstance(value, bool):
         return len("FALSE")
     if isinstance(value, Decimal) and value.is_finite():
@@ -460,18 +576,30 @@ def _text_cell(
     return cell
 
 
-def _write_about_sheet(
-    workbook: Workbook,
-    styles: _Styles,
-    spec: TableSpec,
-    about: ExportAbout,
-    rows: int,
-    truncated: int,
-    sheet_titles: list[str],
-) -> None:
+def _write_about_sheet(workbook: Workbook, tables: Sequence[_TableOutcome]) -> None:
     ws = workbook.create_sheet(ABOUT_TITLE)
     for letter, width in zip("ABCDE", (24, 18, 48, 40, 48), strict=True):
         ws.column_dimensions[letter].width = width
+    if len(tables) > 1:
+        ws.append([_text_cell(ws, f"{len(tables)} tables", font=Font(bold=True, size=14))])
+        ws.append([])
+        for outcome in tables:
+            rows = _text_cell(ws, outcome.rows)
+            rows.number_format = "#,##0"
+            label = outcome.about.display_name or outcome.about.table_name
+            ws.append(
+                [_text_cell(ws, label, font=Font(bold=True)), rows, _text_cell(ws, ", ".join(outcome.sheet_titles))]
+            )
+    for number, outcome in enumerate(tables):
+        if number or len(tables) > 1:
+            ws.append([])
+            ws.append([])
+        _write_about_table(ws, outcome)
+
+
+def _write_about_table(ws: WriteOnlyWorksheet, outcome: _TableOutcome) -> None:
+    """One table's provenance, constraint report and field list on the About sheet."""
+    about, rows, truncated = outcome.about, outcome.rows, outcome.truncated
 
     def pair(label: str, value: object, number_format: str | None = None) -> None:
         cell = _text_cell(ws, value)
@@ -496,9 +624,10 @@ def _write_about_sheet(
     pair("Generator version", about.generator_version or "")
     created = about.created_at.astimezone(dt.UTC) if about.created_at.tzinfo else about.created_at
     pair("Created at (UTC)", created.strftime("%Y-%m-%d %H:%M:%S"))
-    pair("Data sheets", ", ".join(sheet_titles))
+    pair("Data sheets", ", ".join(outcome.sheet_titles))
     for phase, seconds in about.timings.items():
         pair(f"Time: {phase}", seconds, '0.000 "s"')
+    pair("Time: export", outcome.seconds, '0.000 "s"')  # reading the rows and writing them to the sheets
     if truncated:
         pair("Truncated cells", f"{truncated} cell(s) cut to Excel's limit of 32,767 characters")
     if about.constraint_report:

@@ -156,6 +156,6 @@ def test_write_export_dispatches_on_the_format(tmp_path: Path, fmt: ExportFormat
 
 
 def test_write_export_reports_truncated_cells(tmp_path: Path) -> None:
-    spec = TableSpec.model_validate({"table_name": "t", "fields": [{"name": "body", "type": "text"}]})
+    spec = TableSpec.model_validate({"table_name": "t", "fields": [{"name": "content", "type": "text"}]})
     result = write_export(ExportFormat.XLSX, [("z" * 40_000,)], spec, ExportAbout.for_spec(spec), tmp_path / "t.xlsx")
     assert result.truncated_cells == 1

@@ -246,7 +246,7 @@ def test_an_empty_table_gives_a_header_only_sheet(tmp_path: Path, reference_spec
 
 
 def test_text_longer_than_excel_allows_is_truncated_and_counted(tmp_path: Path) -> None:
-    spec = TableSpec.model_validate({"table_name": "long_text", "fields": [{"name": "body", "type": "text"}]})
+    spec = TableSpec.model_validate({"table_name": "long_text", "fields": [{"name": "content", "type": "text"}]})
     emoji = "😀" * 20_000  # 40,000 UTF-16 units: Excel counts those, not code points
     rows = [("x" * 40_000,), ("y" * EXCEL_MAX_CELL_CHARS,), (emoji,)]
     path = tmp_path / "long.xlsx"
@@ -261,7 +261,7 @@ def test_text_longer_than_excel_allows_is_truncated_and_counted(tmp_path: Path) 
 
 
 def test_text_keeps_whitespace_and_line_breaks_and_drops_characters_xml_cannot_hold(tmp_path: Path) -> None:
-    spec = TableSpec.model_validate({"table_name": "texts", "fields": [{"name": "body", "type": "text"}]})
+    spec = TableSpec.model_validate({"table_name": "texts", "fields": [{"name": "content", "type": "text"}]})
     rows = [("  padded  ",), ("a\r\nb\nc",), ("bell\x07 and nul-less\x1f",), ("",)]
     path = tmp_path / "texts.xlsx"
     write_xlsx(rows, spec, _about(spec), path)
