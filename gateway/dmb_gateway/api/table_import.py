@@ -1,4 +1,5 @@
-"""/api/v1/tables/import: a table definition inferred from a pasted CREATE TABLE statement, for review.
+"""/api/v1/tables/import: a table definition inferred from a pasted CREATE TABLE statement, or read from an
+existing table of a database, for review.
 
 Nothing is saved: the caller reviews (and edits) the proposed spec, then creates the table with
 POST /api/v1/tables as usual.
@@ -7,15 +8,19 @@ POST /api/v1/tables as usual.
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
+from pathlib import Path
 from typing import Literal
 
-from dmb_common.sql_import import MAX_SQL_LENGTH, SqlImportError, infer_from_sql
+import sqlalchemy as sa
+from dmb_common.sql_import import MAX_SQL_LENGTH, SqlImportError, infer_from_database, infer_from_sql
 from dmb_contracts.fields import TableSpec
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import URL
 
-from dmb_gateway.api.deps import CurrentUser
+from dmb_gateway.api.deps import ContextDep, CurrentUser
 from dmb_gateway.api.schemas import ErrorDetail, ErrorResponse
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -63,13 +68,147 @@ async def import_table(body: TableImport, _: CurrentUser) -> ImportedTable | JSO
     try:
         inferred = await asyncio.to_thread(infer_from_sql, body.sql, body.dialect)
     except SqlImportError as exc:
-        errors = [
-            ErrorDetail(
-                location=issue.location,
-                message=issue.message + (f" (suggested: {issue.suggestion!r})" if issue.suggestion else ""),
-            )
-            for issue in exc.issues
-        ] or [ErrorDetail(location="sql", message=exc.message)]
-        content = ErrorResponse(message=exc.message, errors=errors).model_dump()
-        return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content=content)
+        return _refused(exc)
     return ImportedTable(spec=inferred.spec, warnings=inferred.warnings)
+
+
+def _refused(exc: SqlImportError, location: str = "sql") -> JSONResponse:
+    errors = [
+        ErrorDetail(
+            location=issue.location,
+            message=issue.message + (f" (suggested: {issue.suggestion!r})" if issue.suggestion else ""),
+        )
+        for issue in exc.issues
+    ] or [ErrorDetail(location=location, message=exc.message)]
+    content = ErrorResponse(message=exc.message, errors=errors).model_dump()
+    return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content=content)
+
+
+# -- an existing table of a database -----------------------------------------------------------------------
+
+#: Connecting and reading the catalogue must not hold a request (and a worker thread) for long.
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 15
+#: The only drivers the server loads, whatever the URL names: sync ones that are installed.
+DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+    "sqlite": "sqlite",
+}
+#: URL parameters passed on to the driver; anything else (a socket path, a password file ...) is refused.
+ALLOWED_PARAMETERS = {"postgresql": {"sslmode"}, "mysql": {"charset"}, "mariadb": {"charset"}, "sqlite": set[str]()}
+ADDED_PARAMETERS = ("connect_timeout", "read_timeout", "mode", "uri")
+
+
+class DatabaseImport(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"url": "postgresql://reader:secret@db.example.com:5432/shop", "table": "orders", "schema": "public"}
+            ]
+        },
+    )
+
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="postgresql://, mysql:// or mariadb:// (any host the server can reach), or sqlite:/// "
+        "(a file in the platform's data folder). The password is never shown back.",
+    )
+    table: str = Field(min_length=1, max_length=128, description="The existing table's name.")
+    schema_name: str | None = Field(
+        default=None,
+        alias="schema",
+        min_length=1,
+        max_length=128,
+        description="PostgreSQL schema (default: the search path) or MySQL database (default: the URL's).",
+    )
+
+
+@router.post(
+    "/import/database",
+    response_model=ImportedTable,
+    responses={403: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 502: {"model": ErrorResponse}},
+    summary="Infer a table definition from an existing table of a database (admins only)",
+)
+async def import_table_from_database(
+    body: DatabaseImport, user: CurrentUser, context: ContextDep
+) -> ImportedTable | JSONResponse:
+    """Connect to the database (read-only use: only the catalogue is read) and propose the definition of
+    one of its tables, as for a pasted statement. The server itself connects, so only admins may ask.
+    A 422 names what is wrong with the request (URL scheme, file, missing table, names); a 502 says the
+    database could not be reached or did not answer within a few seconds."""
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only an admin can import from a database URL")
+    url = _connectable_url(body.url, context.settings.data_dir)
+    # As the user wrote it (with our driver), without the password or the parameters we added.
+    shown = url.difference_update_query(ADDED_PARAMETERS).render_as_string(hide_password=True)
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS):
+            spec, warnings = await asyncio.to_thread(
+                infer_from_database, url.render_as_string(hide_password=False), body.table, body.schema_name
+            )
+    except SqlImportError as exc:
+        return _refused(exc, "table")
+    except TimeoutError as exc:
+        raise HTTPException(
+            status.HTTP_502_BAD_GATEWAY,
+            f"{shown} did not answer within {CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS} s",
+        ) from exc
+    except sa.exc.SQLAlchemyError as exc:
+        reason = _reason(exc, url.password)
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"could not read from {shown}: {reason}") from exc
+    return ImportedTable(spec=spec, warnings=warnings)
+
+
+def _unprocessable(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"url: {message}")
+
+
+def _connectable_url(text: str, data_dir: Path) -> URL:
+    """The URL the server will connect with: one of our drivers, only harmless parameters, connect and read
+    time-outs, and for SQLite an existing file inside the data folder, opened read-only."""
+    try:
+        url = sa.make_url(text.strip())
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        # The parser's message repeats the URL, password included: say it in our own words.
+        raise _unprocessable("not a database URL (expected e.g. postgresql://user@host:5432/database)") from exc
+    backend = url.get_backend_name()
+    if backend not in DRIVERS:
+        raise _unprocessable(f"{backend}:// is not a database we import from; use postgresql, mysql, mariadb or sqlite")
+    unknown = sorted(set(url.query) - ALLOWED_PARAMETERS[backend])
+    if unknown:
+        raise _unprocessable(f"the parameter(s) {', '.join(unknown)} are not allowed in the URL")
+    url = url.set(drivername=DRIVERS[backend])
+    if backend == "sqlite":
+        return _sqlite_url(url, data_dir)
+    if not url.host:
+        raise _unprocessable("the URL names no host")
+    if backend == "postgresql":
+        return url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)})
+    timeouts = {"connect_timeout": str(CONNECT_TIMEOUT_SECONDS), "read_timeout": str(READ_TIMEOUT_SECONDS)}
+    return url.update_query_dict(timeouts)
+
+
+def _sqlite_url(url: URL, data_dir: Path) -> URL:
+    if not url.database or url.database == ":memory:":
+        raise _unprocessable("an SQLite URL must name a database file (sqlite:///path/to/file.db)")
+    root = data_dir.resolve()
+    path = Path(url.database).resolve()
+    if not path.is_relative_to(root):
+        raise _unprocessable(f"SQLite files can be read only from the platform's data folder ({root})")
+    if not path.is_file():
+        raise _unprocessable(f"there is no SQLite file {path.relative_to(root)} in the data folder")
+    # Read-only: reflection cannot create or change the file even by accident.
+    return url.set(database=f"file:{urllib.parse.quote(str(path))}").update_query_dict({"mode": "ro", "uri": "true"})
+
+
+def _reason(exc: sa.exc.SQLAlchemyError, password: str | None) -> str:
+    """The driver's own first line (not SQLAlchemy's wrapper, which may quote the statement), without the
+    password should a driver ever repeat it."""
+    original = getattr(exc, "orig", None)
+    lines = str(original if original is not None else exc).strip().splitlines()
+    reason = (lines[0] if lines else type(exc).__name__)[:300]
+    return reason.replace(password, "***") if password else reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import time
 from pathlib import Path
@@ -28,6 +29,12 @@ app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
 app.add_typer(users_app, name="users")
+
+
+class Dialect(enum.StrEnum):
+    POSTGRES = "postgres"
+    MYSQL = "mysql"
+
 
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
@@ -102,22 +109,126 @@ def serve_command(service: Annotated[str, typer.Argument(help="gateway, schema, 
     _fail(f"unknown service {service!r}; choose one of gateway, {', '.join(WORKER_SERVICES)}")
 
 
-@tables_app.command("create")
-def tables_create(
-    spec_file: Annotated[Path, typer.Argument(help="A JSON table definition.", exists=True, dir_okay=False)],
-    wait: bool = True,
-) -> None:
-    """Create a table from a JSON definition and wait until it exists."""
+def _read_json(path: Path) -> Any:
     try:
-        spec = json.loads(spec_file.read_text())
+        return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        _fail(f"{spec_file} is not valid JSON: {exc}")
+        _fail(f"{path} is not valid JSON: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
+
+
+def _create_table(spec: Any, wait: bool) -> None:
     table = _call("POST", "/tables", json=spec)
     if wait:
         table = _wait(f"/tables/{table['id']}", ("created", "rejected"))
     if table["status"] == "rejected":
         _fail(f"table {table['table_name']} was rejected: {table['reason']}")
     typer.echo(f"{table['id']}  {table['table_name']}  {table['status']}")
+
+
+@tables_app.command("create")
+def tables_create(
+    spec_file: Annotated[Path, typer.Argument(help="A JSON table definition.", exists=True, dir_okay=False)],
+    wait: bool = True,
+) -> None:
+    """Create a table from a JSON definition and wait until it exists."""
+    _create_table(_read_json(spec_file), wait)
+
+
+@tables_app.command("import")
+def tables_import(
+    sql_file: Annotated[
+        Path | None,
+        typer.Argument(help="A file with one CREATE TABLE statement.", exists=True, dir_okay=False, show_default=False),
+    ] = None,
+    dialect: Annotated[Dialect, typer.Option(help="The statement's SQL dialect.")] = Dialect.POSTGRES,
+    url: Annotated[
+        str | None, typer.Option(help="Instead of a file: a database URL whose existing table to read (admins).")
+    ] = None,
+    table: Annotated[str | None, typer.Option(help="With --url: the existing table's name.")] = None,
+    schema: Annotated[str | None, typer.Option(help="With --url: its PostgreSQL schema or MySQL database.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the proposed spec to this file.")] = None,
+    create: Annotated[bool, typer.Option("--create", help="Create the table from the proposal and wait.")] = False,
+) -> None:
+    """Propose a table definition from a CREATE TABLE statement (or, with --url, an existing table).
+
+    Review and edit the proposal (and its warnings), then `dmb tables create`; or --create it as proposed.
+    """
+    if (sql_file is None) == (url is None):
+        _fail("give either a SQL file or --url with --table")
+    if url is not None:
+        if not table:
+            _fail("--url needs --table, the name of the existing table")
+        body: dict[str, Any] = {"url": url, "table": table}
+        if schema:
+            body["schema"] = schema
+        proposal = _call("POST", "/tables/import/database", json=body)
+    else:
+        assert sql_file is not None
+        try:
+            sql = sql_file.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {sql_file}: {exc}")
+        proposal = _call("POST", "/tables/import", json={"sql": sql, "dialect": dialect.value})
+    for warning in proposal["warnings"]:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    if output is not None:
+        try:
+            output.write_text(json.dumps(proposal["spec"], indent=2) + "\n")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc}")
+        typer.echo(f"saved the proposed spec to {output}", err=True)
+    elif not create:
+        _print(proposal["spec"])
+    if create:
+        _create_table(proposal["spec"], wait=True)
+
+
+@tables_app.command("alter")
+def tables_alter(
+    table_id: str,
+    spec_file: Annotated[
+        Path,
+        typer.Argument(
+            help="The whole new definition (JSON), or the output of `tables show` edited.", exists=True, dir_okay=False
+        ),
+    ],
+    expected_version: Annotated[
+        int | None,
+        typer.Option(min=1, help="The version this change was made against (default: the table's current one)."),
+    ] = None,
+) -> None:
+    """Change a table's definition as a new version and wait for the migration's outcome.
+
+    A renamed field keeps its rows when it says "renamed_from"; a field left out is dropped.
+    A refused change (e.g. existing rows break a new rule) changes nothing and prints the reason.
+    """
+    document = _read_json(spec_file)
+    spec = (
+        document["spec"] if isinstance(document, dict) and "fields" not in document and "spec" in document else document
+    )
+    if expected_version is None:
+        expected_version = int(_call("GET", f"/tables/{table_id}")["version"])
+    _call("PUT", f"/tables/{table_id}", json={"expected_version": expected_version, "spec": spec})
+    table = _wait(f"/tables/{table_id}", ("created", "rejected", "dropped"))
+    if table["version"] <= expected_version:
+        _fail(f"the change was refused: {table['reason'] or table['status']}")
+    typer.echo(f"{table['id']}  {table['table_name']}  now at version {table['version']}")
+
+
+@tables_app.command("versions")
+def tables_versions(table_id: str) -> None:
+    """A table's versions, oldest first, each with what changed."""
+    for item in _call("GET", f"/tables/{table_id}/versions")["items"]:
+        changes = "; ".join(item["changes"]) or "created"
+        typer.echo(f"v{item['version']:<4} {item['created_at']}  {item['table_name']}: {changes}")
+
+
+@tables_app.command("version")
+def tables_version(table_id: str, version: Annotated[int, typer.Argument(min=1)]) -> None:
+    """One version of a table's definition (JSON), as it was then."""
+    _print(_call("GET", f"/tables/{table_id}/versions/{version}"))
 
 
 @tables_app.command("list")
@@ -170,18 +281,7 @@ def jobs_cancel(job_id: str) -> None:
     typer.echo(_wait(f"/jobs/{job_id}", ("completed", "failed", "cancelled"))["status"])
 
 
-@app.command()
-def export(
-    table_id: str,
-    format: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or jsonl")] = "xlsx",
-    job: Annotated[str | None, typer.Option(help="Record this job's seed and provenance.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Download the file here when ready.")] = None,
-) -> None:
-    """Export a table; with -o, wait and download the file."""
-    body: dict[str, Any] = {"format": format}
-    if job:
-        body["job_id"] = job
-    record = _call("POST", f"/tables/{table_id}/exports", json=body)
+def _finish_export(record: Any, output: Path | None) -> None:
     record = _wait(f"/exports/{record['id']}", ("completed", "failed"))
     if record["status"] == "failed":
         _fail(f"export {record['id']} failed: {record['reason']}")
@@ -191,12 +291,53 @@ def export(
         typer.echo(f"{record['id']}  {record['status']}  {record['rows']} rows  {record['size_bytes']} bytes")
 
 
+@app.command()
+def export(
+    table_id: str,
+    format: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or jsonl")] = "xlsx",
+    job: Annotated[str | None, typer.Option(help="Record this job's seed and provenance.")] = None,
+    excel_bom: Annotated[
+        bool, typer.Option("--excel-bom", help="CSV only: start with a byte-order mark so Excel reads UTF-8.")
+    ] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Download the file here when ready.")] = None,
+) -> None:
+    """Export a table; with -o, wait and download the file."""
+    body: dict[str, Any] = {"format": format}
+    if job:
+        body["job_id"] = job
+    if excel_bom:
+        body["csv_excel_bom"] = True
+    _finish_export(_call("POST", f"/tables/{table_id}/exports", json=body), output)
+
+
 @exports_app.command("list")
-def exports_list() -> None:
-    for record in _call("GET", "/exports")["items"]:
+def exports_list(
+    table: Annotated[str | None, typer.Option("--table", help="Only this table's exports.")] = None,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many (newest first).")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Show at most this many.")] = 50,
+) -> None:
+    """The export history, newest first, with the reason of each failed (or expired) export."""
+    path = f"/tables/{table}/exports" if table else "/exports"
+    page = _call("GET", path, params={"offset": offset, "limit": limit})
+    for record in page["items"]:
+        reason = f"  {record['reason']}" if record["reason"] else ""
         typer.echo(
-            f"{record['id']}  {record['format']:<5} {record['status']:<10} {record['rows'] or '':>8}  {record['created_at']}"
+            f"{record['id']}  {record['format']:<5} {record['status']:<10} {record['rows'] or '':>8}  "
+            f"{record['created_at']}{reason}"
         )
+    shown = len(page["items"])
+    if shown < page["total"]:
+        first = page["offset"] + 1 if shown else page["offset"]
+        typer.echo(f"{first}-{page['offset'] + shown} of {page['total']} exports (see more with --offset)", err=True)
+
+
+@exports_app.command("retry")
+def exports_retry(
+    export_id: str,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Download the file here when ready.")] = None,
+) -> None:
+    """Export again what a failed (or expired) export was asked for, as a new export, and wait for it."""
+    _finish_export(_call("POST", f"/exports/{export_id}/retry"), output)
 
 
 @exports_app.command("download")

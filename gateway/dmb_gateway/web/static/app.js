@@ -46,13 +46,32 @@ async function refreshTables() {
   return items;
 }
 
+const EXPORTS_PAGE = 10;
+let exportsOffset = 0;
+
 async function refreshExports() {
-  const [{items}, tables] = [await api("GET", "/exports"), await api("GET", "/tables?limit=500&include_dropped=true")];
+  const page = await api("GET", `/exports?offset=${exportsOffset}&limit=${EXPORTS_PAGE}`);
+  const tables = await api("GET", "/tables?limit=500&include_dropped=true");
   const names = Object.fromEntries(tables.items.map((t) => [t.id, t.table_name]));
-  $("#exports").innerHTML = items.map((e) => `<tr><td>${esc(names[e.table_id] ?? e.table_id)}</td><td>${esc(e.format)}</td>
-    <td>${e.rows ?? ""}</td><td class="status-${esc(e.status)}">${esc(e.status)}${e.reason ? ": " + esc(e.reason) : ""}</td>
-    <td>${e.download_url ? `<a class="btn btn-sm btn-success" href="${esc(e.download_url)}">Download</a>` : ""}</td></tr>`).join("");
-  return items;
+  $("#exports").innerHTML = page.items.map((e) => `<tr><td>${esc(names[e.table_id] ?? e.table_id)}</td><td>${esc(e.format)}</td>
+    <td>${e.rows ?? ""}</td><td><span class="status-${esc(e.status)}">${esc(e.status)}</span>
+      ${e.reason ? `<div class="small text-body-secondary text-break">${esc(e.reason)}</div>` : ""}</td>
+    <td class="text-nowrap">${e.download_url ? `<a class="btn btn-sm btn-success" href="${esc(e.download_url)}">Download</a>` : ""}
+      ${["failed", "expired"].includes(e.status) ? `<button class="btn btn-sm btn-outline-warning" data-retry="${esc(e.id)}">Retry</button>` : ""}</td></tr>`).join("");
+  const last = page.offset + page.items.length;
+  $("#exports-page").textContent = page.total ? `${page.offset + 1}–${last} of ${page.total}` : "No exports yet.";
+  $("#exports-newer").disabled = page.offset === 0;
+  $("#exports-older").disabled = last >= page.total;
+  return page.items;
+}
+
+// Polls the history until no export on the shown page is still pending.
+async function followExports() {
+  for (let i = 0; i < 240; i++) {
+    const items = await refreshExports();
+    if (!items.some((e) => e.status === "pending")) break;
+    await sleep(500);
+  }
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -72,7 +91,7 @@ $("#table-form").addEventListener("submit", async (event) => {
     const name = row.querySelector(".f-name").value.trim();
     const field = {...(row.original || {}), name, type: row.querySelector(".f-type").value};
     delete field.renamed_from;
-    if (row.original && row.original.name !== name) field.renamed_from = row.original.name;
+    if (editing && row.original && row.original.name !== name) field.renamed_from = row.original.name;
     field.nullable = row.querySelector(".f-nullable").checked;
     if (!field.nullable) delete field.null_percentage;
     field.unique = row.querySelector(".f-unique").checked;
@@ -88,7 +107,10 @@ $("#table-form").addEventListener("submit", async (event) => {
       else show(`The change was refused: ${done.reason}`);
     } else {
       const created = await waitForTable((await api("POST", "/tables", spec)).id);
-      if (created.status === "created") show(`Table ${created.table_name} created.`, "success");
+      if (created.status === "created") {
+        show(`Table ${created.table_name} created.`, "success");
+        $("#import-warnings").classList.add("d-none");
+      }
       else show(`Table ${created.table_name} was rejected: ${created.reason}`);
     }
   } catch (error) { show(error.message); }
@@ -167,15 +189,65 @@ function follow(job) {
 }
 
 document.querySelectorAll(".export-btn").forEach((button) => button.addEventListener("click", async () => {
+  const body = {format: button.dataset.format, job_id: currentJob.id};
+  if (body.format === "csv" && $("#excel-bom").checked) body.csv_excel_bom = true;
   try {
-    await api("POST", `/tables/${currentJob.table_id}/exports`, {format: button.dataset.format, job_id: currentJob.id});
-    for (let i = 0; i < 240; i++) {
-      const items = await refreshExports();
-      if (!items.some((e) => e.status === "pending")) break;
-      await sleep(500);
-    }
+    await api("POST", `/tables/${currentJob.table_id}/exports`, body);
+    exportsOffset = 0;
+    await followExports();
   } catch (error) { show(error.message); }
 }));
+
+$("#exports").addEventListener("click", async (event) => {
+  const id = event.target.dataset.retry;
+  if (!id) return;
+  event.target.disabled = true;
+  try {
+    await api("POST", `/exports/${id}/retry`);
+    exportsOffset = 0;
+    await followExports();
+  } catch (error) { show(error.message); event.target.disabled = false; }
+});
+$("#exports-newer").addEventListener("click", () => {
+  exportsOffset = Math.max(0, exportsOffset - EXPORTS_PAGE);
+  refreshExports().catch((error) => show(error.message));
+});
+$("#exports-older").addEventListener("click", () => {
+  exportsOffset += EXPORTS_PAGE;
+  refreshExports().catch((error) => show(error.message));
+});
+
+// Import: the server proposes a definition; it fills the design form (every inferred setting kept on the
+// row) for the user to review, edit and create as usual.
+function review({spec, warnings}) {
+  stopEditing();
+  $("#table_name").value = spec.table_name;
+  $("#display_name").value = spec.display_name ?? "";
+  $("#description").value = spec.description ?? "";
+  $("#fields").innerHTML = "";
+  spec.fields.forEach((field) => addField(field.name, field.type, field));
+  const box = $("#import-warnings");
+  box.innerHTML = warnings.length
+    ? `<strong>Check before creating:</strong><ul class="mb-0">${warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>` : "";
+  box.classList.toggle("d-none", !warnings.length);
+  show(`Proposed definition of ${spec.table_name} with ${spec.fields.length} fields: review it below, then create it.`, "info");
+  $("#table-form").scrollIntoView({behavior: "smooth"});
+}
+
+$("#import-sql").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    review(await api("POST", "/tables/import", {sql: $("#import-sql-text").value, dialect: $("#import-dialect").value}));
+  } catch (error) { $("#import-warnings").classList.add("d-none"); show(error.message); }
+});
+
+$("#import-db").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = {url: $("#import-url").value.trim(), table: $("#import-table").value.trim()};
+  if ($("#import-schema").value.trim()) body.schema = $("#import-schema").value.trim();
+  try { review(await api("POST", "/tables/import/database", body)); }
+  catch (error) { $("#import-warnings").classList.add("d-none"); show(error.message); }
+});
 
 $("#cancel-job").addEventListener("click", async () => {
   try { await api("POST", `/jobs/${currentJob.id}/cancel`); } catch (error) { show(error.message); }

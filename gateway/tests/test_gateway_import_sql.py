@@ -1,0 +1,106 @@
+"""POST /api/v1/tables/import over the embedded platform: a pasted CREATE TABLE becomes a proposed definition
+(with warnings) that creates the table as is; anything else is a 422 that names the problem."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from dmb_testing import platform
+from dmb_testing.flow import wait_for
+
+CUSTOMERS = """CREATE TABLE customers (
+  id bigserial PRIMARY KEY,
+  email varchar(254) NOT NULL UNIQUE,
+  balance numeric(12, 2) DEFAULT 0,
+  tags text[],
+  joined date
+)"""
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with platform.embedded_client(tmp_path) as http:
+        yield http
+
+
+async def test_a_statement_becomes_a_spec_with_warnings_that_creates_the_table(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/tables/import", json={"sql": CUSTOMERS, "dialect": "postgres"})
+    assert response.status_code == 200, response.text
+    proposal = response.json()
+    fields = {f["name"]: f for f in proposal["spec"]["fields"]}
+
+    assert proposal["spec"]["table_name"] == "customers"
+    assert list(fields) == ["id", "email", "balance", "tags", "joined"]
+    assert (fields["id"]["type"], fields["id"]["primary_key"]) == ("big_integer", True)
+    assert (fields["email"]["type"], fields["email"]["unique"], fields["email"]["max_length"]) == ("email", True, 254)
+    assert (fields["balance"]["precision"], fields["balance"]["scale"]) == (12, 2)
+    assert "tags: TEXT[] is not supported; imported as text (stored as text)" in proposal["warnings"]
+    # Nothing was saved: the proposal is only a proposal until the user creates it.
+    assert (await client.get("/api/v1/tables")).json()["total"] == 0
+
+    created = await client.post("/api/v1/tables", json=proposal["spec"])
+    assert created.status_code == 202, created.text
+    table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
+    assert (table["status"], table["table_name"]) == ("created", "customers")
+
+
+async def test_a_mysql_statement_is_read_in_its_dialect(client: httpx.AsyncClient) -> None:
+    sql = "CREATE TABLE `items` (`id` int NOT NULL AUTO_INCREMENT, `kind` varchar(10) NOT NULL, PRIMARY KEY (`id`))"
+    response = await client.post("/api/v1/tables/import", json={"sql": sql, "dialect": "mysql"})
+
+    assert response.status_code == 200, response.text
+    fields = response.json()["spec"]["fields"]
+    assert [(f["name"], f["type"], f["primary_key"]) for f in fields] == [
+        ("id", "integer", True),
+        ("kind", "string", False),
+    ]
+
+
+async def test_sql_that_does_not_parse_is_refused_with_where_it_broke(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/tables/import", json={"sql": "CREATE TABLE (", "dialect": "postgres"})
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"].startswith("the SQL could not be parsed as postgres:")
+    assert "line 1" in body["message"]
+    assert body["errors"][0]["location"] == "sql"
+
+
+async def test_a_statement_that_is_not_create_table_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/tables/import", json={"sql": "SELECT 1"})
+
+    assert response.status_code == 422
+    assert response.json()["message"] == "expected a CREATE TABLE statement, found SELECT"
+
+
+async def test_names_that_break_the_rules_are_refused_each_with_a_suggestion(client: httpx.AsyncClient) -> None:
+    sql = "CREATE TABLE `Order` (`First Name` int, `select` int)"
+    response = await client.post("/api/v1/tables/import", json={"sql": sql, "dialect": "mysql"})
+
+    assert response.status_code == 422
+    errors = {e["location"]: e["message"] for e in response.json()["errors"]}
+    assert list(errors) == ["table_name", "fields.first name", "fields.select"]
+    assert errors["table_name"].endswith("(suggested: 'order_value')")
+    assert errors["fields.first name"].endswith("(suggested: 'first_name')")
+    assert "reserved SQL word" in errors["fields.select"]
+
+
+async def test_an_unknown_dialect_is_refused_by_the_request_schema(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/tables/import", json={"sql": CUSTOMERS, "dialect": "oracle"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "dialect"
+
+
+async def test_the_page_offers_the_import_panel_and_the_export_options(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    script = await client.get("/static/app.js")
+
+    assert page.status_code == 200
+    for element in ('id="import-sql-text"', 'id="import-dialect"', 'id="import-url"', 'id="excel-bom"'):
+        assert element in page.text
+    assert '"/tables/import"' in script.text
+    assert "/retry`" in script.text

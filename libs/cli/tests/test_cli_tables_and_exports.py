@@ -1,0 +1,241 @@
+"""The `dmb` commands for import, alter/history and the export history, run against the embedded platform
+served over real HTTP in this process (the CLI finds it through DMB_URL, as it would from a shell)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from click.testing import Result
+from dmb_cli.launcher import embedded_builders
+from dmb_cli.main import app
+from dmb_gateway.app import create_app
+from dmb_gateway.settings import GatewaySettings
+from dmb_testing.seaweed import free_ports
+from typer.testing import CliRunner
+
+CUSTOMERS_SQL = """CREATE TABLE customers (
+  id bigserial PRIMARY KEY,
+  email varchar(254) NOT NULL UNIQUE,
+  tags text[],
+  joined date
+)"""
+
+PETS: dict[str, Any] = {
+    "table_name": "pets",
+    "fields": [
+        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
+        {"name": "name", "type": "string", "max_length": 60, "generator": {"kind": "faker", "provider": "first_name"}},
+        {"name": "code", "type": "text", "generator": {"kind": "faker", "provider": "word"}},
+    ],
+}
+
+
+@dataclass
+class Platform:
+    url: str
+    data_dir: Path
+
+
+@pytest.fixture
+def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
+    """The whole platform (gateway + every service, in-process bus, SQLite) served by uvicorn on a thread."""
+    data_dir = tmp_path / "data"
+    settings = GatewaySettings(
+        data_dir=data_dir, bus_url="memory://", export_upload_attempts=1, log_level="WARNING", _env_file=None
+    )
+    (port,) = free_ports(1)
+    config = uvicorn.Config(
+        create_app(settings, embedded_builders()), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="dmb-platform", daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started or not thread.is_alive():
+            break
+        thread.join(0.1)
+    assert server.started, "the platform did not start"
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("DMB_URL", url)
+    monkeypatch.delenv("DMB_TOKEN", raising=False)
+    try:
+        yield Platform(url, data_dir)
+    finally:
+        server.should_exit = True
+        thread.join(60)
+
+
+def dmb(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+def ok(*args: str | Path) -> str:
+    result = dmb(*args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def created_table(tmp_path: Path, spec: dict[str, Any]) -> str:
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec))
+    return ok("tables", "create", spec_file).split()[0]
+
+
+def test_import_proposes_a_spec_with_warnings_and_create_makes_the_table(platform: Platform, tmp_path: Path) -> None:
+    sql_file = tmp_path / "customers.sql"
+    sql_file.write_text(CUSTOMERS_SQL)
+    spec_file = tmp_path / "proposal.json"
+
+    reviewed = dmb("tables", "import", sql_file, "-o", spec_file)
+    proposal = json.loads(spec_file.read_text())
+    created = dmb("tables", "import", sql_file, "--dialect", "postgres", "--create")
+    listed = ok("tables", "list")
+
+    assert reviewed.exit_code == 0, reviewed.output
+    assert "warning: tags: TEXT[] is not supported; imported as text" in reviewed.output
+    assert proposal["table_name"] == "customers"
+    assert [(f["name"], f["type"]) for f in proposal["fields"]] == [
+        ("id", "big_integer"),
+        ("email", "email"),
+        ("tags", "text"),
+        ("joined", "date"),
+    ]
+    assert created.exit_code == 0, created.output
+    assert re.search(r"^[0-9a-f-]{36}  customers  created$", created.output, re.MULTILINE)
+    assert re.search(r"customers\s+created\s+v1", listed)
+
+
+def test_import_prints_the_proposal_and_refuses_what_is_not_a_table(platform: Platform, tmp_path: Path) -> None:
+    good = tmp_path / "items.sql"
+    good.write_text("CREATE TABLE `items` (`id` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`))")
+    bad = tmp_path / "query.sql"
+    bad.write_text("SELECT * FROM items")
+
+    printed = dmb("tables", "import", good, "--dialect", "mysql")
+    refused = dmb("tables", "import", bad)
+    neither = dmb("tables", "import")
+
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.stdout)["table_name"] == "items"
+    assert refused.exit_code == 1
+    assert refused.output == "error: 422: expected a CREATE TABLE statement, found SELECT\n"
+    assert neither.exit_code == 1
+    assert "give either a SQL file or --url" in neither.output
+
+
+def test_import_from_a_database_url_reads_an_existing_table(platform: Platform, tmp_path: Path) -> None:
+    platform.data_dir.mkdir(parents=True, exist_ok=True)
+    legacy = platform.data_dir / "legacy.db"
+    with sqlite3.connect(legacy) as conn:
+        conn.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, full_name VARCHAR(80) NOT NULL)")
+
+    found = dmb("tables", "import", "--url", f"sqlite:///{legacy}", "--table", "people")
+    outside = dmb("tables", "import", "--url", f"sqlite:///{tmp_path / 'elsewhere.db'}", "--table", "people")
+
+    assert found.exit_code == 0, found.output
+    assert [f["name"] for f in json.loads(found.stdout)["fields"]] == ["id", "full_name"]
+    assert outside.exit_code == 1
+    assert "SQLite files can be read only from the platform's data folder" in outside.output
+
+
+def test_alter_makes_a_new_version_and_versions_lists_the_history(platform: Platform, tmp_path: Path) -> None:
+    table_id = created_table(tmp_path, PETS)
+    changed = json.loads(json.dumps(PETS))
+    changed["fields"][1] = {"name": "full_name", "renamed_from": "name", "type": "string", "max_length": 200}
+    changed["fields"].append({"name": "phone", "type": "string", "nullable": True})
+    change_file = tmp_path / "v2.json"
+    change_file.write_text(json.dumps(changed))
+
+    altered = ok("tables", "alter", table_id, change_file)
+    history = ok("tables", "versions", table_id)
+    first = json.loads(ok("tables", "version", table_id, "1"))
+    stale = dmb("tables", "alter", table_id, change_file, "--expected-version", "1")
+    missing = dmb("tables", "version", table_id, "7")
+
+    assert altered == f"{table_id}  pets  now at version 2\n"
+    lines = history.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("v1 ")
+    assert lines[0].endswith("pets: created")
+    assert lines[1].startswith("v2 ")
+    assert "field phone added (string(255))" in lines[1]
+    assert [f["name"] for f in first["spec"]["fields"]] == ["id", "name", "code"]
+    assert stale.exit_code == 1
+    assert "409: conflict: the table is at version 2, not 1" in stale.output
+    assert missing.exit_code == 1
+    assert "404: Table 'pets' has no version 7" in missing.output
+
+
+def test_a_refused_alter_exits_1_with_the_reason_and_changes_nothing(platform: Platform, tmp_path: Path) -> None:
+    table_id = created_table(tmp_path, PETS)
+    ok("generate", table_id, "--rows", "5", "--seed", "1")
+    # `tables show` output, edited, is accepted as the new definition.
+    before = json.loads(ok("tables", "show", table_id))
+    shown = json.loads(json.dumps(before))
+    shown["spec"]["fields"][2] = {"name": "code", "type": "integer"}  # words are not numbers
+    change_file = tmp_path / "bad.json"
+    change_file.write_text(json.dumps(shown))
+
+    refused = dmb("tables", "alter", table_id, change_file)
+    after = json.loads(ok("tables", "show", table_id))
+
+    assert refused.exit_code == 1
+    assert refused.output.startswith("error: the change was refused: ")
+    assert "cannot change 'code' from text to integer" in refused.output
+    assert "Traceback" not in refused.output
+    assert (after["version"], after["spec"]) == (1, before["spec"])
+    assert ok("tables", "versions", table_id).count("\n") == 1
+
+
+def test_exports_list_shows_a_failure_and_retry_exports_again(platform: Platform, tmp_path: Path) -> None:
+    table_id = created_table(tmp_path, PETS)
+    ok("generate", table_id, "--rows", "3", "--seed", "7")
+    # The local object folder cannot hold exports while a file sits where its folder belongs.
+    blocker = platform.data_dir / "objects" / "exports"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("in the way")
+
+    failed = dmb("export", table_id, "--format", "csv")
+    history = ok("exports", "list")
+    failed_id = history.split()[0]
+    blocker.unlink()
+    download = tmp_path / "pets.csv"
+    retried = ok("exports", "retry", failed_id, "-o", download)
+    newest = dmb("exports", "list", "--table", table_id, "--limit", "1")
+    older = ok("exports", "list", "--table", table_id, "--offset", "1")
+    again = dmb("exports", "retry", failed_id.replace(failed_id[:8], "00000000"))
+
+    assert failed.exit_code == 1
+    assert "failed: the object store refused the upload after 1 attempts" in failed.output
+    assert re.search(rf"^{failed_id}  csv\s+failed\s+.*the object store refused the upload", history, re.MULTILINE)
+    assert retried.startswith(f"saved {download}")
+    assert download.read_bytes().startswith(b"id,name,code\r\n1,")
+    assert newest.exit_code == 0
+    assert re.search(r"^\S+  csv\s+completed\s+3  ", newest.stdout)
+    assert "1-1 of 2 exports (see more with --offset)" in newest.output
+    assert older.startswith(failed_id)
+    assert again.exit_code == 1
+    assert again.output.startswith("error: 404: No export with id 00000000")
+
+
+def test_export_with_excel_bom_starts_the_csv_with_a_byte_order_mark(platform: Platform, tmp_path: Path) -> None:
+    table_id = created_table(tmp_path, PETS)
+    ok("generate", table_id, "--rows", "2", "--seed", "3")
+    with_bom, plain = tmp_path / "bom.csv", tmp_path / "plain.csv"
+
+    ok("export", table_id, "--format", "csv", "--excel-bom", "-o", with_bom)
+    ok("export", table_id, "--format", "csv", "-o", plain)
+    refused = dmb("export", table_id, "--format", "xlsx", "--excel-bom")
+
+    assert with_bom.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
+    assert refused.exit_code == 1
+    assert "csv_excel_bom applies to CSV exports only, not xlsx" in refused.output
