@@ -49,7 +49,7 @@ async def generate_and_export_csv(
     requested = await client.post(f"/api/v1/tables/{table['id']}/exports", json={"format": "csv", "job_id": job["id"]})
     assert requested.status_code == 202, requested.text
     export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"}, within=300)
-    assert export["status"] == "completed", export
+    assert export["status"] == "completed", f"export {export['status']}: {export.get('reason')}"
     download = await client.get(export["download_url"])
     assert download.status_code == 200, download.text
     return job, download.content

@@ -116,8 +116,8 @@ def seaweed_server(startup_timeout: float = 60.0, stop_timeout: float = 2.0) -> 
         f"-master.port={master}",
         f"-master.port.grpc={master_grpc}",
         "-master.telemetry=false",
-        "-master.volumeSizeLimitMB=256",  # small volumes: a test run writes megabytes, not the default 30 GB
-        "-volume.max=16",
+        "-master.volumeSizeLimitMB=64",  # small volumes: a test run writes megabytes, not the default 30 GB
+        "-volume.max=400",  # every bucket is a collection that takes volumes of its own; tests make many buckets
         f"-volume.port={volume}",
         f"-volume.port.grpc={volume_grpc}",
         "-volume.preStopSeconds=0",  # the default 10 s grace is for load balancers, not tests
