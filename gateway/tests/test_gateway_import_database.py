@@ -5,11 +5,10 @@ outside the data folder, time-outs, and the URL's password never comes back in a
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,9 +18,8 @@ from dmb_gateway.auth import provision_user
 from dmb_gateway.settings import GatewaySettings
 from dmb_testing import platform
 from dmb_testing.seaweed import free_ports
-from dmb_testing.servers import port_open, server_missing, unique_name
+from dmb_testing.servers import execute
 
-MARIADB_URL = os.environ.get("DMB_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
 ENDPOINT = "/api/v1/tables/import/database"
 
 
@@ -32,33 +30,8 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@pytest.fixture
-def mariadb_url() -> Iterator[str]:
-    """A new, empty MariaDB/MySQL database for this test; dropped afterwards."""
-    if not port_open(MARIADB_URL.replace("mysql+pymysql", "mysql"), 3306):
-        server_missing("MariaDB", MARIADB_URL)
-    name = unique_name("dmbtest")
-    admin = sa.create_engine(MARIADB_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}`"))
-    try:
-        yield sa.make_url(MARIADB_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
-
-
-def run(url: str, *statements: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement))
-    engine.dispose()
-
-
 async def test_an_existing_postgres_table_is_proposed_for_review(client: httpx.AsyncClient, postgres_url: str) -> None:
-    run(
+    execute(
         postgres_url,
         "CREATE SCHEMA shop",
         "CREATE TABLE shop.orders (id bigserial PRIMARY KEY, code varchar(20) NOT NULL UNIQUE, paid boolean)",
@@ -83,7 +56,7 @@ async def test_an_existing_postgres_table_is_proposed_for_review(client: httpx.A
 async def test_an_existing_mariadb_table_is_proposed_and_a_missing_one_is_named(
     client: httpx.AsyncClient, mariadb_url: str
 ) -> None:
-    run(mariadb_url, "CREATE TABLE items (id int PRIMARY KEY AUTO_INCREMENT, kind enum('a', 'b') NOT NULL)")
+    execute(mariadb_url, "CREATE TABLE items (id int PRIMARY KEY AUTO_INCREMENT, kind enum('a', 'b') NOT NULL)")
 
     found = await client.post(ENDPOINT, json={"url": mariadb_url, "table": "items"})
     missing = await client.post(ENDPOINT, json={"url": mariadb_url, "table": "nothing_here"})

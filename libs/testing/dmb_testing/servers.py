@@ -54,6 +54,17 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
+def execute(url: str, *statements: str) -> None:
+    """Run trusted set-up SQL (a test's own fixtures) on the database at `url`, in one transaction."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def postgres_database(prefix: str = "dmbtest") -> Iterator[str]:
     """A new, empty PostgreSQL database for this test run; dropped afterwards. Yields its URL."""

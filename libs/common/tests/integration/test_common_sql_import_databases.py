@@ -2,45 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
-import sqlalchemy as sa
 from dmb_common.sql_import import SqlImportError, infer_from_database
 from dmb_contracts.fields import StorageType
-from dmb_testing.servers import port_open, server_missing, unique_name
-
-MARIADB_URL = os.environ.get("DMB_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
-
-
-@pytest.fixture
-def mariadb_url() -> Iterator[str]:
-    """A new, empty MariaDB/MySQL database for this test; dropped afterwards."""
-    if not port_open(MARIADB_URL.replace("mysql+pymysql", "mysql"), 3306):
-        server_missing("MariaDB", MARIADB_URL)
-    name = unique_name("dmbtest")
-    admin = sa.create_engine(MARIADB_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}`"))
-    try:
-        yield sa.make_url(MARIADB_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
-
-
-def run(url: str, *statements: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement))
-    engine.dispose()
+from dmb_testing.servers import execute
 
 
 def test_existing_postgres_table_is_read_with_its_keys_types_and_comments(postgres_url: str) -> None:
-    run(
+    execute(
         postgres_url,
         "CREATE SCHEMA shop",
         "CREATE TABLE shop.levels (id int PRIMARY KEY)",
@@ -85,7 +54,7 @@ def test_existing_postgres_table_is_read_with_its_keys_types_and_comments(postgr
 
 
 def test_existing_mariadb_table_is_read(mariadb_url: str) -> None:
-    run(
+    execute(
         mariadb_url,
         """CREATE TABLE items (
             id int unsigned NOT NULL AUTO_INCREMENT,
