@@ -4,7 +4,7 @@ downloads, per-table history with paging, the CSV byte-order-mark option, and a 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,7 @@ from dmb_gateway.auth import LOCAL_USER_ID, provision_user
 from dmb_testing.faults import TcpRelay, s3_store_without_sdk_retries
 from dmb_testing.flow import reference_spec, run_flow, wait_for
 from dmb_testing.platform import embedded_client
-from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, free_ports
-from dmb_testing.servers import unique_name
+from dmb_testing.seaweed import free_ports, s3_settings
 
 SMALL_SPEC = {
     "table_name": "pets",
@@ -27,27 +26,6 @@ SMALL_SPEC = {
         {"name": "name", "type": "string", "max_length": 40, "generator": {"kind": "choices", "values": ["Zoë"]}},
     ],
 }
-
-
-@pytest.fixture
-def bucket(seaweed_endpoint: str) -> Iterator[S3Store]:
-    store = S3Store(seaweed_endpoint, ACCESS_KEY, SECRET_KEY, unique_name("dmbe2e").replace("_", "-"))
-    yield store
-    client = store.client
-    if client.bucket_exists(store.bucket):
-        for obj in client.list_objects(store.bucket, recursive=True):
-            if obj.object_name is not None:
-                client.remove_object(store.bucket, obj.object_name)
-        client.remove_bucket(store.bucket)
-
-
-def s3_settings(endpoint: str, bucket: S3Store) -> dict[str, Any]:
-    return {
-        "s3_endpoint": endpoint,
-        "s3_access_key": ACCESS_KEY,
-        "s3_secret_key": SECRET_KEY,
-        "s3_bucket": bucket.bucket,
-    }
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -72,8 +50,10 @@ async def export(client: httpx.AsyncClient, table_id: str, **body: Any) -> dict[
 
 
 @pytest.fixture
-async def token_platform(tmp_path: Path, seaweed_endpoint: str, bucket: S3Store) -> AsyncIterator[httpx.AsyncClient]:
-    async with embedded_client(tmp_path, auth_mode="token", **s3_settings(seaweed_endpoint, bucket)) as client:
+async def token_platform(tmp_path: Path, seaweed_endpoint: str, s3_bucket: S3Store) -> AsyncIterator[httpx.AsyncClient]:
+    async with embedded_client(
+        tmp_path, auth_mode="token", **s3_settings(seaweed_endpoint, s3_bucket.bucket)
+    ) as client:
         yield client
 
 
@@ -124,9 +104,9 @@ async def test_only_the_owner_or_an_admin_reaches_a_table_its_jobs_exports_and_d
 
 
 async def test_a_tables_export_history_pages_newest_first_and_csv_can_carry_a_bom(
-    tmp_path: Path, seaweed_endpoint: str, bucket: S3Store
+    tmp_path: Path, seaweed_endpoint: str, s3_bucket: S3Store
 ) -> None:
-    async with embedded_client(tmp_path, **s3_settings(seaweed_endpoint, bucket)) as client:
+    async with embedded_client(tmp_path, **s3_settings(seaweed_endpoint, s3_bucket.bucket)) as client:
         table_id, job_id = await make_table_with_rows(client, SMALL_SPEC, rows=5)
         plain = await export(client, table_id, format="csv", job_id=job_id)
         with_bom = await export(client, table_id, format="csv", csv_excel_bom=True)
@@ -154,17 +134,20 @@ async def test_a_tables_export_history_pages_newest_first_and_csv_can_carry_a_bo
 
 
 async def test_an_export_fails_with_the_reason_while_the_store_is_down_and_its_retry_succeeds(
-    tmp_path: Path, seaweed_endpoint: str, bucket: S3Store, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, seaweed_endpoint: str, s3_bucket: S3Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (port,) = free_ports(1)
     relay = TcpRelay(port, seaweed_endpoint)  # off: the store's port refuses connections
 
     def exporter_store(settings: BaseServiceSettings) -> ObjectStore:
-        return s3_store_without_sdk_retries(relay.url, bucket.bucket)  # fast failures, the exporter retries
+        return s3_store_without_sdk_retries(relay.url, s3_bucket.bucket)  # fast failures, the exporter retries
 
     monkeypatch.setattr(dmb_exporter.bootstrap, "build_object_store", exporter_store)
     # Only the exporter's uploads go through the relay; the gateway reads the store directly.
-    settings = s3_settings(seaweed_endpoint, bucket) | {"export_upload_attempts": 2, "export_upload_first_delay": 0.01}
+    settings = s3_settings(seaweed_endpoint, s3_bucket.bucket) | {
+        "export_upload_attempts": 2,
+        "export_upload_first_delay": 0.01,
+    }
     try:
         async with embedded_client(tmp_path, **settings) as client:
             table_id, _ = await make_table_with_rows(client, SMALL_SPEC, rows=3)
@@ -190,6 +173,6 @@ async def test_an_export_fails_with_the_reason_while_the_store_is_down_and_its_r
     assert (done["format"], done["rows"]) == ("csv", 3)
     assert content == "id,name\r\n1,Zoë\r\n2,Zoë\r\n3,Zoë\r\n".encode()
     assert [(e["id"], e["status"]) for e in history["items"]] == [(done["id"], "completed"), (failed["id"], "failed")]
-    stored = [obj.object_name for obj in bucket.client.list_objects(bucket.bucket, recursive=True)]
+    stored = [obj.object_name for obj in s3_bucket.client.list_objects(s3_bucket.bucket, recursive=True)]
     assert stored == [f"exports/{LOCAL_USER_ID.hex}/{uuid.UUID(done['id']).hex}/pets.csv"]  # nothing of the failure
     assert again.status_code == 409

@@ -6,7 +6,6 @@ timings and constraint report."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,7 @@ import pytest
 from dmb_common.storage import S3Store
 from dmb_testing.flow import wait_for
 from dmb_testing.platform import embedded_client
-from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY
-from dmb_testing.servers import unique_name
+from dmb_testing.seaweed import s3_settings
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -39,31 +37,10 @@ LONG_SPEC = {
 RETENTION_SECONDS = 3
 
 
-@pytest.fixture
-def bucket(seaweed_endpoint: str) -> Iterator[S3Store]:
-    store = S3Store(seaweed_endpoint, ACCESS_KEY, SECRET_KEY, unique_name("dmbret").replace("_", "-"))
-    yield store
-    client = store.client
-    if client.bucket_exists(store.bucket):
-        for obj in client.list_objects(store.bucket, recursive=True):
-            if obj.object_name is not None:
-                client.remove_object(store.bucket, obj.object_name)
-        client.remove_bucket(store.bucket)
-
-
-def s3_settings(endpoint: str, bucket: S3Store) -> dict[str, Any]:
-    return {
-        "s3_endpoint": endpoint,
-        "s3_access_key": ACCESS_KEY,
-        "s3_secret_key": SECRET_KEY,
-        "s3_bucket": bucket.bucket,
-    }
-
-
-def stored_keys(bucket: S3Store) -> list[str]:
-    if not bucket.client.bucket_exists(bucket.bucket):
+def stored_keys(s3_bucket: S3Store) -> list[str]:
+    if not s3_bucket.client.bucket_exists(s3_bucket.bucket):
         return []
-    return [obj.object_name or "" for obj in bucket.client.list_objects(bucket.bucket, recursive=True)]
+    return [obj.object_name or "" for obj in s3_bucket.client.list_objects(s3_bucket.bucket, recursive=True)]
 
 
 async def make_table_with_rows(client: httpx.AsyncClient, spec: dict[str, Any], rows: int) -> str:
@@ -82,9 +59,9 @@ async def make_table_and_job(client: httpx.AsyncClient, spec: dict[str, Any], ro
 
 
 async def test_an_export_past_the_retention_period_is_deleted_shown_expired_and_can_be_exported_again(
-    tmp_path: Path, seaweed_endpoint: str, bucket: S3Store
+    tmp_path: Path, seaweed_endpoint: str, s3_bucket: S3Store
 ) -> None:
-    settings = s3_settings(seaweed_endpoint, bucket) | {
+    settings = s3_settings(seaweed_endpoint, s3_bucket.bucket) | {
         "export_retention_days": RETENTION_SECONDS / 86_400,
         "export_retention_sweep_seconds": 0.2,
     }
@@ -93,12 +70,12 @@ async def test_an_export_past_the_retention_period_is_deleted_shown_expired_and_
         requested = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "csv"})
         export_id = requested.json()["id"]
         done = await wait_for(client, f"/api/v1/exports/{export_id}", {"completed", "failed", "expired"})
-        kept = stored_keys(bucket)
+        kept = stored_keys(s3_bucket)
 
         expired = await wait_for(client, f"/api/v1/exports/{export_id}", {"expired"}, within=60)
         download = await client.get(f"/api/v1/exports/{export_id}/download")
         presigned = await client.get(f"/api/v1/exports/{export_id}/download?presigned=true")
-        left = stored_keys(bucket)
+        left = stored_keys(s3_bucket)
         history = (await client.get(f"/api/v1/tables/{table_id}/exports")).json()
 
         retried = await client.post(f"/api/v1/exports/{export_id}/retry")
@@ -119,9 +96,9 @@ async def test_an_export_past_the_retention_period_is_deleted_shown_expired_and_
 
 
 async def test_text_cut_to_excels_cell_limit_is_noted_on_the_export_and_its_about_sheet(
-    tmp_path: Path, seaweed_endpoint: str, bucket: S3Store
+    tmp_path: Path, seaweed_endpoint: str, s3_bucket: S3Store
 ) -> None:
-    async with embedded_client(tmp_path, **s3_settings(seaweed_endpoint, bucket)) as client:
+    async with embedded_client(tmp_path, **s3_settings(seaweed_endpoint, s3_bucket.bucket)) as client:
         table_id = await make_table_with_rows(client, LONG_SPEC, rows=2)
         workbook_export = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "xlsx"})
         csv_export = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "csv"})
@@ -145,9 +122,9 @@ async def test_text_cut_to_excels_cell_limit_is_noted_on_the_export_and_its_abou
 
 
 async def test_the_about_sheet_shows_the_jobs_timings_and_constraint_report(
-    tmp_path: Path, seaweed_endpoint: str, bucket: S3Store
+    tmp_path: Path, seaweed_endpoint: str, s3_bucket: S3Store
 ) -> None:
-    async with embedded_client(tmp_path, **s3_settings(seaweed_endpoint, bucket)) as client:
+    async with embedded_client(tmp_path, **s3_settings(seaweed_endpoint, s3_bucket.bucket)) as client:
         table_id, job_id = await make_table_and_job(client, SMALL_SPEC, rows=4)
         job = (await client.get(f"/api/v1/jobs/{job_id}")).json()
         requested = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "xlsx", "job_id": job_id})

@@ -41,15 +41,15 @@ def seaweed_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def s3_store(seaweed_endpoint: str) -> Iterator[S3Store]:
-    """An S3Store on a fresh bucket of the session's SeaweedFS server; the bucket is emptied and removed after."""
+def s3_bucket(seaweed_endpoint: str) -> Iterator[S3Store]:
+    """An S3Store on a fresh, not yet created bucket of the session's SeaweedFS server (the code under test
+    creates it); the bucket is emptied and removed after."""
     # Imported here so packages whose tests never touch S3 need neither dmb_common nor minio.
     from dmb_common.storage import S3Store
 
     # S3 bucket names: 3-63 chars of lowercase letters, digits and hyphens.
     bucket = unique_name("dmbtest").replace("_", "-")
     store = S3Store(seaweed_endpoint, ACCESS_KEY, SECRET_KEY, bucket)
-    store.ensure_bucket()
     try:
         yield store
     finally:
@@ -59,3 +59,10 @@ def s3_store(seaweed_endpoint: str) -> Iterator[S3Store]:
                 if obj.object_name is not None:
                     client.remove_object(bucket, obj.object_name)
             client.remove_bucket(bucket)
+
+
+@pytest.fixture
+def s3_store(s3_bucket: S3Store) -> S3Store:
+    """s3_bucket, with the bucket created."""
+    s3_bucket.ensure_bucket()
+    return s3_bucket

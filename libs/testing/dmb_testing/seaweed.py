@@ -176,3 +176,8 @@ def _remove_grpc_sockets(ports: list[int]) -> None:
         for port in ports:
             for stale in folder.glob(f"seaweedfs-*-{port}.sock"):
                 stale.unlink(missing_ok=True)
+
+
+def s3_settings(endpoint: str, bucket: str) -> dict[str, str]:
+    """Settings fields (as keyword arguments) that point a service at `bucket` of the test S3 server."""
+    return {"s3_endpoint": endpoint, "s3_access_key": ACCESS_KEY, "s3_secret_key": SECRET_KEY, "s3_bucket": bucket}
