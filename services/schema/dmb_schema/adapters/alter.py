@@ -422,6 +422,11 @@ def _apply_in_one_statement(conn: sa.Connection, plan: AlterPlan, schema: str | 
             definition = columns.get_column_specification(new_table.c[change.new.name])
             clauses.append(f"CHANGE COLUMN {quote(change.old.name)} {definition}")
     clauses += [f"ADD COLUMN {columns.get_column_specification(new_table.c[spec.name])}" for spec in plan.added]
+    added = {spec.name for spec in plan.added}
+    for constraint in new_table.foreign_key_constraints:
+        # An added foreign-key field brings its FOREIGN KEY constraint into the same statement.
+        if added & set(constraint.column_keys):
+            clauses.append(f"ADD {columns.visit_foreign_key_constraint(constraint)}")
     gaining = [c.new for c in plan.kept if c.unique_changed and column_unique(c.new)]
     gaining += [spec for spec in plan.added if column_unique(spec)]
     for spec in gaining:

@@ -32,6 +32,10 @@ _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 
+#: Types whose values are not converted to or from another type by an alter.
+_OPAQUE = frozenset({StorageType.JSON, StorageType.FOREIGN_KEY})
+
+
 class Conversion(StrEnum):
     """What changing a column's type means for the rows already in it."""
 
@@ -65,6 +69,15 @@ def conversion(old: FieldSpec, new: FieldSpec) -> Conversion:
     before, after = column_shape(old), column_shape(new)
     if before == after:
         return Conversion.NONE
+    if _OPAQUE & {old.type, new.type}:
+        # A document or a reference has no faithful text or number form to convert through (and a document
+        # read back as a Python value would be stored as its repr): a new field is the honest way.
+        raise SpecError(
+            new.name,
+            "type",
+            f"changing {old.name!r} from {old.type.value} to {new.type.value} is not supported; "
+            "add a new field with the new type instead",
+        )
     if before[0] == "text" and after[0] == "text":
         old_limit, new_limit = before[1], after[1]
         widening = new_limit is None or (old_limit is not None and new_limit >= old_limit)

@@ -114,8 +114,6 @@ async def test_a_referenced_table_cannot_be_dropped_or_renamed_until_its_childre
     assert isinstance(await _event(rig, teams), TableDropped)
 
 
-# MariaDB is left out: its alter path (one ALTER TABLE statement) does not add foreign-key constraints yet.
-@pytest.mark.parametrize("rig", ["postgresql", "sqlite"], indirect=True)
 async def test_an_altered_table_can_gain_a_foreign_key(rig: Any) -> None:
     await rig.create(TEAMS)
     players = await rig.create(

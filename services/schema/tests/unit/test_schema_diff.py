@@ -85,6 +85,8 @@ def test_type_changes_are_classified(old: dict[str, Any], new: dict[str, Any], e
         ({"type": "text"}, {"type": "boolean"}),
         ({"type": "date"}, {"type": "integer"}),
         ({"type": "boolean"}, {"type": "float"}),
+        ({"type": "json"}, {"type": "text"}),
+        ({"type": "string"}, {"type": "json"}),
     ],
 )
 def test_unsupported_type_changes_are_refused_naming_the_field(old: dict[str, Any], new: dict[str, Any]) -> None:
