@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -84,7 +86,7 @@ class DatasetsDDL:
         started = time.perf_counter()
         name = plan.old.table_name
         try:
-            with self.engine.begin() as conn:
+            with _transaction_for_rebuilds(self.engine) as conn:
                 new_indexes = frozenset(alter.index_name(index, plan.new) for index in plan.new.indexes)
                 old_indexes = frozenset(alter.index_name(index, plan.old) for index in plan.old.indexes)
                 done = alter.has_shape(conn, plan.new, self.schema, absent_indexes=old_indexes - new_indexes)
@@ -100,6 +102,7 @@ class DatasetsDDL:
                 if problem is not None:
                     raise MigrationFailed(problem.message, problem.field, problem.rule)
                 statements = alter.apply(conn, plan, self.schema)
+                _check_foreign_keys(conn)
                 if not alter.has_shape(
                     conn, plan.new, self.schema, types=False, absent_indexes=old_indexes - new_indexes
                 ):
@@ -127,6 +130,40 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     if driver is not None and driver.isolation_level is not None:
         driver.isolation_level = None  # no implicit transactions: BEGIN is ours
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def _transaction_for_rebuilds(engine: Engine) -> Iterator[sa.Connection]:
+    """A transaction in which SQLite may rebuild tables safely.
+
+    SQLite alters a table by rebuilding it (create a copy, drop the original, rename): with foreign keys
+    enforced, dropping a parent would run its children's ON DELETE actions (CASCADE deletes their rows).
+    SQLite's documented procedure: enforcement off for the rebuild (the pragma only takes effect outside a
+    transaction, so it is set on the driver's connection before BEGIN), `foreign_key_check` before commit
+    (_check_foreign_keys), enforcement back on for the connection's next user."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(conn: sa.Connection) -> None:
+    """SQLite, enforcement being off during the change: refuse (and so roll back) a change that left any row
+    pointing at a missing parent key."""
+    if conn.dialect.name != "sqlite":
+        return
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        raise MigrationFailed(f"the change would leave rows of {broken[0]!r} pointing at missing {broken[2]!r} keys")
 
 
 def _short(exc: SQLAlchemyError) -> str:

@@ -114,6 +114,25 @@ async def test_a_referenced_table_cannot_be_dropped_or_renamed_until_its_childre
     assert isinstance(await _event(rig, teams), TableDropped)
 
 
+async def test_altering_and_restoring_a_parent_keeps_the_rows_of_its_cascading_children(rig: Any) -> None:
+    teams = await rig.create(TEAMS)
+    players = await rig.create(PLAYERS)
+    teams_spec, players_spec = (await _event(rig, teams)).spec, (await _event(rig, players)).spec
+    _insert(rig, teams_spec, [{"id": TEAM, "code": "RED", "settings": None, "standup": dt.time(9)}])
+    _insert(rig, players_spec, [{"id": n, "team": TEAM, "team_code": "RED"} for n in (1, 2, 3)])
+    renamed = [
+        f | {"name": "daily", "renamed_from": "standup"} if f["name"] == "standup" else f for f in TEAMS["fields"]
+    ]
+    altered = await rig.alter(teams, 1, TEAMS | {"fields": renamed})
+    assert isinstance(altered, TableAltered), altered
+    restored = await rig.restore(teams, 2, 1)
+    assert isinstance(restored, TableAltered), restored
+
+    assert [row["id"] for row in _rows(rig, players_spec)] == [1, 2, 3]
+    with pytest.raises(IntegrityError):  # and the foreign keys are still enforced
+        _insert(rig, players_spec, [{"id": 4, "team": uuid.uuid4(), "team_code": None}])
+
+
 async def test_an_altered_table_can_gain_a_foreign_key(rig: Any) -> None:
     await rig.create(TEAMS)
     players = await rig.create(
