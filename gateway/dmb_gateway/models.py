@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from dmb_bus.tables import messaging_tables
 from dmb_common.db import new_metadata
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -80,6 +80,7 @@ class ExportView(Base):
     table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
     job_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     format: Mapped[str] = mapped_column(sa.String(10))
+    csv_excel_bom: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(20))
     object_key: Mapped[str | None] = mapped_column(sa.String(500))
     size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
@@ -90,6 +91,28 @@ class ExportView(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Loaded with the export (selectin): async sessions cannot lazy-load on attribute access.
+    more_tables: Mapped[list[ExportMoreTableView]] = relationship(
+        order_by="ExportMoreTableView.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def table_ids(self) -> list[uuid.UUID]:
+        """Every table the export holds, in sheet order."""
+        return [self.table_id, *(more.table_id for more in self.more_tables)]
+
+
+class ExportMoreTableView(Base):
+    """A table of a multi-table export after its first (ExportView.table_id), in sheet order: what a retry
+    exports again, and how the export reaches each of its tables' history."""
+
+    __tablename__ = "export_more_tables_view"
+
+    export_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("exports_view.export_id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
 
 
 class TableVersionView(Base):

@@ -22,7 +22,7 @@ from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, Sessio
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic
 from dmb_gateway.api.tables import ERRORS, created_table
-from dmb_gateway.models import ExportView, JobView, TableView, User
+from dmb_gateway.models import ExportMoreTableView, ExportView, JobView, TableView, User
 
 router = APIRouter(tags=["exports"])
 API_PREFIX = "/api/v1"
@@ -133,16 +133,16 @@ def dependency_order(specs: list[TableSpec]) -> list[int]:
     "/exports/{export_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=ExportPublic, responses=ERRORS
 )
 async def retry_export(export_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> ExportPublic:
-    """Export again what a failed or expired export was asked for (same table, job and format), as a new
-    export; the old one stays in the history."""
+    """Export again what a failed or expired export was asked for (the same tables, job, format and options),
+    as a new export; the old one stays in the history."""
     async with context.runtime.sessions() as session:
         failed = await get_owned(session, ExportView, export_id, user, "export")
     if failed.status not in ("failed", "expired"):
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"Export {export_id} is {failed.status}; only failed or expired exports retry"
         )
-    body = ExportCreate(format=ExportFormat(failed.format), job_id=failed.job_id)
-    return await _start_export(context, user, [failed.table_id], body)
+    body = ExportCreate(format=ExportFormat(failed.format), job_id=failed.job_id, csv_excel_bom=failed.csv_excel_bom)
+    return await _start_export(context, user, failed.table_ids, body)
 
 
 def report_lines(job: JobView) -> list[str]:
@@ -192,8 +192,13 @@ async def _start_export(
             table_id=table_id,
             job_id=body.job_id,
             format=body.format.value,
+            csv_excel_bom=body.csv_excel_bom,
             status="pending",
             created_at=utcnow(),
+            more_tables=[
+                ExportMoreTableView(position=position, table_id=other.table_id)
+                for position, (other, _) in enumerate(more, start=1)
+            ],
         )
         uow.session.add(export)
         uow.emit(
@@ -233,6 +238,12 @@ async def _page(session: SessionDep, query: sa.Select[ExportView], offset: int, 
     return ExportsPublic(items=[_public(r) for r in rows], total=total, offset=offset, limit=limit)
 
 
+def _holds(table_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    """The exports that hold the table: as their first table or as another table of a multi-table export."""
+    others = sa.select(ExportMoreTableView.export_id).where(ExportMoreTableView.table_id == table_id)
+    return sa.or_(ExportView.table_id == table_id, ExportView.export_id.in_(others))
+
+
 @router.get("/exports", response_model=ExportsPublic)
 async def list_exports(
     user: CurrentUser,
@@ -244,7 +255,7 @@ async def list_exports(
     """The caller's own export history, newest first (admins included; they reach others' by id)."""
     query = sa.select(ExportView).where(ExportView.owner_id == user.user_id)
     if table_id is not None:
-        query = query.where(ExportView.table_id == table_id)
+        query = query.where(_holds(table_id))
     return await _page(session, query, offset, limit)
 
 
@@ -254,7 +265,7 @@ async def list_table_exports(
 ) -> ExportsPublic:
     """The export history of one table, newest first: the caller's exports of it (an admin sees everyone's)."""
     await get_owned(session, TableView, table_id, user, "table")
-    query = sa.select(ExportView).where(ExportView.table_id == table_id)
+    query = sa.select(ExportView).where(_holds(table_id))
     if not user.is_admin:
         query = query.where(ExportView.owner_id == user.user_id)
     return await _page(session, query, offset, limit)

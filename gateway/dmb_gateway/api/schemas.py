@@ -87,8 +87,15 @@ class ExportPublic(_Public):
     id: uuid.UUID = Field(validation_alias="export_id")
     table_id: uuid.UUID
     job_id: uuid.UUID | None
+    table_ids: list[uuid.UUID] = Field(
+        description="Every table exported, in sheet order: `table_id`, then the others of a multi-table export."
+    )
     format: str
-    status: str = Field(description="pending, completed or failed")
+    csv_excel_bom: bool = Field(description="CSV only: the file starts with a UTF-8 byte-order mark.")
+    status: str = Field(
+        description="pending, completed, failed or expired. `reason` says why an export failed or expired; "
+        "on a completed export it is a note (e.g. cells cut to Excel's limit)."
+    )
     size_bytes: int | None
     sha256: str | None
     rows: int | None

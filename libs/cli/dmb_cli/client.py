@@ -9,7 +9,18 @@ import httpx
 
 
 class ApiError(Exception):
-    pass
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        #: The HTTP status of the refusal (None when the platform could not be reached).
+        self.status = status
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text
+    return str(body.get("message") or response.text) if isinstance(body, dict) else response.text
 
 
 class Client:
@@ -25,11 +36,7 @@ class Client:
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach the platform at {self.http.base_url}: {exc}") from exc
         if response.is_error:
-            try:
-                message = response.json().get("message") or response.text
-            except ValueError:
-                message = response.text
-            raise ApiError(f"{response.status_code}: {message}")
+            raise ApiError(f"{response.status_code}: {_message(response)}", response.status_code)
         return response.json() if response.content else None
 
     def download(self, path: str, target: str) -> int:
@@ -37,7 +44,7 @@ class Client:
         with self.http.stream("GET", path) as response:
             if response.is_error:
                 response.read()
-                raise ApiError(f"{response.status_code}: {response.text}")
+                raise ApiError(f"{response.status_code}: {_message(response)}", response.status_code)
             with open(target, "wb") as handle:
                 for block in response.iter_bytes():
                     handle.write(block)

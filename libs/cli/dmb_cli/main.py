@@ -217,6 +217,29 @@ def tables_alter(
     typer.echo(f"{table['id']}  {table['table_name']}  now at version {table['version']}")
 
 
+@tables_app.command("restore")
+def tables_restore(
+    table_id: str,
+    version: Annotated[int, typer.Argument(min=1, help="The earlier version whose definition to bring back.")],
+    expected_version: Annotated[
+        int | None,
+        typer.Option(min=1, help="The version this restore is asked against (default: the table's current one)."),
+    ] = None,
+) -> None:
+    """Bring back an earlier version's definition as a new version and wait for the migration's outcome.
+
+    Fields renamed since keep their rows. A refused restore (e.g. rows added since do not fit the old
+    definition) changes nothing and prints the reason.
+    """
+    if expected_version is None:
+        expected_version = int(_call("GET", f"/tables/{table_id}")["version"])
+    _call("POST", f"/tables/{table_id}/versions/{version}/restore", json={"expected_version": expected_version})
+    table = _wait(f"/tables/{table_id}", ("created", "rejected", "dropped"))
+    if table["version"] <= expected_version:
+        _fail(f"the restore was refused: {table['reason'] or table['status']}")
+    typer.echo(f"{table['id']}  {table['table_name']}  restored version {version} as version {table['version']}")
+
+
 @tables_app.command("versions")
 def tables_versions(table_id: str) -> None:
     """A table's versions, oldest first, each with what changed."""
@@ -282,9 +305,11 @@ def jobs_cancel(job_id: str) -> None:
 
 
 def _finish_export(record: Any, output: Path | None) -> None:
-    record = _wait(f"/exports/{record['id']}", ("completed", "failed"))
-    if record["status"] == "failed":
-        _fail(f"export {record['id']} failed: {record['reason']}")
+    record = _wait(f"/exports/{record['id']}", ("completed", "failed", "expired"))
+    if record["status"] in ("failed", "expired"):
+        _fail(f"export {record['id']} {record['status']}: {record['reason']}")
+    if record["reason"]:  # a completed export's note, e.g. cells cut to Excel's limit
+        typer.secho(f"note: {record['reason']}", fg=typer.colors.YELLOW, err=True)
     if output is not None:
         exports_download(record["id"], output)
     else:
@@ -294,6 +319,14 @@ def _finish_export(record: Any, output: Path | None) -> None:
 @app.command()
 def export(
     table_id: str,
+    more: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table",
+            "-t",
+            help="Another table to put in the same workbook (repeat it); sheets follow foreign keys, parents first.",
+        ),
+    ] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or jsonl")] = "xlsx",
     job: Annotated[str | None, typer.Option(help="Record this job's seed and provenance.")] = None,
     excel_bom: Annotated[
@@ -301,12 +334,17 @@ def export(
     ] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Download the file here when ready.")] = None,
 ) -> None:
-    """Export a table; with -o, wait and download the file."""
+    """Export a table, or with --table several tables into one Excel workbook; with -o, wait and download it."""
     body: dict[str, Any] = {"format": format}
-    if job:
-        body["job_id"] = job
     if excel_bom:
         body["csv_excel_bom"] = True
+    if more:
+        if job:
+            _fail("--job records one table's provenance; leave it out when exporting several tables")
+        _finish_export(_call("POST", "/exports", json=body | {"tables": [table_id, *more]}), output)
+        return
+    if job:
+        body["job_id"] = job
     _finish_export(_call("POST", f"/tables/{table_id}/exports", json=body), output)
 
 
@@ -316,7 +354,8 @@ def exports_list(
     offset: Annotated[int, typer.Option(min=0, help="Skip this many (newest first).")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Show at most this many.")] = 50,
 ) -> None:
-    """The export history, newest first, with the reason of each failed (or expired) export."""
+    """The export history, newest first, with the reason of each failed or expired export (or a completed
+    one's note). A multi-table export is listed under each of its tables."""
     path = f"/tables/{table}/exports" if table else "/exports"
     page = _call("GET", path, params={"offset": offset, "limit": limit})
     for record in page["items"]:
@@ -342,9 +381,14 @@ def exports_retry(
 
 @exports_app.command("download")
 def exports_download(export_id: str, output: Path) -> None:
+    """Save a completed export's file; an expired one is gone (retry it to export again)."""
     try:
         size = Client().download(f"/exports/{export_id}/download", str(output))
     except ApiError as exc:
+        if exc.status == 410:
+            record = _call("GET", f"/exports/{export_id}")
+            if record["status"] == "expired":
+                _fail(f"expired: {record['reason']}")
         _fail(str(exc))
     typer.echo(f"saved {output} ({size:,} bytes)")
 

@@ -7,7 +7,9 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from dmb_cli.main import app
 from dmb_gateway.app import create_app
 from dmb_gateway.settings import GatewaySettings
 from dmb_testing.seaweed import free_ports
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 CUSTOMERS_SQL = """CREATE TABLE customers (
@@ -47,11 +50,17 @@ class Platform:
 
 @pytest.fixture
 def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
-    """The whole platform (gateway + every service, in-process bus, SQLite) served by uvicorn on a thread."""
+    with serve(tmp_path, monkeypatch) as served:
+        yield served
+
+
+@contextmanager
+def serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **more: Any) -> Iterator[Platform]:
+    """The whole platform (gateway + every service, in-process bus, SQLite) served by uvicorn on a thread;
+    `more` are further GatewaySettings fields."""
     data_dir = tmp_path / "data"
-    settings = GatewaySettings(
-        data_dir=data_dir, bus_url="memory://", export_upload_attempts=1, log_level="WARNING", _env_file=None
-    )
+    fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "export_upload_attempts": 1}
+    settings = GatewaySettings(**(fields | {"log_level": "WARNING", "_env_file": None} | more))
     (port,) = free_ports(1)
     config = uvicorn.Config(
         create_app(settings, embedded_builders()), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
@@ -239,3 +248,108 @@ def test_export_with_excel_bom_starts_the_csv_with_a_byte_order_mark(platform: P
     assert with_bom.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
     assert refused.exit_code == 1
     assert "csv_excel_bom applies to CSV exports only, not xlsx" in refused.output
+
+
+def test_restore_brings_back_an_earlier_version_as_a_new_one(platform: Platform, tmp_path: Path) -> None:
+    table_id = created_table(tmp_path, PETS)
+    changed = json.loads(json.dumps(PETS))
+    changed["fields"][1] = {"name": "full_name", "renamed_from": "name", "type": "string", "max_length": 200}
+    change_file = tmp_path / "v2.json"
+    change_file.write_text(json.dumps(changed))
+    ok("tables", "alter", table_id, change_file)
+    ok("generate", table_id, "--rows", "4", "--seed", "2")
+
+    restored = ok("tables", "restore", table_id, "1")
+    shown = json.loads(ok("tables", "show", table_id))
+    history = ok("tables", "versions", table_id).splitlines()
+    stale = dmb("tables", "restore", table_id, "2", "--expected-version", "2")
+    current = dmb("tables", "restore", table_id, "3")
+
+    assert restored == f"{table_id}  pets  restored version 1 as version 3\n"
+    assert shown["version"] == 3
+    assert [f["name"] for f in shown["spec"]["fields"]] == ["id", "name", "code"]
+    assert len(history) == 3
+    assert "restored version 1" in history[2]
+    assert stale.exit_code == 1
+    assert "409: conflict: the table is at version 3, not 2" in stale.output
+    assert current.exit_code == 1
+    assert "Version 3 is the current version of 'pets'" in current.output
+
+
+def test_a_refused_restore_exits_1_with_the_reason_and_changes_nothing(platform: Platform, tmp_path: Path) -> None:
+    numbers = json.loads(json.dumps(PETS))
+    numbers["fields"][2] = {"name": "code", "type": "integer"}
+    table_id = created_table(tmp_path, numbers)
+    words_file = tmp_path / "words.json"
+    words_file.write_text(json.dumps(PETS))  # code becomes text, then holds words
+    ok("tables", "alter", table_id, words_file)
+    ok("generate", table_id, "--rows", "5", "--seed", "1")
+
+    refused = dmb("tables", "restore", table_id, "1")
+    after = json.loads(ok("tables", "show", table_id))
+
+    assert refused.exit_code == 1
+    assert refused.output.startswith("error: the restore was refused: ")
+    assert "cannot change 'code' from text to integer" in refused.output
+    assert "Traceback" not in refused.output
+    assert (after["status"], after["version"]) == ("created", 2)
+    assert after["spec"]["fields"][2]["type"] == "text"
+
+
+CUSTOMERS: dict[str, Any] = {
+    "table_name": "customers",
+    "fields": [
+        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
+        {"name": "city", "type": "string", "max_length": 40, "generator": {"kind": "choices", "values": ["Lyon"]}},
+    ],
+}
+ORDERS: dict[str, Any] = {
+    "table_name": "orders",
+    "fields": [
+        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence", "start": 100}},
+        {"name": "customer_id", "type": "foreign_key", "references": {"table": "customers", "field": "id"}},
+    ],
+}
+
+
+def test_export_with_more_tables_makes_one_workbook_listed_under_each_table(platform: Platform, tmp_path: Path) -> None:
+    customers = created_table(tmp_path, CUSTOMERS)
+    orders = created_table(tmp_path, ORDERS)
+    ok("generate", customers, "--rows", "2", "--seed", "1")
+    ok("generate", orders, "--rows", "3", "--seed", "1")
+    download = tmp_path / "shop.xlsx"
+
+    ok("export", orders, "--table", customers, "-o", download)
+    of_customers = ok("exports", "list", "--table", customers)
+    of_orders = ok("exports", "list", "--table", orders)
+    as_csv = dmb("export", orders, "-t", customers, "--format", "csv")
+    with_job = dmb("export", orders, "-t", customers, "--job", orders)
+
+    workbook = load_workbook(download, read_only=True)
+    assert workbook.sheetnames == ["customers", "orders", "About"]
+    assert len([row for row in workbook["orders"].iter_rows(values_only=True)]) == 4
+    assert re.search(r"^\S+  xlsx\s+completed\s+5  ", of_customers)
+    assert of_customers == of_orders
+    assert as_csv.exit_code == 1
+    assert "several tables go into one xlsx workbook; csv holds one table" in as_csv.output
+    assert with_job.exit_code == 1
+    assert "--job records one table's provenance" in with_job.output
+
+
+def test_downloading_an_expired_export_prints_why_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with serve(tmp_path, monkeypatch, export_retention_days=3 / 86_400, export_retention_sweep_seconds=0.2):
+        table_id = created_table(tmp_path, PETS)
+        ok("generate", table_id, "--rows", "2", "--seed", "1")
+        export_id = ok("export", table_id, "--format", "jsonl").split()[0]
+        for _ in range(150):
+            if " expired " in ok("exports", "list"):
+                break
+            time.sleep(0.2)
+        history = ok("exports", "list")
+        gone = dmb("exports", "download", export_id, tmp_path / "pets.jsonl")
+
+    reason = "its file was deleted at the end of the retention period (3 seconds)"
+    assert re.search(rf"^{export_id}  jsonl\s+expired\s+2  .*{re.escape(reason)}$", history, re.MULTILINE)
+    assert gone.exit_code == 1
+    assert gone.output == f"error: expired: {reason}\n"
+    assert not (tmp_path / "pets.jsonl").exists()

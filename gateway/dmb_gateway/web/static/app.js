@@ -18,6 +18,34 @@ const show = (message, kind = "danger") => {
 // While editing, each row remembers the field it came from: its other settings are kept, and a changed
 // name becomes a rename (renamed_from) so the column keeps its rows.
 let editing = null;
+// The user's created tables, which a foreign_key field may reference (through their key fields).
+let createdTables = [];
+const keyFields = (table) => table.spec.fields.filter((f) => f.primary_key || f.unique).map((f) => f.name);
+
+// A foreign_key row shows where it points: one of the user's tables, a key field of it, and on_delete.
+function fillReference(row, reference) {
+  const tableSelect = row.querySelector(".f-ref-table"), fieldSelect = row.querySelector(".f-ref-field");
+  const names = createdTables.map((t) => t.spec.table_name);
+  if (reference && !names.includes(reference.table)) names.push(reference.table);
+  tableSelect.innerHTML = names.map((n) => `<option value="${esc(n)}">${esc(n)}</option>`).join("");
+  if (reference) tableSelect.value = reference.table;
+  const fillFields = () => {
+    const table = createdTables.find((t) => t.spec.table_name === tableSelect.value);
+    const fields = table ? keyFields(table) : [];
+    if (reference && reference.table === tableSelect.value && !fields.includes(reference.field)) fields.push(reference.field);
+    fieldSelect.innerHTML = fields.map((n) => `<option value="${esc(n)}">${esc(n)}</option>`).join("");
+    if (reference && reference.table === tableSelect.value) fieldSelect.value = reference.field;
+  };
+  tableSelect.onchange = fillFields;
+  fillFields();
+  if (reference && reference.on_delete) row.querySelector(".f-ref-delete").value = reference.on_delete;
+}
+
+function showReference(row) {
+  const isKey = row.querySelector(".f-type").value === "foreign_key";
+  row.querySelector(".f-ref").classList.toggle("d-none", !isKey);
+  if (isKey && !row.querySelector(".f-ref-table").options.length) fillReference(row, row.original?.references);
+}
 
 function addField(name = "", type = "string", original = null) {
   const row = $("#field-template").content.firstElementChild.cloneNode(true);
@@ -29,12 +57,38 @@ function addField(name = "", type = "string", original = null) {
     row.querySelector(".f-unique").checked = Boolean(original.unique);
   }
   row.querySelector(".f-remove").addEventListener("click", () => row.remove());
+  row.querySelector(".f-type").addEventListener("change", () => showReference(row));
   $("#fields").appendChild(row);
+  showReference(row);
+}
+
+// An index row: its fields are typed as names separated by commas (in the index's column order).
+function addIndex(index = null) {
+  const row = $("#index-template").content.firstElementChild.cloneNode(true);
+  if (index) {
+    row.querySelector(".i-name").value = index.name ?? "";
+    row.querySelector(".i-fields").value = index.fields.join(", ");
+    row.querySelector(".i-unique").checked = Boolean(index.unique);
+  }
+  row.querySelector(".i-remove").addEventListener("click", () => row.remove());
+  $("#indexes").appendChild(row);
+}
+
+function fillForm(spec) {
+  $("#table_name").value = spec.table_name;
+  $("#display_name").value = spec.display_name ?? "";
+  $("#description").value = spec.description ?? "";
+  $("#fields").innerHTML = "";
+  spec.fields.forEach((field) => addField(field.name, field.type, field));
+  $("#indexes").innerHTML = "";
+  (spec.indexes ?? []).forEach((index) => addIndex(index));
 }
 
 async function refreshTables() {
   const {items} = await api("GET", "/tables?limit=200");
-  $("#tables").innerHTML = items.map((t) => `<tr><td>${esc(t.table_name)}</td>
+  createdTables = items.filter((t) => t.status === "created");
+  $("#tables").innerHTML = items.map((t) => `<tr><td>${t.status === "created" ? `<input class="form-check-input" type="checkbox"
+      data-select="${esc(t.id)}" aria-label="Select ${esc(t.table_name)} for a workbook">` : ""}</td><td>${esc(t.table_name)}</td>
     <td class="status-${esc(t.status)}" title="${esc(t.reason)}">${esc(t.status)}${t.reason ? ": " + esc(t.reason) : ""}</td>
     <td>${t.spec.fields.length}</td>
     <td class="text-nowrap">${t.status === "created" ? `<button class="btn btn-sm btn-outline-primary" data-edit="${t.id}">Edit</button>
@@ -43,6 +97,14 @@ async function refreshTables() {
   const select = $("#job-table"), current = select.value;
   select.innerHTML = items.filter((t) => t.status === "created").map((t) => `<option value="${t.id}">${esc(t.table_name)}</option>`).join("");
   if (current) select.value = current;
+  updateSelection();
+  // Foreign-key rows already in the form offer the tables just created too, keeping what they point at.
+  document.querySelectorAll(".field-row").forEach((row) => {
+    if (row.querySelector(".f-type").value !== "foreign_key") return;
+    const tableSelect = row.querySelector(".f-ref-table");
+    fillReference(row, tableSelect.options.length ? {table: tableSelect.value, field: row.querySelector(".f-ref-field").value,
+      on_delete: row.querySelector(".f-ref-delete").value} : row.original?.references);
+  });
   return items;
 }
 
@@ -53,10 +115,11 @@ async function refreshExports() {
   const page = await api("GET", `/exports?offset=${exportsOffset}&limit=${EXPORTS_PAGE}`);
   const tables = await api("GET", "/tables?limit=500&include_dropped=true");
   const names = Object.fromEntries(tables.items.map((t) => [t.id, t.table_name]));
-  $("#exports").innerHTML = page.items.map((e) => `<tr><td>${esc(names[e.table_id] ?? e.table_id)}</td><td>${esc(e.format)}</td>
-    <td>${e.rows ?? ""}</td><td><span class="status-${esc(e.status)}">${esc(e.status)}</span>
-      ${e.reason ? `<div class="small text-body-secondary text-break">${esc(e.reason)}</div>` : ""}</td>
-    <td class="text-nowrap">${e.download_url ? `<a class="btn btn-sm btn-success" href="${esc(e.download_url)}">Download</a>` : ""}
+  // A completed export's reason is a note (e.g. cells cut to Excel's limit); otherwise it says why it failed or expired.
+  const reason = (e) => !e.reason ? "" : `<div class="small text-body-secondary text-break">${e.status === "completed" ? "Note: " : ""}${esc(e.reason)}</div>`;
+  $("#exports").innerHTML = page.items.map((e) => `<tr><td>${(e.table_ids ?? [e.table_id]).map((id) => esc(names[id] ?? id)).join(", ")}</td><td>${esc(e.format)}</td>
+    <td>${e.rows ?? ""}</td><td><span class="status-${esc(e.status)}">${esc(e.status)}</span>${reason(e)}</td>
+    <td class="text-nowrap">${e.download_url && e.status === "completed" ? `<a class="btn btn-sm btn-success" href="${esc(e.download_url)}">Download</a>` : ""}
       ${["failed", "expired"].includes(e.status) ? `<button class="btn btn-sm btn-outline-warning" data-retry="${esc(e.id)}">Retry</button>` : ""}</td></tr>`).join("");
   const last = page.offset + page.items.length;
   $("#exports-page").textContent = page.total ? `${page.offset + 1}–${last} of ${page.total}` : "No exports yet.";
@@ -95,10 +158,25 @@ $("#table-form").addEventListener("submit", async (event) => {
     field.nullable = row.querySelector(".f-nullable").checked;
     if (!field.nullable) delete field.null_percentage;
     field.unique = row.querySelector(".f-unique").checked;
+    delete field.references;
+    if (field.type === "foreign_key") {
+      // key_type and key_max_length are filled in by the schema service from the referenced field.
+      field.references = {table: row.querySelector(".f-ref-table").value, field: row.querySelector(".f-ref-field").value,
+                          on_delete: row.querySelector(".f-ref-delete").value};
+    }
     return field;
   });
+  // A field renamed in the form is renamed in the indexes too, so they keep pointing at it.
+  const renamed = Object.fromEntries(fields.filter((f) => f.renamed_from).map((f) => [f.renamed_from, f.name]));
+  const indexes = [...document.querySelectorAll(".index-row")].map((row) => {
+    const index = {fields: row.querySelector(".i-fields").value.split(",").map((n) => n.trim()).filter(Boolean)
+      .map((n) => renamed[n] ?? n), unique: row.querySelector(".i-unique").checked};
+    const name = row.querySelector(".i-name").value.trim();
+    if (name) index.name = name;
+    return index;
+  });
   const spec = {table_name: $("#table_name").value.trim(), display_name: $("#display_name").value.trim(),
-                description: $("#description").value.trim(), fields};
+                description: $("#description").value.trim(), fields, indexes};
   try {
     if (editing) {
       const change = await api("PUT", `/tables/${editing.id}`, {expected_version: editing.version, spec});
@@ -134,24 +212,61 @@ $("#tables").addEventListener("click", async (event) => {
     $("#design-title").textContent = `Change ${table.table_name} (version ${table.version})`;
     $("#save-table").textContent = "Save as a new version";
     $("#stop-editing").classList.remove("d-none");
-    $("#table_name").value = table.spec.table_name;
-    $("#display_name").value = table.spec.display_name;
-    $("#description").value = table.spec.description;
-    $("#fields").innerHTML = "";
-    table.spec.fields.forEach((field) => addField(field.name, field.type, field));
+    fillForm(table.spec);
     return;
   }
   if (history) {
-    const {items} = await api("GET", `/tables/${history}/versions`);
-    $("#history-items").innerHTML = items.map((v) => `<li>version ${v.version} (${esc(new Date(v.created_at).toLocaleString())}):
-      ${v.changes.length ? v.changes.map(esc).join("; ") : "created"}</li>`).join("");
-    $("#history").classList.remove("d-none");
+    try { await showHistory(history); } catch (error) { show(error.message); }
     return;
   }
   const id = event.target.dataset.drop;
   if (!id || !confirm("Drop this table and all its rows?")) return;
   try { await api("DELETE", `/tables/${id}`); } catch (error) { show(error.message); }
   setTimeout(refreshTables, 500);
+});
+
+// The History card: every version, each but the current one with a Restore button.
+async function showHistory(id) {
+  const table = await api("GET", `/tables/${id}`);
+  const {items} = await api("GET", `/tables/${id}/versions`);
+  $("#history-title").textContent = `History of ${table.table_name}`;
+  $("#history-items").innerHTML = items.map((v) => `<li class="mb-1">version ${v.version} (${esc(new Date(v.created_at).toLocaleString())}):
+    ${v.changes.length ? v.changes.map(esc).join("; ") : "created"}
+    ${v.version === table.version ? ' <span class="badge text-bg-secondary">current</span>'
+      : ` <button class="btn btn-sm btn-outline-warning py-0" data-restore="${v.version}" data-table="${esc(table.id)}"
+          data-expected="${table.version}" ${table.status === "created" ? "" : "disabled"}>Restore</button>`}</li>`).join("");
+  $("#history").classList.remove("d-none");
+}
+
+$("#history-items").addEventListener("click", async (event) => {
+  const {restore, table, expected} = event.target.dataset;
+  if (!restore || !confirm(`Bring back the definition of version ${restore} as a new version?`)) return;
+  document.querySelectorAll("[data-restore]").forEach((b) => (b.disabled = true));
+  show(`Restoring version ${restore}…`, "info");
+  try {
+    await api("POST", `/tables/${table}/versions/${restore}/restore`, {expected_version: Number(expected)});
+    const done = await waitForTable(table);
+    if (done.version > Number(expected)) show(`Table ${done.table_name} is now at version ${done.version} (version ${restore} restored).`, "success");
+    else show(`The restore was refused: ${done.reason ?? done.status}`);
+    await showHistory(table);
+  } catch (error) { show(error.message); document.querySelectorAll("[data-restore]").forEach((b) => (b.disabled = false)); }
+  await refreshTables();
+});
+
+// Several selected tables go into one workbook.
+const selectedTables = () => [...document.querySelectorAll("[data-select]:checked")].map((box) => box.dataset.select);
+function updateSelection() { $("#export-selected").disabled = selectedTables().length === 0; }
+$("#tables").addEventListener("change", (event) => { if (event.target.dataset.select) updateSelection(); });
+$("#export-selected").addEventListener("click", async () => {
+  const tables = selectedTables();
+  if (!tables.length) return;
+  try {
+    await api("POST", "/exports", {tables, format: "xlsx"});
+    document.querySelectorAll("[data-select]").forEach((box) => (box.checked = false));
+    updateSelection();
+    exportsOffset = 0;
+    await followExports();
+  } catch (error) { show(error.message); }
 });
 
 let currentJob = null;
@@ -221,11 +336,7 @@ $("#exports-older").addEventListener("click", () => {
 // row) for the user to review, edit and create as usual.
 function review({spec, warnings}) {
   stopEditing();
-  $("#table_name").value = spec.table_name;
-  $("#display_name").value = spec.display_name ?? "";
-  $("#description").value = spec.description ?? "";
-  $("#fields").innerHTML = "";
-  spec.fields.forEach((field) => addField(field.name, field.type, field));
+  fillForm(spec);
   const box = $("#import-warnings");
   box.innerHTML = warnings.length
     ? `<strong>Check before creating:</strong><ul class="mb-0">${warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>` : "";
@@ -254,6 +365,7 @@ $("#cancel-job").addEventListener("click", async () => {
 });
 
 $("#add-field").addEventListener("click", () => addField());
+$("#add-index").addEventListener("click", () => addIndex());
 [["id", "integer"], ["first_name", "string"], ["last_name", "string"], ["email", "email"], ["signup_date", "date"]]
   .forEach(([name, type]) => addField(name, type));
 refreshTables().then(refreshExports).catch((error) => show(error.message));
