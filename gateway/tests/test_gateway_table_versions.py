@@ -24,20 +24,7 @@ SPEC: dict[str, Any] = {
 
 
 @pytest.fixture
-async def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    from dmb_gateway import app as gateway_app
-    from dmb_gateway.api import table_versions
-
-    create_app = gateway_app.create_app
-
-    def with_versions(*args: Any, **kwargs: Any) -> Any:
-        # Until app.py includes the router itself (then this adds nothing).
-        app = create_app(*args, **kwargs)
-        if not any(getattr(route, "path", "") == "/api/v1/tables/{table_id}/versions" for route in app.routes):
-            app.include_router(table_versions.router, prefix="/api/v1")
-        return app
-
-    monkeypatch.setattr(gateway_app, "create_app", with_versions)
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     async with platform.embedded_client(tmp_path) as http:
         yield http
 
@@ -76,6 +63,18 @@ async def test_alter_creates_a_new_version_that_keeps_the_rows(client: httpx.Asy
     assert [f["name"] for f in history["items"][0]["spec"]["fields"]] == ["id", "name", "code"]
     assert "field phone added (string(255))" in history["items"][1]["changes"]
     assert (await client.get(f"/api/v1/tables/{table['id']}/versions/1")).json()["version"] == 1
+
+    diff = await client.get(f"/api/v1/tables/{table['id']}/versions/1/diff/2")
+    assert diff.status_code == 200, diff.text
+    changes = diff.json()["diff"]
+    assert [f["name"] for f in changes["added"]] == ["full_name", "phone"]
+    assert [f["name"] for f in changes["removed"]] == ["name"]
+    assert changes["changed"] == []
+    backwards = (await client.get(f"/api/v1/tables/{table['id']}/versions/2/diff/1")).json()["diff"]
+    assert [f["name"] for f in backwards["removed"]] == ["full_name", "phone"]
+    missing = await client.get(f"/api/v1/tables/{table['id']}/versions/1/diff/9")
+    assert missing.status_code == 404
+    assert "has no version 9" in missing.json()["message"]
 
     # The rows generated before the change are still there, now with the new shape.
     export = await client.post(f"/api/v1/tables/{table['id']}/exports", json={"format": "jsonl"})

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dmb_contracts.commands import AlterTable, RestoreTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.spec_diff import SpecDiff, diff_specs
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -197,6 +198,26 @@ async def get_version(table_id: uuid.UUID, version: int, user: CurrentUser, sess
     if version == view.version and version > 0:
         return _current(view)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"Table {view.table_name!r} has no version {version}")
+
+
+class VersionDiffPublic(BaseModel):
+    table_id: uuid.UUID
+    from_version: int
+    to_version: int
+    diff: SpecDiff
+
+
+@router.get("/{table_id}/versions/{from_version}/diff/{to_version}", response_model=VersionDiffPublic, responses=ERRORS)
+async def diff_versions(
+    table_id: uuid.UUID, from_version: int, to_version: int, user: CurrentUser, session: SessionDep
+) -> VersionDiffPublic:
+    """What differs between two versions of the definition, field by field (either order: the second is
+    compared against the first). Fields are matched by name, so a renamed field shows as removed + added."""
+    before = await get_version(table_id, from_version, user, session)
+    after = await get_version(table_id, to_version, user, session)
+    return VersionDiffPublic(
+        table_id=table_id, from_version=from_version, to_version=to_version, diff=diff_specs(before.spec, after.spec)
+    )
 
 
 def _current(view: TableView) -> TableVersionPublic:

@@ -254,6 +254,24 @@ def tables_version(table_id: str, version: Annotated[int, typer.Argument(min=1)]
     _print(_call("GET", f"/tables/{table_id}/versions/{version}"))
 
 
+@tables_app.command("diff")
+def tables_diff(
+    table_id: str,
+    from_version: Annotated[int, typer.Argument(min=1)],
+    to_version: Annotated[int, typer.Argument(min=1)],
+) -> None:
+    """What differs between two versions of a table's definition, field by field."""
+    diff = _call("GET", f"/tables/{table_id}/versions/{from_version}/diff/{to_version}")["diff"]
+    lines = [f"+ field {field['name']} ({field['type']})" for field in diff["added"]]
+    lines += [f"- field {field['name']} ({field['type']})" for field in diff["removed"]]
+    for field in diff["changed"]:
+        for key, change in field["changes"].items():
+            lines.append(f"~ {field['name']}.{key}: {json.dumps(change['before'])} -> {json.dumps(change['after'])}")
+    for key, change in diff["table"].items():
+        lines.append(f"~ table {key}: {json.dumps(change['before'])} -> {json.dumps(change['after'])}")
+    typer.echo("\n".join(lines) if lines else f"versions {from_version} and {to_version} are the same")
+
+
 @tables_app.command("list")
 def tables_list() -> None:
     for table in _call("GET", "/tables", params={"limit": 500})["items"]:

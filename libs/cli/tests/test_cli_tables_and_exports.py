@@ -169,6 +169,8 @@ def test_alter_makes_a_new_version_and_versions_lists_the_history(platform: Plat
     first = json.loads(ok("tables", "version", table_id, "1"))
     stale = dmb("tables", "alter", table_id, change_file, "--expected-version", "1")
     missing = dmb("tables", "version", table_id, "7")
+    diff = ok("tables", "diff", table_id, "1", "2")
+    same = ok("tables", "diff", table_id, "2", "2")
 
     assert altered == f"{table_id}  pets  now at version 2\n"
     lines = history.splitlines()
@@ -178,6 +180,12 @@ def test_alter_makes_a_new_version_and_versions_lists_the_history(platform: Plat
     assert lines[1].startswith("v2 ")
     assert "field phone added (string(255))" in lines[1]
     assert [f["name"] for f in first["spec"]["fields"]] == ["id", "name", "code"]
+    assert diff.splitlines() == [
+        "+ field full_name (string)",
+        "+ field phone (string)",
+        "- field name (string)",
+    ]
+    assert same == "versions 2 and 2 are the same\n"
     assert stale.exit_code == 1
     assert "409: conflict: the table is at version 2, not 1" in stale.output
     assert missing.exit_code == 1
