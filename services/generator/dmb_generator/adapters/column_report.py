@@ -43,7 +43,8 @@ def _scalar(value: Any) -> JsonScalar:
 
 
 def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> list[ColumnReport]:
-    """Per column: nulls, distinct values, min, max, and rows that break the field's constraints."""
+    """Per column: nulls, distinct values, min, max, and rows that break the field's constraints; then a line
+    per unique index (see index_reports)."""
     selects: list[sa.ColumnElement[Any]] = []
     for field in spec.fields:
         column = table.c[field.name]
@@ -68,6 +69,36 @@ def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> list[Colu
                 min=_scalar(low),
                 max=_scalar(high),
                 violations=int(violations or 0),
+            )
+        )
+    return reports + index_reports(engine, table, spec)
+
+
+def index_reports(engine: Engine, table: sa.Table, spec: TableSpec) -> list[ColumnReport]:
+    """Per unique index, named "unique index <name>" (no field name has a space): `nulls` counts the rows with a null in one of its fields (SQL
+    does not compare those), `distinct` the distinct combinations of the others, and `violations` the rows
+    that repeat a combination of an earlier row (0 unless the table holds duplicates the index let through)."""
+    reports = []
+    for index in spec.indexes:
+        if not index.unique:
+            continue
+        columns = [table.c[name] for name in index.fields]
+        complete = sa.and_(*(column.is_not(None) for column in columns))
+        combinations = sa.select(*columns).where(complete).distinct().subquery()
+        query = sa.select(
+            sa.func.count(),
+            sa.func.sum(sa.case((complete, 1), else_=0)),
+            sa.select(sa.func.count()).select_from(combinations).scalar_subquery(),
+        ).select_from(table)
+        with engine.connect() as conn:
+            total, with_values, distinct = conn.execute(query).one()
+        with_values, distinct = int(with_values or 0), int(distinct or 0)
+        reports.append(
+            ColumnReport(
+                name=f"unique index {index.name or index.default_name(spec.table_name)}",
+                nulls=int(total or 0) - with_values,
+                distinct=distinct,
+                violations=with_values - distinct,
             )
         )
     return reports

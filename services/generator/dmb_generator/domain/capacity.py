@@ -6,6 +6,8 @@ import datetime as dt
 
 from dmb_contracts.fields import FieldSpec, StorageType, TableSpec
 
+from dmb_generator.domain.coherence import row_generators
+from dmb_generator.domain.composite import index_capacity_problems, plan_unique_indexes
 from dmb_generator.domain.inference import effective_generator
 from dmb_generator.domain.temporal import default_now
 from dmb_generator.domain.text_fit import email_min_length, url_min_length
@@ -30,6 +32,13 @@ def check_capacity(spec: TableSpec, total_rows: int, *, now: dt.datetime | None 
                 f"field {field.name!r}: {available.description} has only {available.count} values, "
                 f"{total_rows} rows asked"
             )
+    if any(index.unique for index in spec.indexes):
+        try:
+            plan = plan_unique_indexes(spec, row_generators(spec.fields, has_pool=lambda name: False), anchor)
+        except ValueError as exc:
+            problems.append(str(exc))
+        else:
+            problems.extend(index_capacity_problems(plan, total_rows))
     return problems
 
 

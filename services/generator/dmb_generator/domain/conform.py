@@ -19,6 +19,7 @@ from typing import Any
 from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec, StorageType
 
 from dmb_generator.domain.bounds import (
+    EXACT,
     FLOAT_LIMIT,
     from_steps,
     precision_scale,
@@ -85,7 +86,8 @@ def _integer_steps(field: FieldSpec, value: object) -> int:
 def _decimal_steps(field: FieldSpec, value: object) -> int:
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        return int(number.scaleb(precision_scale(field)[1]).to_integral_value(ROUND_HALF_EVEN))
+        # EXACT: the default context keeps 28 digits and would round a 29+ digit value off its step
+        return int(number.scaleb(precision_scale(field)[1], EXACT).to_integral_value(ROUND_HALF_EVEN))
     except (InvalidOperation, ValueError, OverflowError) as exc:
         raise _fail(field, value, "is not a number") from exc
 

@@ -18,6 +18,7 @@ from dmb_contracts.fields import ChoicesGenerator, ConstantGenerator, FieldSpec,
 from dmb_generator.domain.bundles import BundleDraws
 from dmb_generator.domain.coherence import generation_order, row_generators
 from dmb_generator.domain.columns import raw_values
+from dmb_generator.domain.composite import plan_unique_indexes
 from dmb_generator.domain.conform import check_fixed_values, conform
 from dmb_generator.domain.context import ColumnContext, ParentKeys
 from dmb_generator.domain.faker_catalogue import check_locale
@@ -33,15 +34,28 @@ def _with_nulls(field: FieldSpec, values: list[Any], ctx: ColumnContext) -> list
     return [None if empty else value for value, empty in zip(values, mask, strict=True)]
 
 
-def generate_column(field: FieldSpec, ctx: ColumnContext, generator: GeneratorSpec | None = None) -> list[Any]:
-    """The field's values for the chunk; `generator` is what row_generators chose (else the field's own)."""
+def generate_column(
+    field: FieldSpec,
+    ctx: ColumnContext,
+    generator: GeneratorSpec | None = None,
+    *,
+    carrier: bool = False,
+    enumerated: list[Any] | None = None,
+) -> list[Any]:
+    """The field's values for the chunk; `generator` is what row_generators chose (else the field's own).
+
+    `carrier`: the field keeps a unique index unique, so it takes unique values; `enumerated`: the field's
+    part of a unique index's combinations (see composite.py), used instead of drawn values.
+    """
     generator = generator or effective_generator(field, has_pool=bool(ctx.pool))
     if isinstance(generator, ChoicesGenerator):
         check_fixed_values(field, list(generator.values))
     elif isinstance(generator, ConstantGenerator):
         check_fixed_values(field, [generator.value])
+    if enumerated is not None and not (field.unique or field.primary_key):
+        return _with_nulls(field, enumerated, ctx)
     values = conform(field, raw_values(generator, ctx))
-    if field.unique or field.primary_key:
+    if field.unique or field.primary_key or carrier:
         values = unique_values(field, generator, values, ctx)
     return _with_nulls(field, values, ctx)
 
@@ -74,6 +88,11 @@ def generate_chunk(
     # Templates read other columns of the row, so those come first; bundle fields share the chunk's draws.
     bundles = BundleDraws(seed, first_row, rows, locale)
     generators = row_generators(spec.fields, has_pool=lambda name: bool(pools.get(name)))
+    # Planned without the AI pools, like check_capacity, so the plan (and what it refused) never depends on them.
+    plan = plan_unique_indexes(spec, row_generators(spec.fields, has_pool=lambda name: False), anchor)
+    if plan.problems:
+        raise ValueError(plan.problems[0])
+    enumerated = plan.enumerated_columns(seed, range(first_row, first_row + rows))
     columns: dict[str, list[Any]] = {}
     for field in generation_order(spec.fields, generators):
         ctx = ColumnContext(
@@ -90,5 +109,11 @@ def generate_chunk(
         )
         if parents and field.name in parents:
             ctx = dataclasses.replace(ctx, parent=parents[field.name])
-        columns[field.name] = generate_column(field, ctx, generators[field.name])
+        columns[field.name] = generate_column(
+            field,
+            ctx,
+            generators[field.name],
+            carrier=field.name in plan.carriers,
+            enumerated=enumerated.get(field.name),
+        )
     return list(zip(*(columns[field.name] for field in spec.fields), strict=True))

@@ -45,7 +45,8 @@ class Capacity:
     description: str
 
 
-def _distinct(field: FieldSpec, generator: ChoicesGenerator | ConstantGenerator) -> list[Any]:
+def distinct_values(field: FieldSpec, generator: ChoicesGenerator | ConstantGenerator) -> list[Any]:
+    """The distinct values of a choices or constant generator, as values of the field's type."""
     raw = generator.values if isinstance(generator, ChoicesGenerator) else [generator.value]
     values = conform(field.model_copy(update={"nullable": True}), list(raw))
     return list(dict.fromkeys(value for value in values if value is not None))
@@ -87,7 +88,7 @@ def capacity(field: FieldSpec, generator: GeneratorSpec, now: dt.datetime) -> Ca
     if isinstance(generator, SequenceGenerator):
         return _sequence_capacity(field, generator, now)
     if isinstance(generator, ChoicesGenerator | ConstantGenerator):
-        count = len(_distinct(field, generator))
+        count = len(distinct_values(field, generator))
         return Capacity(count, f"{count} distinct choices")
     if field.type in TEXTUAL_TYPES and field.pattern is not None:
         try:
@@ -128,7 +129,7 @@ def unique_values(field: FieldSpec, generator: GeneratorSpec, values: list[Any],
         return _checked_sequence(field, generator, values, ctx)
     # (A number is no email or URL: those were rebuilt whole by conform, so they take the row tag below.)
     if isinstance(generator, ChoicesGenerator | ConstantGenerator):
-        distinct = _distinct(field, generator)
+        distinct = distinct_values(field, generator)
         permutation = Permutation.keyed(len(distinct), *key)
         return [distinct[permutation.slot(row)] for row in rows]
     if field.type in TEXTUAL_TYPES:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from dmb_contracts.fields import FieldSpec, TableSpec
-from dmb_generator.domain import generate_chunk
+from dmb_contracts.fields import FieldSpec, GeneratorSpec, TableSpec
+from dmb_generator.domain import columns, generate_chunk
 from faker import Faker
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, 0)
@@ -195,3 +196,27 @@ def test_ai_values_come_from_the_pool_and_fall_back_to_faker_without_one() -> No
 def test_null_percentage_gives_about_that_share_of_nulls() -> None:
     values = column({"name": "n", "type": "string", "nullable": True, "null_percentage": 30}, rows=5000)
     assert 0.27 < values.count(None) / 5000 < 0.33
+
+
+def test_every_generator_kind_of_the_contract_has_a_producer() -> None:
+    union = typing.get_args(GeneratorSpec)[0]  # Annotated[Union[...], discriminator] -> Union[...]
+    kinds = typing.get_args(union)
+    missing = [kind.__name__ for kind in kinds if kind not in columns._PRODUCERS]
+    assert len(kinds) >= 11
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "value", ["123456789012345678901234567891", "-99999999999999999999999999999", "0.1234567890123456789012345678901"]
+)
+def test_decimals_beyond_28_digits_are_kept_exactly(value: str) -> None:
+    # Python's default decimal context keeps 28 digits: conforming must not round a wider value off its step.
+    scale = len(value.partition(".")[2])
+    field = {
+        "name": "d",
+        "type": "decimal",
+        "precision": 31,
+        "scale": scale,
+        "generator": {"kind": "constant", "value": value},
+    }
+    assert set(column(field, rows=5)) == {Decimal(value)}
