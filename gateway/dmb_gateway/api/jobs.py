@@ -1,4 +1,4 @@
-"""/api/v1/tables/{id}/jobs and /api/v1/jobs: fill tables with rows, follow progress live."""
+"""/api/v1/tables/{id}/jobs and /api/v1/jobs: fill a table or several (a batch) with rows, follow progress live."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
-from dmb_contracts.commands import CancelJob, GenerateRows
+from dmb_contracts.commands import BatchTable, CancelJob, GenerateRows, GenerateTables
 from dmb_contracts.envelope import utcnow
 from fastapi import APIRouter, HTTPException, Request, status
 from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import JobCreate, JobPublic, JobsPublic
+from dmb_gateway.api.schemas import BatchCreate, BatchJobPublic, BatchPublic, JobCreate, JobPublic, JobsPublic
 from dmb_gateway.api.tables import ERRORS, created_table
 from dmb_gateway.models import JobView
 from dmb_gateway.projection import FINISHED
@@ -29,23 +29,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
     """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
     async with context.runtime.uow() as uow:
         view, spec = await created_table(uow.session, table_id, user)
-        job = JobView(
-            job_id=uuid.uuid4(),
-            owner_id=user.user_id,
-            table_id=table_id,
-            rows=body.rows,
-            rows_done=0,
-            status="pending",
-            seed=body.seed,
-            locale=body.locale,
-            generator_version=None,
-            reason=None,
-            report=[],
-            fallbacks=[],
-            seconds=None,
-            created_at=utcnow(),
-            finished_at=None,
-        )
+        job = _pending_job(user.user_id, table_id, body.rows, seed=body.seed, locale=body.locale)
         uow.session.add(job)
         uow.emit(
             GenerateRows(
@@ -62,6 +46,62 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
         )
         await uow.commit()
         return job
+
+
+@router.post("/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=BatchPublic, responses=ERRORS)
+async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep) -> BatchPublic:
+    """Fill several tables, one job each: parents before the tables whose foreign keys point at them, each job
+    starting when the one before it has completed. Same tables + seed → the same rows."""
+    batch_id = uuid.uuid4()
+    async with context.runtime.uow() as uow:
+        tables = []
+        for entry in body.tables:
+            view, spec = await created_table(uow.session, entry.table_id, user)
+            job = _pending_job(user.user_id, entry.table_id, entry.rows, seed=None, locale=body.locale)
+            uow.session.add(job)
+            tables.append(
+                BatchTable(
+                    job_id=job.job_id,
+                    table_id=entry.table_id,
+                    table_version=view.version,
+                    spec=spec,
+                    rows=entry.rows,
+                )
+            )
+        uow.emit(
+            GenerateTables(
+                batch_id=batch_id,
+                tables=tables,
+                seed=body.seed,
+                locale=body.locale,
+                owner_id=user.user_id,
+                correlation_id=batch_id,
+            )
+        )
+        await uow.commit()
+    return BatchPublic(
+        id=batch_id, jobs=[BatchJobPublic(table_id=table.table_id, job_id=table.job_id) for table in tables]
+    )
+
+
+def _pending_job(owner_id: uuid.UUID, table_id: uuid.UUID, rows: int, seed: int | None, locale: str) -> JobView:
+    return JobView(
+        job_id=uuid.uuid4(),
+        owner_id=owner_id,
+        table_id=table_id,
+        rows=rows,
+        rows_done=0,
+        status="pending",
+        seed=seed,
+        locale=locale,
+        generator_version=None,
+        reason=None,
+        report=[],
+        fallbacks=[],
+        seconds=None,
+        created_at=utcnow(),
+        finished_at=None,
+    )
 
 
 @router.get("/jobs", response_model=JobsPublic)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Self
 
-from dmb_contracts.commands import MAX_ROWS_PER_JOB, ExportFormat, Locale
+from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_TABLES_PER_BATCH, ExportFormat, Locale
 from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -64,6 +64,57 @@ class JobPublic(_Public):
 
 class JobsPublic(BaseModel):
     items: list[JobPublic]
+
+
+class BatchTableCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    table_id: uuid.UUID
+    rows: int = Field(gt=0, le=MAX_ROWS_PER_JOB, description=f"How many rows to add (1..{MAX_ROWS_PER_JOB:,}).")
+
+
+class BatchCreate(BaseModel):
+    """Fill several tables in one request: parents are filled before the tables that reference them."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "tables": [
+                        {"table_id": "5f0c6c8e-8a4e-4d43-9d0b-3f3f0b3c1a01", "rows": 100},
+                        {"table_id": "0b7e4d2c-3c7f-4a35-8c4e-2a9b6f1d2e02", "rows": 1000},
+                    ],
+                    "seed": 42,
+                }
+            ]
+        },
+    )
+
+    tables: list[BatchTableCreate] = Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)
+    seed: int | None = Field(
+        default=None, ge=0, le=2**63 - 1, description="Same seed, same rows in every table. Random if unset."
+    )
+    locale: Locale = "en_US"
+
+    @model_validator(mode="after")
+    def _each_table_once(self) -> Self:
+        ids = [table.table_id for table in self.tables]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a table appears twice in the batch: list each table once, with its rows")
+        return self
+
+
+class BatchJobPublic(BaseModel):
+    table_id: uuid.UUID
+    job_id: uuid.UUID
+
+
+class BatchPublic(BaseModel):
+    id: uuid.UUID
+    jobs: list[BatchJobPublic] = Field(
+        description="One job per table, in the request's order; follow each at /jobs/{id}."
+    )
 
 
 class ExportCreate(BaseModel):

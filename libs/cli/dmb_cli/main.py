@@ -311,6 +311,45 @@ def generate(
     typer.echo(f"{job['id']}  {job['status']}  {job['rows_done']}/{job['rows']} rows  seed {job['seed']}")
 
 
+@app.command("generate-batch")
+def generate_batch(
+    tables: Annotated[
+        list[str],
+        typer.Option(
+            "--table",
+            "-t",
+            help="A table to fill, as ID or ID:ROWS (repeat it). Parents are filled before the tables "
+            "that reference them, whatever the order here.",
+        ),
+    ],
+    rows: Annotated[int, typer.Option(min=1, help="Rows for each --table given without :ROWS.")] = 1000,
+    seed: Annotated[int | None, typer.Option(help="Same tables + seed, same rows.")] = None,
+    locale: str = "en_US",
+    wait: bool = True,
+) -> None:
+    """Fill several tables in one job per table, parents first; prints one line per table."""
+    entries = []
+    for table in tables:
+        table_id, _, count = table.partition(":")
+        if count and not (count.isdigit() and int(count) > 0):
+            _fail(f"--table {table!r}: the rows after ':' must be a whole number above 0")
+        entries.append({"table_id": table_id, "rows": int(count) if count else rows})
+    body: dict[str, Any] = {"tables": entries, "locale": locale}
+    if seed is not None:
+        body["seed"] = seed
+    batch = _call("POST", "/jobs", json=body)
+    jobs = [_call("GET", f"/jobs/{job['job_id']}") for job in batch["jobs"]]
+    if wait:
+        jobs = [_wait(f"/jobs/{job['id']}", ("completed", "failed", "cancelled")) for job in jobs]
+    for job in jobs:
+        typer.echo(
+            f"{job['table_id']}  {job['id']}  {job['status']}  {job['rows_done']}/{job['rows']} rows  seed {job['seed']}"
+        )
+    failed = [job for job in jobs if job["status"] == "failed"]
+    if failed:
+        _fail("; ".join(f"job {job['id']} failed: {job['reason']}" for job in failed))
+
+
 @jobs_app.command("show")
 def jobs_show(job_id: str) -> None:
     _print(_call("GET", f"/jobs/{job_id}"))

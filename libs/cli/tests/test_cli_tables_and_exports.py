@@ -361,3 +361,28 @@ def test_downloading_an_expired_export_prints_why_and_exits_1(tmp_path: Path, mo
     assert gone.exit_code == 1
     assert gone.output == f"error: expired: {reason}\n"
     assert not (tmp_path / "pets.jsonl").exists()
+
+
+def test_generate_batch_fills_parents_first_and_prints_a_line_per_table(platform: Platform, tmp_path: Path) -> None:
+    customers = created_table(tmp_path, CUSTOMERS)
+    orders = created_table(tmp_path, ORDERS)
+
+    output = ok("generate-batch", "--table", f"{orders}:6", "-t", customers, "--rows", "3", "--seed", "9")
+    bad_rows = dmb("generate-batch", "--table", f"{orders}:many")
+    twice = dmb("generate-batch", "-t", customers, "-t", customers)
+
+    lines = output.splitlines()
+    assert len(lines) == 2
+    assert re.match(rf"^{orders}  \S+  completed  6/6 rows  seed \d+$", lines[0])
+    assert re.match(rf"^{customers}  \S+  completed  3/3 rows  seed \d+$", lines[1])
+    download = tmp_path / "shop.xlsx"
+    ok("export", orders, "--table", customers, "-o", download)
+    workbook = load_workbook(download, read_only=True)
+    customer_ids = {row[0] for row in workbook["customers"].iter_rows(min_row=2, values_only=True)}
+    order_customers = {row[1] for row in workbook["orders"].iter_rows(min_row=2, values_only=True)}
+    assert customer_ids == {1, 2, 3}
+    assert order_customers <= customer_ids
+    assert bad_rows.exit_code == 1
+    assert "the rows after ':' must be a whole number above 0" in bad_rows.output
+    assert twice.exit_code == 1
+    assert "a table appears twice in the batch" in twice.output

@@ -74,6 +74,45 @@ class GenerateRows(Command):
     ai: AIOptions | None = None
 
 
+#: Tables one multi-table job (a batch) may fill.
+MAX_TABLES_PER_BATCH = 50
+
+
+class BatchTable(BaseModel):
+    """One table of a batch: the job that fills it (its id chosen by the caller) and its definition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    job_id: UUID
+    table_id: UUID
+    table_version: Annotated[int, Field(gt=0)]
+    spec: TableSpec
+    rows: Annotated[int, Field(gt=0, le=MAX_ROWS_PER_JOB)]
+
+
+class GenerateTables(Command):
+    """Fill several created tables, parents before the tables that reference them, one job per table.
+
+    Each table's job reports through the ordinary job events; its seed is derived from the batch's seed and
+    the table's position in the dependency order, so the same batch with the same seed gives the same rows.
+    """
+
+    type: Literal["generator.tables.generate"] = "generator.tables.generate"
+    batch_id: UUID
+    tables: Annotated[list[BatchTable], Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)]
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    locale: Locale = "en_US"
+
+    @model_validator(mode="after")
+    def _each_table_once(self) -> Self:
+        ids = [table.table_id for table in self.tables]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a table appears twice in one batch")
+        if len({table.job_id for table in self.tables}) != len(ids):
+            raise ValueError("two tables of one batch share a job id")
+        return self
+
+
 class GenerateChunk(Command):
     """One slice of a job on the generator's work queue; any generator process may take it."""
 

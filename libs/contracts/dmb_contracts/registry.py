@@ -13,6 +13,7 @@ from dmb_contracts.commands import (
     DropTable,
     GenerateChunk,
     GenerateRows,
+    GenerateTables,
     RequestExport,
     RestoreTable,
 )
@@ -42,6 +43,7 @@ COMMANDS: tuple[type[Command], ...] = (
     DropTable,
     GenerateRows,
     GenerateChunk,
+    GenerateTables,
     CancelJob,
     RequestExport,
 )
@@ -71,6 +73,7 @@ AnyMessage = Annotated[
     | DropTable
     | GenerateRows
     | GenerateChunk
+    | GenerateTables
     | CancelJob
     | RequestExport
     | TableCreated

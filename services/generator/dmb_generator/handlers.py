@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
+from dmb_generator.batch_handlers import cancel_unstarted_batch_job
 from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
@@ -295,6 +296,9 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
     async with deps.runtime.uow() as uow:
         job = await uow.session.get(Job, cmd.job_id)
+        if job is None and await cancel_unstarted_batch_job(uow, cmd):
+            await uow.commit()
+            return
         if job is None or job.status in JobStatus.FINISHED:
             return
         job = await _locked_job(uow, cmd.job_id)

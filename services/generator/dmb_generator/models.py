@@ -59,3 +59,38 @@ class ChunkDone(Base):
     chunk_index: Mapped[int] = mapped_column(primary_key=True)
     rows: Mapped[int]
     done_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class BatchStatus:
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Batch(Base):
+    """A multi-table job: its tables' jobs run one after another, parents first."""
+
+    __tablename__ = "batches"
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    locale: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class BatchJob(Base):
+    """One table of a batch, at its position in the dependency order; its job exists once it has started."""
+
+    __tablename__ = "batch_jobs"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    batch_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("batches.batch_id"), index=True)
+    position: Mapped[int]
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    table_version: Mapped[int]
+    spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    rows: Mapped[int]
+    seed: Mapped[int] = mapped_column(sa.BigInteger)

@@ -255,7 +255,10 @@ $("#history-items").addEventListener("click", async (event) => {
 
 // Several selected tables go into one workbook.
 const selectedTables = () => [...document.querySelectorAll("[data-select]:checked")].map((box) => box.dataset.select);
-function updateSelection() { $("#export-selected").disabled = selectedTables().length === 0; }
+function updateSelection() {
+  $("#export-selected").disabled = selectedTables().length === 0;
+  $("#generate-selected").disabled = selectedTables().length === 0;
+}
 $("#tables").addEventListener("change", (event) => { if (event.target.dataset.select) updateSelection(); });
 $("#export-selected").addEventListener("click", async () => {
   const tables = selectedTables();
@@ -279,6 +282,34 @@ $("#job-form").addEventListener("submit", async (event) => {
     follow(job);
   } catch (error) { show(error.message); }
 });
+
+// Several selected tables filled in one batch: one job per table, parents first, followed together.
+$("#generate-selected").addEventListener("click", async () => {
+  const rows = Number($("#rows").value);
+  const body = {tables: selectedTables().map((table_id) => ({table_id, rows})), locale: $("#locale").value.trim()};
+  if ($("#seed").value !== "") body.seed = Number($("#seed").value);
+  try {
+    const batch = await api("POST", "/jobs", body);
+    await followBatch(batch.jobs);
+  } catch (error) { show(error.message); }
+});
+
+async function followBatch(jobs) {
+  currentJob = null;
+  $("#job").classList.remove("d-none");
+  document.querySelectorAll(".export-btn").forEach((b) => (b.disabled = true));
+  $("#cancel-job").disabled = true;
+  const name = (id) => createdTables.find((t) => t.id === id)?.table_name ?? id;
+  for (;;) {
+    const states = await Promise.all(jobs.map((job) => api("GET", `/jobs/${job.job_id}`)));
+    const done = states.reduce((sum, s) => sum + s.rows_done, 0), total = states.reduce((sum, s) => sum + s.rows, 0);
+    $("#job-bar").style.width = `${Math.round((100 * done) / total)}%`;
+    $("#job-text").textContent = states.map((s) => `${name(s.table_id)}: ${s.status}, ${s.rows_done.toLocaleString()} of ` +
+      `${s.rows.toLocaleString()} rows` + (s.reason ? ` (${s.reason})` : "")).join("; ");
+    if (states.every((s) => ["completed", "failed", "cancelled"].includes(s.status))) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
 
 function follow(job) {
   currentJob = job;

@@ -29,4 +29,4 @@ def test_generators_starting_together_migrate_the_database_once(postgres_url: st
         tables = set(sa.inspect(conn).get_table_names())
     engine.dispose()
     assert versions == 1
-    assert {"jobs", "job_chunks"} <= tables
+    assert {"jobs", "job_chunks", "batches", "batch_jobs"} <= tables
