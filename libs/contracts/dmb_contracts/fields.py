@@ -304,8 +304,13 @@ class JsonObjectGenerator(_Spec):
 
 
 class ChildrenPerParent(_Spec):
+    """How many rows each parent key gets: between min and max, spread uniformly, as a normal centred on the
+    middle of the range, or exponentially (most parents few rows, some many); the counts always add up to
+    the rows asked."""
+
     min: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     max: Annotated[int, Field(ge=1, le=1_000_000)]
+    distribution: Literal["uniform", "normal", "exponential"] = "uniform"
 
     @model_validator(mode="after")
     def _ordered(self) -> ChildrenPerParent:

@@ -32,8 +32,8 @@ from dmb_generator.domain.temporal import EPOCH
 
 _T = StorageType
 _STANDARD = NormalDist()
-_NORMAL_SPREAD = 6  # default stddev: the range is six standard deviations wide (99.7% before truncation)
-_EXPONENTIAL_SPREAD = 5  # default scale: a fifth of the range (99.3% before truncation)
+NORMAL_SPREAD = 6  # default stddev: the range is six standard deviations wide (99.7% before truncation)
+EXPONENTIAL_SPREAD = 5  # default scale: a fifth of the range (99.3% before truncation)
 _INT64_SAFE = 2**62
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -87,14 +87,14 @@ def _shaped(
     if span <= 0:
         return np.full(len(uniform), low)
     if generator.distribution == "normal":
-        stddev = generator.stddev * unit if generator.stddev is not None else span / _NORMAL_SPREAD
+        stddev = generator.stddev * unit if generator.stddev is not None else span / NORMAL_SPREAD
         return truncated_normal(uniform, low, high, (low + high) / 2 if centre is None else centre, stddev)
     if generator.scale is not None:
         scale = generator.scale * unit
     elif generator.rate is not None:
         scale = unit / generator.rate
     else:
-        scale = span / _EXPONENTIAL_SPREAD
+        scale = span / EXPONENTIAL_SPREAD
     return truncated_exponential(uniform, low, high, scale)
 
 

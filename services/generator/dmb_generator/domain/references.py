@@ -19,6 +19,12 @@ import numpy as np
 from dmb_contracts.fields import ChildrenPerParent, FieldSpec, ReferenceGenerator, TableSpec
 
 from dmb_generator.domain.context import ColumnContext, ParentKeys
+from dmb_generator.domain.distributions import (
+    EXPONENTIAL_SPREAD,
+    NORMAL_SPREAD,
+    truncated_exponential,
+    truncated_normal,
+)
 from dmb_generator.domain.permutation import Permutation
 from dmb_generator.domain.seeding import numpy_rng
 
@@ -98,7 +104,10 @@ def child_layout(
     within [min, max]: the caller checked that parents·min ≤ total ≤ parents·max.
     """
     rng = numpy_rng(seed, name, "children per parent")
-    counts = rng.integers(children.min, children.max, parents, endpoint=True)
+    if children.distribution == "uniform":
+        counts = rng.integers(children.min, children.max, parents, endpoint=True)
+    else:
+        counts = _shaped_counts(rng.random(parents), children)
     missing = total_rows - int(counts.sum())
     while missing != 0:
         room = np.flatnonzero(counts < children.max) if missing > 0 else np.flatnonzero(counts > children.min)
@@ -107,6 +116,17 @@ def child_layout(
         missing += -picked.size if missing > 0 else picked.size
     order = rng.permutation(parents)
     return order, np.cumsum(counts[order])
+
+
+def _shaped_counts(uniform: np.ndarray[Any, Any], children: ChildrenPerParent) -> np.ndarray[Any, Any]:
+    """Whole counts in [min, max] from the truncated normal or exponential over the range widened by half a
+    count on each side, so both ends are as likely as the shape says (the defaults of range distributions)."""
+    low, high = children.min - 0.5, children.max + 0.5
+    if children.distribution == "normal":
+        shaped = truncated_normal(uniform, low, high, (low + high) / 2, (high - low) / NORMAL_SPREAD)
+    else:
+        shaped = truncated_exponential(uniform, low, high, (high - low) / EXPONENTIAL_SPREAD)
+    return np.clip(np.floor(shaped + 0.5), children.min, children.max).astype(np.int64)
 
 
 def unique_references(field: FieldSpec, ctx: ColumnContext) -> list[Any]:

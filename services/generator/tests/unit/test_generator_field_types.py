@@ -181,6 +181,36 @@ def test_children_per_parent_stay_in_range_and_add_up_to_the_rows(
     assert values == _column(spec, 1, rows, parents=keys, chunk=rows)
 
 
+@pytest.mark.parametrize(
+    ("distribution", "rows", "share_of_parents"),
+    [
+        # normal around 5: most parents get 3..7 rows (uniform would give 5 of 11 counts, 45%)
+        ("normal", 10_000, lambda counts: sum(3 <= c <= 7 for c in counts) / len(counts) > 0.7),
+        # exponential from 0: fewer parents the more rows, and a long tail (uniform, moved to an average of 2,
+        # never reaches 9 and is flat over 1..5)
+        (
+            "exponential",
+            4_000,
+            lambda counts: counts.count(1) > counts.count(3) > counts.count(5) > 0 and max(counts) >= 9,
+        ),
+    ],
+)
+def test_children_per_parent_follow_their_distribution_and_add_up(
+    distribution: str, rows: int, share_of_parents: Any
+) -> None:
+    parents = list(range(2_000))
+    spec = _child(
+        generator={"kind": "reference", "children_per_parent": {"min": 0, "max": 10, "distribution": distribution}}
+    )
+    keys = {"customer": ParentKeys("customers", parents, rows)}
+    values = _column(spec, 1, rows, parents=keys, chunk=rows)
+    counts = [Counter(values).get(key, 0) for key in parents]
+    assert sum(counts) == rows
+    assert all(0 <= count <= 10 for count in counts)
+    assert share_of_parents(counts)
+    assert values == _column(spec, 1, rows, parents=keys, chunk=rows)
+
+
 def test_a_unique_foreign_key_uses_each_parent_once() -> None:
     spec = _child(unique=True)
     keys = {"customer": ParentKeys("customers", list(range(50)), 50)}
