@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import table_for
 from dmb_contracts.fields import TableSpec
 from dmb_generator.adapters.datasets_writer import chunk_rows_written, count_rows, insert_chunk
 from dmb_generator.domain import generate_chunk
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sa.Engine, str | None]]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        engine = create_datasets_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.schema.CreateSchema("datasets"))
-        yield engine, "datasets"
-    else:
-        engine = create_datasets_engine(f"sqlite:///{tmp_path / 'datasets.db'}")
-        yield engine, None
-    engine.dispose()
 
 
 def make_table(engine: sa.Engine, spec: TableSpec, schema: str | None) -> sa.Table:

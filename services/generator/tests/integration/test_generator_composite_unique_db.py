@@ -4,12 +4,10 @@ and the constraint report counts no repeated combination."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import table_for
 from dmb_contracts.fields import TableSpec
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import insert_chunk
@@ -36,19 +34,6 @@ SPEC = TableSpec.model_validate(
 )
 CHUNK = 1_000
 CHUNKS = 5
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sa.Engine, str | None]]:
-    if request.param == "postgresql":
-        engine = create_datasets_engine(request.getfixturevalue("postgres_url"))
-        with engine.begin() as conn:
-            conn.execute(sa.schema.CreateSchema("datasets"))
-        yield engine, "datasets"
-    else:
-        engine = create_datasets_engine(f"sqlite:///{tmp_path / 'datasets.db'}")
-        yield engine, None
-    engine.dispose()
 
 
 def test_unique_indexes_hold_across_chunks_and_the_report_counts_no_duplicate(

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import table_for
 from dmb_contracts.fields import TableSpec
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import insert_chunk
@@ -62,19 +60,6 @@ def _child(parent_key_type: str) -> TableSpec:
             ],
         }
     )
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sa.Engine, str | None]]:
-    if request.param == "postgresql":
-        engine = create_datasets_engine(request.getfixturevalue("postgres_url"))
-        with engine.begin() as conn:
-            conn.execute(sa.schema.CreateSchema("datasets"))
-        yield engine, "datasets"
-    else:
-        engine = create_datasets_engine(f"sqlite:///{tmp_path / 'datasets.db'}")
-        yield engine, None
-    engine.dispose()
 
 
 def _stored(engine: sa.Engine, table: sa.Table) -> list[tuple[object, ...]]:
