@@ -14,7 +14,7 @@ import pytest
 from dmb_common.storage import S3Store
 from dmb_testing.flow import wait_for
 from dmb_testing.platform import embedded_client
-from dmb_testing.seaweed import s3_settings
+from dmb_testing.seaweed import object_keys, s3_settings
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -35,12 +35,6 @@ LONG_SPEC = {
 }
 #: Seconds a file is kept in the retention test (the setting is in days).
 RETENTION_SECONDS = 3
-
-
-def stored_keys(s3_bucket: S3Store) -> list[str]:
-    if not s3_bucket.client.bucket_exists(s3_bucket.bucket):
-        return []
-    return [obj.object_name or "" for obj in s3_bucket.client.list_objects(s3_bucket.bucket, recursive=True)]
 
 
 async def make_table_with_rows(client: httpx.AsyncClient, spec: dict[str, Any], rows: int) -> str:
@@ -70,12 +64,12 @@ async def test_an_export_past_the_retention_period_is_deleted_shown_expired_and_
         requested = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "csv"})
         export_id = requested.json()["id"]
         done = await wait_for(client, f"/api/v1/exports/{export_id}", {"completed", "failed", "expired"})
-        kept = stored_keys(s3_bucket)
+        kept = object_keys(s3_bucket)
 
         expired = await wait_for(client, f"/api/v1/exports/{export_id}", {"expired"}, within=60)
         download = await client.get(f"/api/v1/exports/{export_id}/download")
         presigned = await client.get(f"/api/v1/exports/{export_id}/download?presigned=true")
-        left = stored_keys(s3_bucket)
+        left = object_keys(s3_bucket)
         history = (await client.get(f"/api/v1/tables/{table_id}/exports")).json()
 
         retried = await client.post(f"/api/v1/exports/{export_id}/retry")

@@ -22,8 +22,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmb_testing.servers import server_missing
+
+if TYPE_CHECKING:
+    from dmb_common.storage import S3Store
 
 #: Where to look first; a developer can point at another build of weed without touching PATH.
 WEED_ENV = "DMB_TEST_WEED"
@@ -181,3 +185,10 @@ def _remove_grpc_sockets(ports: list[int]) -> None:
 def s3_settings(endpoint: str, bucket: str) -> dict[str, str]:
     """Settings fields (as keyword arguments) that point a service at `bucket` of the test S3 server."""
     return {"s3_endpoint": endpoint, "s3_access_key": ACCESS_KEY, "s3_secret_key": SECRET_KEY, "s3_bucket": bucket}
+
+
+def object_keys(store: S3Store) -> list[str]:
+    """Every key in the store's bucket, read directly (none when the bucket was never created)."""
+    if not store.client.bucket_exists(store.bucket):
+        return []
+    return [obj.object_name or "" for obj in store.client.list_objects(store.bucket, recursive=True)]

@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +28,7 @@ from dmb_exporter.bootstrap import build
 from dmb_exporter.models import ExportRecord, ExportStatus
 from dmb_testing.faults import TcpRelay
 from dmb_testing.faults import s3_store_without_sdk_retries as store_at
-from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, free_ports
-from dmb_testing.servers import unique_name
+from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, free_ports, object_keys
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SCHEMA = "datasets"
@@ -44,25 +43,6 @@ SPEC = TableSpec.model_validate(
 )
 ROWS = [{"id": i, "name": f"person {i}"} for i in range(1, 21)]
 EXPECTED_CSV = "id,name\r\n" + "".join(f"{r['id']},{r['name']}\r\n" for r in ROWS)
-
-
-@pytest.fixture
-def bucket(seaweed_endpoint: str) -> Iterator[S3Store]:
-    """A fresh bucket name, reached directly (not through the relay) to look at what was stored."""
-    direct = S3Store(seaweed_endpoint, ACCESS_KEY, SECRET_KEY, unique_name("dmbfail").replace("_", "-"))
-    yield direct
-    client = direct.client
-    if client.bucket_exists(direct.bucket):
-        for obj in client.list_objects(direct.bucket, recursive=True):
-            if obj.object_name is not None:
-                client.remove_object(direct.bucket, obj.object_name)
-        client.remove_bucket(direct.bucket)
-
-
-def object_names(direct: S3Store) -> list[str]:
-    if not direct.client.bucket_exists(direct.bucket):
-        return []
-    return [o.object_name or "" for o in direct.client.list_objects(direct.bucket, recursive=True)]
 
 
 @pytest.fixture
@@ -98,7 +78,7 @@ class Exporter:
 
 
 @pytest.fixture
-async def exporter(postgres_url: str, relay: TcpRelay, bucket: S3Store, tmp_path: Path) -> AsyncIterator[Exporter]:
+async def exporter(postgres_url: str, relay: TcpRelay, s3_bucket: S3Store, tmp_path: Path) -> AsyncIterator[Exporter]:
     """The real exporter service (its bootstrap, database, handlers) on an in-process bus, with the people
     table in the datasets schema and its object store behind the relay (off until a test turns it on)."""
     datasets = create_datasets_engine(postgres_url)
@@ -126,7 +106,7 @@ async def exporter(postgres_url: str, relay: TcpRelay, bucket: S3Store, tmp_path
         await exporter.events.put(message)
 
     bus.subscribe("observer", ["exporter.export.completed", "exporter.export.failed"], observe)
-    service = await build(settings, bus, store=store_at(relay.url, bucket.bucket))
+    service = await build(settings, bus, store=store_at(relay.url, s3_bucket.bucket))
     await bus.start()
     await service.start()
     try:
@@ -150,7 +130,7 @@ def request(fmt: ExportFormat = ExportFormat.CSV) -> RequestExport:
 
 
 async def test_an_unreachable_store_fails_the_export_with_the_reason_and_a_later_export_succeeds(
-    exporter: Exporter, relay: TcpRelay, bucket: S3Store, caplog: pytest.LogCaptureFixture
+    exporter: Exporter, relay: TcpRelay, s3_bucket: S3Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="dmb_exporter")
     first = request()
@@ -169,25 +149,25 @@ async def test_an_unreachable_store_fails_the_export_with_the_reason_and_a_later
         None,
         None,
     )
-    assert object_names(bucket) == []
+    assert object_keys(s3_bucket) == []
 
     await relay.start()  # the store is back
     second = request()
     completed = await exporter.run(second)
 
     assert isinstance(completed, ExportCompleted), completed
-    content = b"".join(bucket.iter_object(completed.object_key))
+    content = b"".join(s3_bucket.iter_object(completed.object_key))
     assert content.decode() == EXPECTED_CSV
     assert completed.sha256 == hashlib.sha256(content).hexdigest()
     assert completed.size_bytes == len(content)
-    assert object_names(bucket) == [completed.object_key]
+    assert object_keys(s3_bucket) == [completed.object_key]
     record = await exporter.record(second.export_id)
     assert (record.status, record.object_key, record.rows) == (ExportStatus.COMPLETED, completed.object_key, 20)
     assert (await exporter.record(first.export_id)).status == ExportStatus.FAILED  # history keeps the failure
 
 
 async def test_a_store_that_comes_back_during_the_back_off_gets_the_upload(
-    relay: TcpRelay, bucket: S3Store, tmp_path: Path
+    relay: TcpRelay, s3_bucket: S3Store, tmp_path: Path
 ) -> None:
     path = tmp_path / "people.csv"
     path.write_text(EXPECTED_CSV)
@@ -198,14 +178,14 @@ async def test_a_store_that_comes_back_during_the_back_off_gets_the_upload(
         waits.append(seconds)
         relay.start_from_thread(loop)
 
-    store = store_at(relay.url, bucket.bucket)
+    store = store_at(relay.url, s3_bucket.bucket)
     stored = await asyncio.to_thread(
         upload_with_retry, store, "exports/o/e/people.csv", path, "text/csv", attempts=3, sleep=back_off
     )
 
     assert waits == [0.5]  # one failed attempt, one wait, then the upload went through
     assert stored.size_bytes == len(EXPECTED_CSV)
-    assert b"".join(bucket.iter_object("exports/o/e/people.csv")).decode() == EXPECTED_CSV
+    assert b"".join(s3_bucket.iter_object("exports/o/e/people.csv")).decode() == EXPECTED_CSV
 
 
 class AnswerLost(S3Store):
@@ -218,13 +198,13 @@ class AnswerLost(S3Store):
 
 
 def test_an_object_written_by_a_failed_upload_is_not_left_behind(
-    seaweed_endpoint: str, bucket: S3Store, tmp_path: Path
+    seaweed_endpoint: str, s3_bucket: S3Store, tmp_path: Path
 ) -> None:
     path = tmp_path / "people.csv"
     path.write_text(EXPECTED_CSV)
-    store = AnswerLost(seaweed_endpoint, ACCESS_KEY, SECRET_KEY, bucket.bucket)
+    store = AnswerLost(seaweed_endpoint, ACCESS_KEY, SECRET_KEY, s3_bucket.bucket)
 
     with pytest.raises(UploadFailed, match="after 2 attempts: connection reset by peer"):
         upload_with_retry(store, "exports/o/e/people.csv", path, "text/csv", attempts=2, sleep=lambda _: None)
 
-    assert object_names(bucket) == []
+    assert object_keys(s3_bucket) == []
