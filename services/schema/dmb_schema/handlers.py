@@ -39,14 +39,7 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
     async with deps.runtime.uow() as uow:
         if not await uow.claim(cmd):
             return
-        clash = await uow.session.scalar(
-            sa.select(Definition.table_id).where(
-                Definition.table_name == cmd.spec.table_name,
-                Definition.dropped.is_(False),
-                Definition.table_id != cmd.table_id,
-            )
-        )
-        if clash is not None:
+        if await _name_taken(uow.session, cmd.spec.table_name, cmd.table_id):
             _reject(uow, cmd, f"a table named {cmd.spec.table_name!r} already exists", "table_name", "unique")
             await uow.commit()
             return
@@ -208,14 +201,7 @@ async def _new_version(
             _reject(uow, cmd, exc.message, exc.field, exc.rule)
             await uow.commit()
             return
-        clash = await uow.session.scalar(
-            sa.select(Definition.table_id).where(
-                Definition.table_name == spec.table_name,
-                Definition.dropped.is_(False),
-                Definition.table_id != cmd.table_id,
-            )
-        )
-        if clash is not None:
+        if await _name_taken(uow.session, spec.table_name, cmd.table_id):
             _reject(uow, cmd, f"a table named {spec.table_name!r} already exists", "table_name", "unique")
             await uow.commit()
             return
@@ -295,6 +281,18 @@ async def _with_references(
     if not any(field.references is not None for field in spec.fields):
         return spec
     return resolve_references(spec, tables)
+
+
+async def _name_taken(session: AsyncSession, table_name: str, table_id: uuid.UUID) -> bool:
+    """Whether another live table already has this name."""
+    clash = await session.scalar(
+        sa.select(Definition.table_id).where(
+            Definition.table_name == table_name,
+            Definition.dropped.is_(False),
+            Definition.table_id != table_id,
+        )
+    )
+    return clash is not None
 
 
 SchemaCommand = CreateTable | AlterTable | RestoreTable | DropTable
