@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -42,63 +44,97 @@ def _scalar(value: Any) -> JsonScalar:
     return str(value)
 
 
+#: The report's queries run side by side on this many connections. The distinct counts dominate (each one
+#: a scan and a hash of the whole table) and the server runs every connection on a core of its own, so on a
+#: job's critical path (nothing else runs while the last chunk's report is made) this divides its time.
+REPORT_CONNECTIONS = 3
+
+
 def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> list[ColumnReport]:
     """Per column: nulls, distinct values, min, max, and rows that break the field's constraints; then a line
-    per unique index (see index_reports)."""
+    per unique index (see _index_query)."""
+    unique_indexes = [index for index in spec.indexes if index.unique]
+    queries = [
+        _summary_query(table, spec),
+        *(_distinct_query(table.c[field.name]) for field in spec.fields),
+        *(_index_query(table, index.fields) for index in unique_indexes),
+    ]
+    summary, *results = _run_all(engine, queries)
+    distincts, index_rows = results[: len(spec.fields)], results[len(spec.fields) :]
+    reports = []
+    for position, field in enumerate(spec.fields):
+        nulls, low, high, violations = summary[position * 4 : position * 4 + 4]
+        reports.append(
+            ColumnReport(
+                name=field.name,
+                nulls=int(nulls or 0),
+                distinct=int(distincts[position][0] or 0),
+                min=_scalar(low),
+                max=_scalar(high),
+                violations=int(violations or 0),
+            )
+        )
+    for index, row in zip(unique_indexes, index_rows, strict=True):
+        total, with_values, distinct = (int(figure or 0) for figure in row)
+        reports.append(
+            ColumnReport(
+                name=f"unique index {index.name or index.default_name(spec.table_name)}",
+                nulls=total - with_values,
+                distinct=distinct,
+                violations=with_values - distinct,
+            )
+        )
+    return reports
+
+
+def _summary_query(table: sa.Table, spec: TableSpec) -> sa.Select[Any]:
+    """One scan: per column its nulls, min, max and the rows breaking its constraints."""
     selects: list[sa.ColumnElement[Any]] = []
     for field in spec.fields:
         column = table.c[field.name]
         selects.append(sa.func.count() - sa.func.count(column))
-        selects.append(sa.func.count(sa.distinct(column)))
         if not TYPE_TRAITS[field.value_type].orderable:  # booleans, UUIDs, JSON: no min/max aggregate
             selects.extend([sa.null(), sa.null()])
         else:
             selects.extend([sa.func.min(column), sa.func.max(column)])
         conditions = _violation_conditions(field, column)
         selects.append(sa.func.sum(sa.case((sa.or_(*conditions), 1), else_=0)) if conditions else sa.literal(0))
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(*selects).select_from(table)).one()
-    reports = []
-    for index, field in enumerate(spec.fields):
-        nulls, distinct, low, high, violations = row[index * 5 : index * 5 + 5]
-        reports.append(
-            ColumnReport(
-                name=field.name,
-                nulls=int(nulls or 0),
-                distinct=int(distinct or 0),
-                min=_scalar(low),
-                max=_scalar(high),
-                violations=int(violations or 0),
-            )
-        )
-    return reports + index_reports(engine, table, spec)
+    return sa.select(*selects).select_from(table)
 
 
-def index_reports(engine: Engine, table: sa.Table, spec: TableSpec) -> list[ColumnReport]:
-    """Per unique index, named "unique index <name>" (no field name has a space): `nulls` counts the rows with a null in one of its fields (SQL
-    does not compare those), `distinct` the distinct combinations of the others, and `violations` the rows
-    that repeat a combination of an earlier row (0 unless the table holds duplicates the index let through)."""
-    reports = []
-    for index in spec.indexes:
-        if not index.unique:
-            continue
-        columns = [table.c[name] for name in index.fields]
-        complete = sa.and_(*(column.is_not(None) for column in columns))
-        combinations = sa.select(*columns).where(complete).distinct().subquery()
-        query = sa.select(
-            sa.func.count(),
-            sa.func.sum(sa.case((complete, 1), else_=0)),
-            sa.select(sa.func.count()).select_from(combinations).scalar_subquery(),
-        ).select_from(table)
+def _distinct_query(column: sa.Column[Any]) -> sa.Select[Any]:
+    # SELECT DISTINCT in a subquery rather than count(DISTINCT ...): the planner may then hash, or walk a
+    # unique index, where count(DISTINCT) always sorts (by the column's collation, slow for text).
+    values = sa.select(column).where(column.is_not(None)).distinct().subquery()
+    return sa.select(sa.func.count()).select_from(values)
+
+
+def _index_query(table: sa.Table, fields: Sequence[str]) -> sa.Select[Any]:
+    """A unique index's line, named "unique index <name>" (no field name has a space): `nulls` counts the rows
+    with a null in one of its fields (SQL does not compare those), `distinct` the distinct combinations of the
+    others, and `violations` the rows that repeat a combination of an earlier row (0 unless the table holds
+    duplicates the index let through)."""
+    columns = [table.c[name] for name in fields]
+    complete = sa.and_(*(column.is_not(None) for column in columns))
+    combinations = sa.select(*columns).where(complete).distinct().subquery()
+    return sa.select(
+        sa.func.count(),
+        sa.func.sum(sa.case((complete, 1), else_=0)),
+        sa.select(sa.func.count()).select_from(combinations).scalar_subquery(),
+    ).select_from(table)
+
+
+def _run_all(engine: Engine, queries: Sequence[sa.Select[Any]]) -> list[sa.Row[Any]]:
+    """Each query's one row, in order. SQLite gains nothing from more connections: one connection runs all.
+    The queries see the table at slightly different moments, which only matters if another job writes into
+    it at the same time; then each figure is still true of the rows it saw."""
+
+    def one(query: sa.Select[Any]) -> sa.Row[Any]:
         with engine.connect() as conn:
-            total, with_values, distinct = conn.execute(query).one()
-        with_values, distinct = int(with_values or 0), int(distinct or 0)
-        reports.append(
-            ColumnReport(
-                name=f"unique index {index.name or index.default_name(spec.table_name)}",
-                nulls=int(total or 0) - with_values,
-                distinct=distinct,
-                violations=with_values - distinct,
-            )
-        )
-    return reports
+            return conn.execute(query).one()
+
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            return [conn.execute(query).one() for query in queries]
+    with ThreadPoolExecutor(max_workers=REPORT_CONNECTIONS, thread_name_prefix="column-report") as pool:
+        return list(pool.map(one, queries))
