@@ -68,6 +68,8 @@ class JobView(Base):
     report: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     fallbacks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     seconds: Mapped[float | None]
+    rows_seconds: Mapped[float | None]
+    report_seconds: Mapped[float | None]
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 

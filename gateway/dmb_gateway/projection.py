@@ -138,6 +138,7 @@ class Projection:
     async def job_completed(self, event: JobCompleted) -> None:
         def apply(row: JobView) -> None:
             row.status, row.rows_done, row.seconds, row.finished_at = "completed", event.rows, event.seconds, utcnow()
+            row.rows_seconds, row.report_seconds = event.rows_seconds, event.report_seconds
             row.seed, row.generator_version = event.seed, event.generator_version
             row.report = [column.model_dump() for column in event.columns]
             row.fallbacks = list(event.fallbacks)

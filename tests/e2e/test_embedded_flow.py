@@ -26,6 +26,10 @@ async def test_create_generate_export_download_1000_rows(client: httpx.AsyncClie
     assert all(column["violations"] == 0 for column in result.job["report"]), result.job["report"]
     email = next(column for column in result.job["report"] if column["name"] == "email")
     assert email["distinct"] == 1000  # unique by construction
+    job = result.job  # the job's time, split into writing the rows and checking them for the report
+    assert job["rows_seconds"] > 0
+    assert job["report_seconds"] > 0
+    assert job["rows_seconds"] + job["report_seconds"] == pytest.approx(job["seconds"], abs=0.001)
     assert result.export["rows"] == 1000
     assert result.export["sha256"] == hashlib.sha256(result.workbook).hexdigest()
     assert result.export["size_bytes"] == len(result.workbook)

@@ -99,6 +99,8 @@ def _pending_job(owner_id: uuid.UUID, table_id: uuid.UUID, rows: int, seed: int 
         report=[],
         fallbacks=[],
         seconds=None,
+        rows_seconds=None,
+        report_seconds=None,
         created_at=utcnow(),
         finished_at=None,
     )

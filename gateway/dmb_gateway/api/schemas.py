@@ -57,7 +57,9 @@ class JobPublic(_Public):
     reason: str | None
     report: list[ColumnReport]
     fallbacks: list[str]
-    seconds: float | None
+    seconds: float | None = Field(description="From the generator's start to the job's end (completed jobs).")
+    rows_seconds: float | None = Field(description="Of `seconds`: generating and writing the rows.")
+    report_seconds: float | None = Field(description="Of `seconds`: checking the written rows for the report.")
     created_at: dt.datetime
     finished_at: dt.datetime | None
 

@@ -92,7 +92,13 @@ class JobCompleted(Event):
     job_id: UUID
     table_id: UUID
     rows: int
-    seconds: float
+    seconds: float = Field(description="From the job's start to its end: rows_seconds + report_seconds.")
+    rows_seconds: float | None = Field(
+        default=None, description="From the job's start to its last row written (None from older generators)."
+    )
+    report_seconds: float | None = Field(
+        default=None, description="Checking the written rows for the constraint report (None from older generators)."
+    )
     seed: int
     generator_version: str
     columns: list[ColumnReport] = Field(default_factory=list)

@@ -274,15 +274,19 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         uow.emit(JobProgressed(job_id=job.job_id, rows_done=int(done_rows), rows_total=job.rows), cmd)
         if done_chunks == job.chunks:
             table = table_for(spec, deps.datasets_schema)
+            rows_written_at = utcnow()
             report = await asyncio.to_thread(column_report, deps.datasets, table, spec)
             job.status = JobStatus.COMPLETED
             job.finished_at = utcnow()
+            started_at = as_utc(job.created_at)
             uow.emit(
                 JobCompleted(
                     job_id=job.job_id,
                     table_id=job.table_id,
                     rows=job.rows,
-                    seconds=(job.finished_at - as_utc(job.created_at)).total_seconds(),
+                    seconds=(job.finished_at - started_at).total_seconds(),
+                    rows_seconds=(rows_written_at - started_at).total_seconds(),
+                    report_seconds=(job.finished_at - rows_written_at).total_seconds(),
                     seed=job.seed,
                     generator_version=job.generator_version,
                     columns=report,
