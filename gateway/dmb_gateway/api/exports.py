@@ -13,7 +13,7 @@ from dmb_common.storage import ObjectNotFound, ObjectStore
 from dmb_contracts.commands import MAX_TABLES_PER_EXPORT, ExportFormat, ExportTable, RequestExport
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ColumnReport
-from dmb_contracts.fields import TableSpec
+from dmb_contracts.table_order import parents_first
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -61,8 +61,9 @@ class TablesExportCreate(BaseModel):
     )
 
     tables: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_TABLES_PER_EXPORT)] = Field(
-        description="The tables to export. Sheets follow foreign-key dependencies (a referenced table before the "
-        "tables that reference it), otherwise this order."
+        description="The tables to export. A referenced table's sheet comes before the sheets of the tables that "
+        "reference it; otherwise each next sheet is the earliest table in this list whose referenced tables are "
+        "placed, and tables referencing each other in a cycle keep this order."
     )
     format: ExportFormat = ExportFormat.XLSX
     csv_excel_bom: bool = Field(
@@ -86,47 +87,6 @@ async def request_tables_export(body: TablesExportCreate, user: CurrentUser, con
     describing each). Every table must be the caller's and created."""
     options = ExportCreate(format=body.format, csv_excel_bom=body.csv_excel_bom)
     return await _start_export(context, user, body.tables, options)
-
-
-def dependency_order(specs: list[TableSpec]) -> list[int]:
-    """The positions of `specs` in sheet order: the given order, except that a table's parents (the tables
-    among `specs` it references through a foreign key) come just before it when they would come later.
-    References inside a cycle (a table reaching itself through others) impose nothing: those keep the given order.
-    """
-    position = {spec.table_name: index for index, spec in enumerate(specs)}
-    parents = [
-        sorted(
-            {
-                position[field.references.table]
-                for field in spec.fields
-                if field.references is not None and position.get(field.references.table, index) != index
-            }
-        )
-        for index, spec in enumerate(specs)
-    ]
-    ancestors: list[set[int]] = [set() for _ in specs]
-    for index in range(len(specs)):
-        todo = list(parents[index])
-        while todo:
-            parent = todo.pop()
-            if parent not in ancestors[index]:
-                ancestors[index].add(parent)
-                todo.extend(parents[parent])
-    order: list[int] = []
-    placed: set[int] = set()
-
-    def place(index: int) -> None:
-        if index in placed:
-            return
-        placed.add(index)
-        for parent in parents[index]:
-            if index not in ancestors[parent]:  # not a reference cycle
-                place(parent)
-        order.append(index)
-
-    for index in range(len(specs)):
-        place(index)
-    return order
 
 
 @router.post(
@@ -176,7 +136,7 @@ async def _start_export(
     """Record the export as pending and send the command; `body.job_id` (provenance) is about the first table."""
     async with context.runtime.uow() as uow:
         tables = [await created_table(uow.session, table_id, user) for table_id in table_ids]
-        tables = [tables[index] for index in dependency_order([spec for _, spec in tables])]
+        tables = [tables[index] for index in parents_first([spec for _, spec in tables], cycles="keep_given_order")]
         (view, spec), more = tables[0], tables[1:]
         table_id = view.table_id
         job = None

@@ -15,8 +15,9 @@ from dmb_contracts.commands import CancelJob, GenerateRows, GenerateTables
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.table_order import ReferenceCycle, parents_first
 
-from dmb_generator.batch_order import ReferenceCycle, batch_order, table_seed
+from dmb_generator.batch_order import table_seed
 from dmb_generator.models import Batch, BatchJob, BatchStatus, Job
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
         )
         uow.session.add(batch)
         try:
-            order = batch_order([table.spec for table in cmd.tables])
+            order = parents_first([table.spec for table in cmd.tables], cycles="refuse")
         except ReferenceCycle as exc:
             batch.status = BatchStatus.FAILED
             for table in cmd.tables:
