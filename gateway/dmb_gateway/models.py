@@ -66,6 +66,7 @@ class JobView(Base):
     generator_version: Mapped[str | None] = mapped_column(sa.String(20))
     reason: Mapped[str | None] = mapped_column(sa.Text)
     report: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    table_rows: Mapped[int | None] = mapped_column(sa.BigInteger)
     fallbacks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     seconds: Mapped[float | None]
     rows_seconds: Mapped[float | None]

@@ -141,6 +141,7 @@ class Projection:
             row.rows_seconds, row.report_seconds = event.rows_seconds, event.report_seconds
             row.seed, row.generator_version = event.seed, event.generator_version
             row.report = [column.model_dump() for column in event.columns]
+            row.table_rows = event.table_rows
             row.fallbacks = list(event.fallbacks)
 
         await self._update(JobView, event.job_id, apply)

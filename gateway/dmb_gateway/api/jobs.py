@@ -97,6 +97,7 @@ def _pending_job(owner_id: uuid.UUID, table_id: uuid.UUID, rows: int, seed: int 
         generator_version=None,
         reason=None,
         report=[],
+        table_rows=None,
         fallbacks=[],
         seconds=None,
         rows_seconds=None,

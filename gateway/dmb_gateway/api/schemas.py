@@ -56,6 +56,9 @@ class JobPublic(_Public):
     generator_version: str | None
     reason: str | None
     report: list[ColumnReport]
+    table_rows: int | None = Field(
+        description="Rows in the table when the report was made (earlier jobs' included): what its counts are out of."
+    )
     fallbacks: list[str]
     seconds: float | None = Field(description="From the generator's start to the job's end (completed jobs).")
     rows_seconds: float | None = Field(description="Of `seconds`: generating and writing the rows.")

@@ -102,6 +102,11 @@ class JobCompleted(Event):
     seed: int
     generator_version: str
     columns: list[ColumnReport] = Field(default_factory=list)
+    table_rows: int | None = Field(
+        default=None,
+        description="Rows in the table when `columns` was made, earlier jobs' included: what its counts are out of "
+        "(None from older generators).",
+    )
     fallbacks: list[str] = Field(default_factory=list, description="Why some fields fell back to Faker.")
 
 

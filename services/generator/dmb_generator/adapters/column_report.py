@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,14 @@ def _scalar(value: Any) -> JsonScalar:
 REPORT_CONNECTIONS = 3
 
 
-def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> list[ColumnReport]:
+@dataclass(frozen=True)
+class TableReport:
+    #: Rows in the table when it was checked (rows of earlier jobs included): what the lines count out of.
+    rows: int
+    lines: list[ColumnReport]
+
+
+def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> TableReport:
     """Per column: nulls, distinct values, min, max, and rows that break the field's constraints; then a line
     per unique index (see _index_query)."""
     unique_indexes = [index for index in spec.indexes if index.unique]
@@ -84,11 +92,11 @@ def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> list[Colu
                 violations=with_values - distinct,
             )
         )
-    return reports
+    return TableReport(rows=int(summary[-1] or 0), lines=reports)
 
 
 def _summary_query(table: sa.Table, spec: TableSpec) -> sa.Select[Any]:
-    """One scan: per column its nulls, min, max and the rows breaking its constraints."""
+    """One scan: per column its nulls, min, max and the rows breaking its constraints; last, the row count."""
     selects: list[sa.ColumnElement[Any]] = []
     for field in spec.fields:
         column = table.c[field.name]
@@ -99,6 +107,7 @@ def _summary_query(table: sa.Table, spec: TableSpec) -> sa.Select[Any]:
             selects.extend([sa.func.min(column), sa.func.max(column)])
         conditions = _violation_conditions(field, column)
         selects.append(sa.func.sum(sa.case((sa.or_(*conditions), 1), else_=0)) if conditions else sa.literal(0))
+    selects.append(sa.func.count())
     return sa.select(*selects).select_from(table)
 
 

@@ -64,8 +64,10 @@ def test_report_counts_what_the_database_holds(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.insert(table), [dict(zip(("id", "code", "score", "flag"), row, strict=True)) for row in ROWS])
 
-    report = {line.name: line for line in column_report(engine, table_for(STRICT), STRICT)}
+    made = column_report(engine, table_for(STRICT), STRICT)
+    report = {line.name: line for line in made.lines}
 
+    assert made.rows == len(ROWS)
     assert list(report) == ["id", "code", "score", "flag", "unique index uq_code_score"]
     assert (report["id"].nulls, report["id"].distinct, report["id"].min, report["id"].max) == (0, 6, 1, 6)
     assert report["id"].violations == 0
@@ -87,5 +89,6 @@ def test_report_of_an_empty_table(engine: sa.Engine) -> None:
 
     report = column_report(engine, table, STRICT)
 
-    assert [(line.nulls, line.distinct, line.violations) for line in report] == [(0, 0, 0)] * 5
-    assert all(line.min is None and line.max is None for line in report)
+    assert report.rows == 0
+    assert [(line.nulls, line.distinct, line.violations) for line in report.lines] == [(0, 0, 0)] * 5
+    assert all(line.min is None and line.max is None for line in report.lines)
