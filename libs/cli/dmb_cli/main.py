@@ -13,6 +13,7 @@ from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
 from dmb_cli.client import ApiError, Client
+from dmb_cli.job_report import report_table, timing_line
 
 Settings = TypeVar("Settings", bound=BaseServiceSettings)
 
@@ -291,6 +292,26 @@ def tables_drop(table_id: str, yes: Annotated[bool, typer.Option("--yes", help="
     typer.echo(f"{_wait(f'/tables/{table_id}', ('dropped', 'created'))['status']}")
 
 
+#: `dmb generate` and `generate-batch`: the job's report below its line unless --no-report.
+NoReport = Annotated[
+    bool, typer.Option("--no-report", help="Print only the job's line, without its time and constraint report.")
+]
+
+
+def _echo_report(job: dict[str, Any]) -> None:
+    """Below a job's line: its time and generator version, its constraint report (stdout), and why some
+    fields fell back to Faker or were left empty, as notes (stderr, like an export's note)."""
+    details = [f"{job['status']} {timing}"] if (timing := timing_line(job)) else []
+    if job.get("generator_version"):
+        details.append(f"generator {job['generator_version']}")
+    if details:
+        typer.echo("  " + "; ".join(details))
+    for line in report_table(job):
+        typer.echo("  " + line)
+    for fallback in job.get("fallbacks") or []:
+        typer.secho(f"note: {fallback}", fg=typer.colors.YELLOW, err=True)
+
+
 @app.command()
 def generate(
     table_id: str,
@@ -298,8 +319,9 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Same seed, same rows.")] = None,
     locale: str = "en_US",
     wait: bool = True,
+    no_report: NoReport = False,
 ) -> None:
-    """Fill a table with generated rows."""
+    """Fill a table with generated rows; prints the job's line, then its time and constraint report."""
     body: dict[str, Any] = {"rows": rows, "locale": locale}
     if seed is not None:
         body["seed"] = seed
@@ -309,6 +331,8 @@ def generate(
     if job["status"] == "failed":
         _fail(f"job {job['id']} failed: {job['reason']}")
     typer.echo(f"{job['id']}  {job['status']}  {job['rows_done']}/{job['rows']} rows  seed {job['seed']}")
+    if not no_report:
+        _echo_report(job)
 
 
 @app.command("generate-batch")
@@ -326,8 +350,10 @@ def generate_batch(
     seed: Annotated[int | None, typer.Option(help="Same tables + seed, same rows.")] = None,
     locale: str = "en_US",
     wait: bool = True,
+    no_report: NoReport = False,
 ) -> None:
-    """Fill several tables in one job per table, parents first; prints one line per table."""
+    """Fill several tables in one job per table, parents first; prints a line per table, each followed by
+    its job's time and constraint report."""
     entries = []
     for table in tables:
         table_id, _, count = table.partition(":")
@@ -345,6 +371,8 @@ def generate_batch(
         typer.echo(
             f"{job['table_id']}  {job['id']}  {job['status']}  {job['rows_done']}/{job['rows']} rows  seed {job['seed']}"
         )
+        if not no_report:
+            _echo_report(job)
     failed = [job for job in jobs if job["status"] == "failed"]
     if failed:
         _fail("; ".join(f"job {job['id']} failed: {job['reason']}" for job in failed))

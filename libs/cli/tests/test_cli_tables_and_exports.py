@@ -371,10 +371,17 @@ def test_generate_batch_fills_parents_first_and_prints_a_line_per_table(platform
     bad_rows = dmb("generate-batch", "--table", f"{orders}:many")
     twice = dmb("generate-batch", "-t", customers, "-t", customers)
 
-    lines = output.splitlines()
-    assert len(lines) == 2
-    assert re.match(rf"^{orders}  \S+  completed  6/6 rows  seed \d+$", lines[0])
-    assert re.match(rf"^{customers}  \S+  completed  3/3 rows  seed \d+$", lines[1])
+    jobs = [line for line in output.splitlines() if not line.startswith("  ")]
+    assert len(jobs) == 2
+    assert re.match(rf"^{orders}  \S+  completed  6/6 rows  seed \d+$", jobs[0])
+    assert re.match(rf"^{customers}  \S+  completed  3/3 rows  seed \d+$", jobs[1])
+    # Each job's line is followed by its own time and constraint report.
+    orders_report, customers_report = output.split(jobs[1])
+    assert re.search(r"^  id +0 \(0\.0%\) +6 +100 +105 +0$", orders_report, re.MULTILINE)
+    assert re.search(r"^  customer_id +0 \(0\.0%\) +\d +[123] +[123] +0$", orders_report, re.MULTILINE)
+    assert re.search(r"^  id +0 \(0\.0%\) +3 +1 +3 +0$", customers_report, re.MULTILINE)
+    assert re.search(r"^  city +0 \(0\.0%\) +1 +Lyon +Lyon +0$", customers_report, re.MULTILINE)
+    assert output.count("  completed in ") == 2
     download = tmp_path / "shop.xlsx"
     ok("export", orders, "--table", customers, "-o", download)
     workbook = load_workbook(download, read_only=True)
@@ -386,3 +393,60 @@ def test_generate_batch_fills_parents_first_and_prints_a_line_per_table(platform
     assert "the rows after ':' must be a whole number above 0" in bad_rows.output
     assert twice.exit_code == 1
     assert "a table appears twice in the batch" in twice.output
+
+
+VISITS: dict[str, Any] = {
+    "table_name": "visits",
+    "fields": [
+        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
+        {"name": "city", "type": "string", "max_length": 40, "generator": {"kind": "choices", "values": ["Lyon"]}},
+        {
+            "name": "customer_id",
+            "type": "foreign_key",
+            "nullable": True,
+            "references": {"table": "customers", "field": "id"},
+        },
+    ],
+    "indexes": [{"name": "uq_visits_city_id", "fields": ["city", "id"], "unique": True}],
+}
+
+
+def test_generate_prints_the_time_the_constraint_report_and_the_notes(platform: Platform, tmp_path: Path) -> None:
+    created_table(tmp_path, CUSTOMERS)  # left empty: the visits' customer_id falls back to null, with a note
+    visits = created_table(tmp_path, VISITS)
+
+    result = dmb("generate", visits, "--rows", "4", "--seed", "5")
+    job_id = result.stdout.split()[0]
+    job = json.loads(ok("jobs", "show", job_id))
+
+    assert result.exit_code == 0, result.output
+    line, timing, *table = result.stdout.splitlines()
+    assert re.fullmatch(rf"{job_id}  completed  4/4 rows  seed 5", line)
+    assert timing == (
+        f"  completed in {job['seconds']:.2f} s: rows {job['rows_seconds']:.2f} s, "
+        f"constraint report {job['report_seconds']:.2f} s; generator {job['generator_version']}"
+    )
+    assert [cell.split() for cell in table] == [
+        ["field", "nulls", "distinct", "min", "max", "violations"],
+        ["id", "0", "(0.0%)", "4", "1", "4", "0"],
+        ["city", "0", "(0.0%)", "1", "Lyon", "Lyon", "0"],
+        ["customer_id", "4", "(100.0%)", "0", "0"],
+        ["unique", "index", "uq_visits_city_id", "0", "(0.0%)", "4", "0"],
+    ]
+    # Aligned: the header's columns start where the values do, and the right-aligned violations end together.
+    assert len({len(row) for row in table}) == 1
+    assert table[2].index("Lyon") == table[0].index("min")
+    assert result.stderr == "note: field 'customer_id': 'customers' had no rows when the job started; left empty\n"
+
+
+def test_no_report_keeps_the_one_line_output(platform: Platform, tmp_path: Path) -> None:
+    customers = created_table(tmp_path, CUSTOMERS)
+    visits = created_table(tmp_path, VISITS)
+
+    single = dmb("generate", visits, "--rows", "2", "--seed", "1", "--no-report")
+    batch = dmb("generate-batch", "-t", f"{customers}:3", "--seed", "1", "--no-report")
+
+    assert single.exit_code == 0, single.output
+    assert re.fullmatch(r"\S+  completed  2/2 rows  seed 1\n", single.output)
+    assert batch.exit_code == 0, batch.output
+    assert re.fullmatch(rf"{customers}  \S+  completed  3/3 rows  seed \d+\n", batch.output)

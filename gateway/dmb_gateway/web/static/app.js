@@ -294,9 +294,13 @@ $("#generate-selected").addEventListener("click", async () => {
   } catch (error) { show(error.message); }
 });
 
+// A finished job's time, fallbacks and constraint report, below the progress (see job_report.js).
+const showReports = (sections) => $("#job-report").replaceChildren(...sections);
+
 async function followBatch(jobs) {
   currentJob = null;
   $("#job").classList.remove("d-none");
+  showReports([]);
   document.querySelectorAll(".export-btn").forEach((b) => (b.disabled = true));
   $("#cancel-job").disabled = true;
   const name = (id) => createdTables.find((t) => t.id === id)?.table_name ?? id;
@@ -306,7 +310,10 @@ async function followBatch(jobs) {
     $("#job-bar").style.width = `${Math.round((100 * done) / total)}%`;
     $("#job-text").textContent = states.map((s) => `${name(s.table_id)}: ${s.status}, ${s.rows_done.toLocaleString()} of ` +
       `${s.rows.toLocaleString()} rows` + (s.reason ? ` (${s.reason})` : "")).join("; ");
-    if (states.every((s) => ["completed", "failed", "cancelled"].includes(s.status))) return;
+    if (states.every((s) => ["completed", "failed", "cancelled"].includes(s.status))) {
+      showReports(states.map((s) => jobReport.renderJobReport(s, document, name(s.table_id))));
+      return;
+    }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -316,6 +323,7 @@ function follow(job) {
   $("#job").classList.remove("d-none");
   document.querySelectorAll(".export-btn").forEach((b) => (b.disabled = true));
   $("#cancel-job").disabled = false;
+  showReports([]);
   const source = new EventSource(`/api/v1/jobs/${job.id}/events`);
   source.addEventListener("job", (message) => {
     const state = JSON.parse(message.data);
@@ -329,6 +337,7 @@ function follow(job) {
       source.close();
       $("#cancel-job").disabled = true;
       document.querySelectorAll(".export-btn").forEach((b) => (b.disabled = state.status !== "completed"));
+      showReports([jobReport.renderJobReport(state, document)]);
     }
   });
   source.onerror = () => source.close();
