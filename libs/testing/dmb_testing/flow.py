@@ -39,7 +39,10 @@ def reference_spec(table_name: str = "reference_people") -> dict[str, Any]:
     return spec
 
 
-async def wait_for(client: httpx.AsyncClient, path: str, done: set[str], within: float = 120) -> dict[str, Any]:
+async def wait_for(
+    client: httpx.AsyncClient, path: str, done: set[str], within: float = 120, every: float = 0.05
+) -> dict[str, Any]:
+    """Poll `path` every `every` seconds until its status is one of `done`; fail after `within` seconds."""
     deadline = time.monotonic() + within
     while True:
         response = await client.get(path)
@@ -49,7 +52,7 @@ async def wait_for(client: httpx.AsyncClient, path: str, done: set[str], within:
             return state
         if time.monotonic() > deadline:
             raise AssertionError(f"{path} still {state['status']} after {within}s: {state}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(every)
 
 
 @dataclass
