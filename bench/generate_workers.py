@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from dmb_testing.flow import reference_spec, wait_for
+from dmb_testing.flow import create_table, reference_spec, wait_for
 from dmb_testing.platform import Platform, platform_processes
 from dmb_testing.seaweed import seaweed_server
 from dmb_testing.servers import rabbitmq_vhost
@@ -106,12 +106,8 @@ class CpuMeter:
         return {part: round(seconds, 2) for part, seconds in sorted(parts.items())}
 
 
-async def create_table(client: httpx.AsyncClient, name: str) -> str:
-    created = await client.post("/api/v1/tables", json=reference_spec(name))
-    created.raise_for_status()
-    table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
-    assert table["status"] == "created", table
-    return str(table["id"])
+async def reference_table(client: httpx.AsyncClient, name: str) -> str:
+    return str((await create_table(client, reference_spec(name)))["id"])
 
 
 async def run_job(client: httpx.AsyncClient, table_id: str, rows: int) -> dict[str, Any]:
@@ -153,17 +149,17 @@ def median_of(results: list[dict[str, Any]], key: str) -> float:
 
 async def measure(sides: list[Side], rows: int, rounds: int, memory_rows: int) -> dict[str, Any]:
     for side in sides:  # every process loads Faker's word lists and warms its connections once
-        await side.job(await create_table(side.client, "warm_up"), WARM_UP_ROWS)
+        await side.job(await reference_table(side.client, "warm_up"), WARM_UP_ROWS)
     runs: list[dict[str, Any]] = []
     for turn in range(rounds):
         for side in sides if turn % 2 == 0 else reversed(sides):
-            result = await side.job(await create_table(side.client, f"people_{turn}"), rows)
+            result = await side.job(await reference_table(side.client, f"people_{turn}"), rows)
             runs.append(result)
             print(json.dumps(result), flush=True)
     memory = []
     for side in sides:
         if memory_rows:
-            result = await side.job(await create_table(side.client, "people_memory"), memory_rows)
+            result = await side.job(await reference_table(side.client, "people_memory"), memory_rows)
             print(json.dumps(result), flush=True)
             runs.append(result)
         peaks = [memory_mb(process.pid) for process in side.generators]

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from dmb_testing.flow import wait_for
+from dmb_testing.flow import VISITS_SPEC, create_table, wait_for
 from dmb_testing.platform import embedded_client
 
 #: Node.js is on the project's machines (see the environment notes); without it the rendering cannot run.
@@ -50,20 +50,7 @@ CUSTOMERS: dict[str, Any] = {
     "table_name": "customers",
     "fields": [{"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}}],
 }
-VISITS: dict[str, Any] = {
-    "table_name": "visits",
-    "fields": [
-        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
-        {"name": "city", "type": "string", "max_length": 40, "generator": {"kind": "choices", "values": ["Lyon"]}},
-        {
-            "name": "customer_id",
-            "type": "foreign_key",
-            "nullable": True,
-            "references": {"table": "customers", "field": "id"},
-        },
-    ],
-    "indexes": [{"name": "uq_visits_city_id", "fields": ["city", "id"], "unique": True}],
-}
+VISITS = VISITS_SPEC
 
 HOSTILE = '<img src=x onerror="alert(1)">'
 
@@ -131,14 +118,6 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def _create(client: httpx.AsyncClient, spec: dict[str, Any]) -> dict[str, Any]:
-    created = await client.post("/api/v1/tables", json=spec)
-    assert created.status_code == 202, created.text
-    table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
-    assert table["status"] == "created", table
-    return table
-
-
 async def test_the_page_loads_the_report_script_and_shows_it_when_a_job_finishes(client: httpx.AsyncClient) -> None:
     page = (await client.get("/")).text
     app = (await client.get("/static/app.js")).text
@@ -164,8 +143,8 @@ async def test_the_page_loads_the_report_script_and_shows_it_when_a_job_finishes
 async def test_a_finished_job_shows_its_time_version_seed_fallbacks_and_report(
     client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    await _create(client, CUSTOMERS)  # left empty: the visits' customer_id is left null, with a note
-    visits = await _create(client, VISITS)
+    await create_table(client, CUSTOMERS)  # left empty: the visits' customer_id is left null, with a note
+    visits = await create_table(client, VISITS)
     started = await client.post(f"/api/v1/tables/{visits['id']}/jobs", json={"rows": 4, "seed": 5})
     job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"})
     script = (await client.get("/static/job_report.js")).text

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from dmb_testing.flow import wait_for
+from dmb_testing.flow import create_table, wait_for
 from dmb_testing.platform import embedded_client
 
 FINISHED = {"completed", "failed", "cancelled"}
@@ -43,14 +43,6 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def _create(client: httpx.AsyncClient, spec: dict[str, Any]) -> dict[str, Any]:
-    created = await client.post("/api/v1/tables", json=spec)
-    assert created.status_code == 202, created.text
-    table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
-    assert table["status"] == "created", table
-    return table
-
-
 async def _batch(client: httpx.AsyncClient, tables: list[tuple[str, int]], seed: int) -> list[dict[str, Any]]:
     """Start a batch and wait for every job; the jobs come back in the request's order."""
     body = {"tables": [{"table_id": table_id, "rows": rows} for table_id, rows in tables], "seed": seed}
@@ -74,8 +66,8 @@ async def _rows(client: httpx.AsyncClient, table_id: str) -> list[dict[str, Any]
 async def test_a_batch_fills_parents_first_and_every_child_points_at_a_real_parent(
     client: httpx.AsyncClient,
 ) -> None:
-    parent = await _create(client, customers("customers"))
-    child = await _create(client, orders("orders", "customers"))
+    parent = await create_table(client, customers("customers"))
+    child = await create_table(client, orders("orders", "customers"))
 
     # Listed child first: a lone job into the empty parent's child would be refused, the batch reorders.
     child_job, parent_job = await _batch(client, [(child["id"], 120), (parent["id"], 30)], seed=11)
@@ -93,8 +85,11 @@ async def test_a_batch_fills_parents_first_and_every_child_points_at_a_real_pare
 
 
 async def test_the_same_batch_and_seed_give_the_same_rows(client: httpx.AsyncClient) -> None:
-    first = [await _create(client, customers("shops_a")), await _create(client, orders("sales_a", "shops_a"))]
-    second = [await _create(client, customers("shops_b")), await _create(client, orders("sales_b", "shops_b"))]
+    first = [await create_table(client, customers("shops_a")), await create_table(client, orders("sales_a", "shops_a"))]
+    second = [
+        await create_table(client, customers("shops_b")),
+        await create_table(client, orders("sales_b", "shops_b")),
+    ]
 
     for parent, child in (first, second):
         jobs = await _batch(client, [(child["id"], 50), (parent["id"], 10)], seed=2024)
@@ -105,10 +100,10 @@ async def test_the_same_batch_and_seed_give_the_same_rows(client: httpx.AsyncCli
 
 
 async def test_a_batch_whose_tables_reference_each_other_in_a_cycle_is_refused(client: httpx.AsyncClient) -> None:
-    authors = await _create(
+    authors = await create_table(
         client, {"table_name": "authors", "fields": [{"name": "id", "type": "integer", "primary_key": True}]}
     )
-    books = await _create(client, orders("books", "authors"))
+    books = await create_table(client, orders("books", "authors"))
     # The schema service allows a cycle when one of its foreign keys is nullable; a batch still cannot order it.
     favourite = {
         "name": "favourite_book",
@@ -132,7 +127,7 @@ async def test_a_batch_whose_tables_reference_each_other_in_a_cycle_is_refused(c
 
 
 async def test_a_batch_names_only_the_callers_created_tables_each_once(client: httpx.AsyncClient) -> None:
-    parent = await _create(client, customers("clients"))
+    parent = await create_table(client, customers("clients"))
     unknown = str(uuid.uuid4())
 
     missing = await client.post(

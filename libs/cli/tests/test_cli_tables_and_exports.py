@@ -21,6 +21,7 @@ from dmb_cli.launcher import embedded_builders
 from dmb_cli.main import app
 from dmb_gateway.app import create_app
 from dmb_gateway.settings import GatewaySettings
+from dmb_testing.flow import VISITS_SPEC
 from dmb_testing.seaweed import free_ports
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -395,20 +396,7 @@ def test_generate_batch_fills_parents_first_and_prints_a_line_per_table(platform
     assert "a table appears twice in the batch" in twice.output
 
 
-VISITS: dict[str, Any] = {
-    "table_name": "visits",
-    "fields": [
-        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
-        {"name": "city", "type": "string", "max_length": 40, "generator": {"kind": "choices", "values": ["Lyon"]}},
-        {
-            "name": "customer_id",
-            "type": "foreign_key",
-            "nullable": True,
-            "references": {"table": "customers", "field": "id"},
-        },
-    ],
-    "indexes": [{"name": "uq_visits_city_id", "fields": ["city", "id"], "unique": True}],
-}
+VISITS = VISITS_SPEC
 
 
 def test_generate_prints_the_time_the_constraint_report_and_the_notes(platform: Platform, tmp_path: Path) -> None:
