@@ -16,8 +16,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,9 +25,9 @@ from dmb_testing.flow import check_workbook, reference_spec, run_flow
 from dmb_testing.platform import distributed_platform, embedded_client
 from dmb_testing.seaweed import seaweed_server
 from dmb_testing.servers import rabbitmq_vhost
+from reference_points import reference
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "bench" / "reference.py"
 
 
 async def embedded(rows: int) -> dict[str, float]:
@@ -54,14 +52,6 @@ async def _measure(client: httpx.AsyncClient, rows: int) -> dict[str, float]:
     result = await run_flow(client, spec, rows=rows)
     check_workbook(result.workbook, spec, rows)
     return {key: round(value, 3) for key, value in result.seconds.items()}
-
-
-def reference(mode: str, rows: int) -> dict[str, Any] | None:
-    if not REFERENCE.exists():
-        return None
-    done = subprocess.run([sys.executable, str(REFERENCE), mode, str(rows)], capture_output=True, text=True, check=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Generator speed: the reference table generated in 5,000-row chunks (as jobs are split) and bulk
-inserted (COPY) into PostgreSQL, in one process; generate-only figures beside it.
+inserted (COPY) into PostgreSQL, in one process; generate-only figures beside it, and the shared reference
+points in the same run (../shared/bench/reference.py `limit`: Faker straight into openpyxl; `naive`: one ORM
+insert per row; `--no-reference` skips them, `--naive-max` caps the rows given to the slow naive one).
 
     .venv/bin/python bench/generate_insert.py [--rows 10000 100000]
 
@@ -24,6 +26,7 @@ from dmb_generator.domain import generate_chunk
 from dmb_generator.handlers import CHUNK_SIZE
 from dmb_testing.flow import REFERENCE_TABLE
 from dmb_testing.servers import postgres_database
+from reference_points import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +52,8 @@ def run(spec: TableSpec, rows: int, url: str | None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--no-reference", action="store_true", help="skip the shared reference.py points")
+    parser.add_argument("--naive-max", type=int, default=10_000, help="largest row count for reference naive")
     args = parser.parse_args()
     spec = TableSpec.model_validate_json(REFERENCE_TABLE.read_text())
     generate_chunk(spec, seed=0, chunk_index=0, first_row=0, rows=100)  # load Faker's word lists once
@@ -64,6 +69,10 @@ def main() -> None:
             "generate_insert_seconds": round(with_copy, 3),
             "generate_insert_rows_per_s": round(rows / with_copy),
         }
+        for mode in () if args.no_reference else ("limit", "naive"):
+            point = None if mode == "naive" and rows > args.naive_max else reference(mode, rows)
+            if point is not None:
+                figures[f"reference_{mode}_seconds"] = round(point["seconds"], 3)
         results.append(figures)
         print(json.dumps(figures), flush=True)
     peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
