@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dmb_testing.flow import check_workbook, reference_spec, run_flow
+from dmb_contracts.commands import MAX_SEED
+from dmb_testing.flow import check_workbook, create_table, reference_spec, run_flow, wait_for
 from dmb_testing.platform import embedded_client
 
 
@@ -83,6 +84,28 @@ async def test_row_counts_out_of_range_get_a_422(client: httpx.AsyncClient, rows
     response = await client.post(f"/api/v1/tables/{created.json()['id']}/jobs", json={"rows": rows})
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "rows"
+
+
+@pytest.mark.parametrize("seed", [-1, MAX_SEED + 1, 2**63 - 1])
+async def test_seeds_out_of_range_get_a_422_naming_the_largest(client: httpx.AsyncClient, seed: int) -> None:
+    created = await client.post("/api/v1/tables", json=reference_spec())
+    response = await client.post(f"/api/v1/tables/{created.json()['id']}/jobs", json={"rows": 10, "seed": seed})
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["location"] == "seed"
+    assert str(0 if seed < 0 else MAX_SEED) in error["message"]
+
+
+async def test_a_random_seed_is_one_every_client_shows_exactly(client: httpx.AsyncClient) -> None:
+    seeds = []
+    for name in ("people_a", "people_b", "people_c"):
+        table = await create_table(client, reference_spec(name))
+        started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": 5})
+        job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed"})
+        seeds.append(job["seed"])
+    # A float64 (JavaScript, spreadsheets) holds each exactly, and they are random.
+    assert all(0 <= seed <= MAX_SEED and float(seed) == seed for seed in seeds)
+    assert len(set(seeds)) == 3
 
 
 async def test_a_duplicate_table_name_is_a_409(client: httpx.AsyncClient) -> None:

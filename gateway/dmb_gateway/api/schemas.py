@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Self
 
-from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_TABLES_PER_BATCH, ExportFormat, Locale
+from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, MAX_TABLES_PER_BATCH, ExportFormat, Locale
 from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -41,7 +41,9 @@ class JobCreate(BaseModel):
     )
 
     rows: int = Field(gt=0, le=MAX_ROWS_PER_JOB, description=f"How many rows to add (1..{MAX_ROWS_PER_JOB:,}).")
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="Same seed, same rows. Random if unset.")
+    seed: int | None = Field(
+        default=None, ge=0, le=MAX_SEED, description=f"Same seed, same rows (0..{MAX_SEED}). Random if unset."
+    )
     locale: Locale = "en_US"
 
 
@@ -98,7 +100,10 @@ class BatchCreate(BaseModel):
 
     tables: list[BatchTableCreate] = Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)
     seed: int | None = Field(
-        default=None, ge=0, le=2**63 - 1, description="Same seed, same rows in every table. Random if unset."
+        default=None,
+        ge=0,
+        le=MAX_SEED,
+        description=f"Same seed, same rows in every table (0..{MAX_SEED}). Random if unset.",
     )
     locale: Locale = "en_US"
 

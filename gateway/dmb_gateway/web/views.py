@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dmb_contracts.commands import MAX_ROWS_PER_JOB, ExportFormat
+from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, ExportFormat
 from dmb_contracts.fields import StorageType
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -25,6 +25,7 @@ async def index(request: Request) -> HTMLResponse:
             "types": [t.value for t in StorageType],
             "formats": [f.value for f in ExportFormat],
             "max_rows": MAX_ROWS_PER_JOB,
+            "max_seed": MAX_SEED,
         },
     )
 

@@ -12,6 +12,9 @@ from dmb_contracts.envelope import Command
 from dmb_contracts.fields import TableSpec
 
 MAX_ROWS_PER_JOB = 1_000_000
+#: The largest seed: 2**53 - 1, the largest integer that a JavaScript number (the web UI) and a spreadsheet
+#: cell hold exactly, so a seed read off any screen reproduces the same rows.
+MAX_SEED = 2**53 - 1
 
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", examples=["en_US", "es_ES", "de_DE"])]
 
@@ -69,7 +72,7 @@ class GenerateRows(Command):
     table_version: Annotated[int, Field(gt=0)]
     spec: TableSpec
     rows: Annotated[int, Field(gt=0, le=MAX_ROWS_PER_JOB)]
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
     ai: AIOptions | None = None
 
@@ -100,7 +103,7 @@ class GenerateTables(Command):
     type: Literal["generator.tables.generate"] = "generator.tables.generate"
     batch_id: UUID
     tables: Annotated[list[BatchTable], Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)]
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
-from dmb_contracts.commands import CancelJob, GenerateRows, GenerateTables
+from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateRows, GenerateTables
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed
 from dmb_contracts.fields import TableSpec
@@ -29,7 +29,7 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
         if not await uow.claim(cmd) or await uow.session.get(Batch, cmd.batch_id) is not None:
             await uow.commit()
             return
-        seed = cmd.seed if cmd.seed is not None else secrets.randbits(63)
+        seed = cmd.seed if cmd.seed is not None else secrets.randbelow(MAX_SEED + 1)
         batch = Batch(
             batch_id=cmd.batch_id,
             owner_id=cmd.owner_id,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 
+from dmb_contracts.commands import MAX_SEED
+
 
 def table_seed(batch_seed: int, position: int) -> int:
     """The seed of the table at `position` of the order: fixed by the batch's seed, different per table."""
     digest = hashlib.sha256(f"{batch_seed}:{position}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1  # 63 bits, what a job's seed holds
+    return int.from_bytes(digest[:8], "big") >> (64 - MAX_SEED.bit_length())  # 53 bits: every seed is <= MAX_SEED

@@ -16,7 +16,7 @@ from dmb_bus.uow import UnitOfWork
 from dmb_common.datasets import table_for
 from dmb_common.db import as_utc
 from dmb_common.runtime import ServiceRuntime
-from dmb_contracts.commands import CancelJob, GenerateChunk, GenerateRows
+from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import (
     AIValuesFailed,
@@ -58,7 +58,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
         if not await uow.claim(cmd) or await uow.session.get(Job, cmd.job_id) is not None:
             await uow.commit()
             return
-        seed = cmd.seed if cmd.seed is not None else secrets.randbits(63)
+        seed = cmd.seed if cmd.seed is not None else secrets.randbelow(MAX_SEED + 1)
         job = Job(
             job_id=cmd.job_id,
             owner_id=cmd.owner_id,
