@@ -1,6 +1,6 @@
 """The exporter's pure logic: turning rows of a table into files (no database, no object store)."""
 
-from dmb_exporter.domain.about import ExportAbout, summarize_constraints, summarize_generator
+from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.delimited import CSV_CONTENT_TYPE, write_csv
 from dmb_exporter.domain.export import CONTENT_TYPES, ExportResult, write_export
 from dmb_exporter.domain.jsonl import JSONL_CONTENT_TYPE, write_jsonl
@@ -25,8 +25,6 @@ __all__ = [
     "ExportResult",
     "WorkbookStats",
     "WorkbookTable",
-    "summarize_constraints",
-    "summarize_generator",
     "write_csv",
     "write_export",
     "write_jsonl",

@@ -45,6 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dmb_contracts.field_summary import summarize_constraints, summarize_generator
 from dmb_contracts.fields import FieldSpec, StorageType, TableSpec
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -52,7 +53,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from dmb_exporter.domain.about import ExportAbout, summarize_constraints, summarize_generator
+from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.values import (
     EXCEL_FIRST_DATE,
     EXCEL_MAX_CELL_CHARS,
