@@ -27,6 +27,7 @@ HOW_TO_START = {
     "RabbitMQ": "start it with `rabbitmq-server -detached` or set DMB_TEST_RABBITMQ_URL",
     "MariaDB": "start it with `start-stop-daemon --start --background --exec /usr/sbin/mariadbd` or set DMB_TEST_MYSQL_URL",
     "SeaweedFS": "install the dev dependencies (`make test` does) so the `weed` binary exists",
+    "Node.js": "install Node.js (Debian: `apt-get install nodejs`) to run the web UI's scripts in tests",
 }
 
 
@@ -39,6 +40,15 @@ def server_missing(name: str, detail: str) -> None:
     if in_ci():
         pytest.fail(f"CI=true and {message}", pytrace=False)
     pytest.skip(message)
+
+
+def node_binary() -> str:
+    """The `node` executable, which runs the web UI's scripts in tests; missing, the same rule as a server's."""
+    found = shutil.which("node")
+    if found is None:
+        server_missing("Node.js", "no `node` on PATH")
+        raise AssertionError("unreachable: server_missing skips or fails")
+    return found
 
 
 def port_open(url: str, default_port: int) -> bool:
