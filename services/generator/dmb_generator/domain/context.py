@@ -45,6 +45,9 @@ class ColumnContext:
     bundles: BundleDraws | None = None
     #: A foreign key's parent keys (what a reference generator draws from).
     parent: ParentKeys | None = None
+    #: A self-reference's key column of this chunk (references.hierarchical_references): row j may also point
+    #: at the keys of rows 0..j-1, which the same statement inserts before it.
+    chunk_keys: Sequence[Any] | None = None
 
     def _key(self, purpose: str) -> tuple[object, ...]:
         return (self.seed, self.chunk_index, self.field.name, purpose)

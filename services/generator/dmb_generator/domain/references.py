@@ -9,15 +9,26 @@ worker draws from the same list and the same seed gives the same rows even if th
   the field alone, so every chunk computes the same layout; a keyed permutation of the job's rows then
   spreads each parent's rows over the table instead of leaving them next to each other.
 - A unique foreign key (one-to-one) gives row r the key at a keyed permutation slot of r.
+
+A self-reference (a foreign key to the table's own single-field key) also points at the rows of its own
+chunk that come before it, so an empty table gets a hierarchy (org charts, category trees, threads): row j
+picks uniformly among the keys read at job start and the keys of rows 0..j-1 of its chunk. Only the own
+chunk: chunks are written in any order, each in its own transaction, and the database checks the FOREIGN
+KEY as rows go in, so a row may only point at rows committed before the job or inserted before it by the
+same statement (one COPY on PostgreSQL, one executemany in chunk order elsewhere). Pointing backwards only
+makes a forest: following parents always ends at a root (null, or a row older than the job). A unique
+self-reference and one with children_per_parent keep to the keys read at job start (hierarchical_references).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from dmb_contracts.fields import ChildrenPerParent, FieldSpec, ReferenceGenerator, TableSpec
 
+from dmb_generator.domain.coherence import fields_read, row_generators
 from dmb_generator.domain.context import ColumnContext, ParentKeys
 from dmb_generator.domain.distributions import (
     EXPONENTIAL_SPREAD,
@@ -40,6 +51,14 @@ def reference_problems(spec: TableSpec, total_rows: int, parents: dict[str, Pare
             continue
         parent = parents.get(field.name)
         count = len(parent.keys) if parent is not None else 0
+        children = _children(field)
+        if count == 0 and children is not None and field.references.table == spec.table_name:
+            problems.append(
+                f"field {field.name!r}: children_per_parent spreads the rows over the rows "
+                f"{spec.table_name!r} had when the job started, and it had none; drop children_per_parent "
+                "to build a hierarchy from the new rows"
+            )
+            continue
         if count == 0:
             if not field.nullable:
                 problems.append(
@@ -52,7 +71,6 @@ def reference_problems(spec: TableSpec, total_rows: int, parents: dict[str, Pare
                 f"field {field.name!r}: a unique foreign key needs a parent key per row, but "
                 f"{field.references.table!r} has {count} keys for {total_rows} rows"
             )
-        children = _children(field)
         if children is not None and not count * children.min <= total_rows <= count * children.max:
             problems.append(
                 f"field {field.name!r}: {count} parents with {children.min}..{children.max} rows each make "
@@ -62,15 +80,48 @@ def reference_problems(spec: TableSpec, total_rows: int, parents: dict[str, Pare
 
 
 def empty_parent_notes(spec: TableSpec, parents: dict[str, ParentKeys]) -> list[str]:
-    """What the job reports for nullable foreign keys whose parent had no rows: they are left empty (null)."""
+    """What the job reports for nullable foreign keys whose parent had no rows: they are left empty (null).
+
+    Self-references that build a hierarchy from their chunk get values all the same, so they are not reported.
+    """
     notes = []
+    hierarchical = hierarchical_references(spec)
     for field in spec.fields:
         parent = parents.get(field.name)
+        if field.name in hierarchical:
+            continue
         if field.references is not None and field.nullable and (parent is None or not parent.keys):
             notes.append(
                 f"field {field.name!r}: {field.references.table!r} had no rows when the job started; left empty"
             )
     return notes
+
+
+def hierarchical_references(spec: TableSpec) -> dict[str, str]:
+    """The self-references that also point at earlier rows of their own chunk, each with the key field it
+    points at (generate_chunk generates that key first).
+
+    Not: a unique self-reference (its one-to-one construction needs the fixed list of keys read at job start,
+    the same for every chunk), one with children_per_parent (its layout spreads the job's rows over those
+    same keys), or one whose key reads it through a template (the key could not come first).
+    """
+    names = {field.name for field in spec.fields}
+    candidates = {
+        field.name: field.references.field
+        for field in spec.fields
+        if field.references is not None
+        and field.references.table == spec.table_name
+        and field.references.field in names
+        and not (field.unique or field.primary_key or _children(field) is not None)
+    }
+    if not candidates:
+        return {}
+    generators = row_generators(spec.fields, has_pool=lambda name: False)
+    out: dict[str, str] = {}
+    for name, key in candidates.items():
+        if name not in fields_read(key, generators, out):  # else the key needs this field first: a cycle
+            out[name] = key
+    return out
 
 
 def _children(field: FieldSpec) -> ChildrenPerParent | None:
@@ -80,6 +131,8 @@ def _children(field: FieldSpec) -> ChildrenPerParent | None:
 
 def reference_values(generator: ReferenceGenerator, ctx: ColumnContext) -> list[Any]:
     field, parent = ctx.field, ctx.parent
+    if ctx.chunk_keys is not None:
+        return tree_parents(parent.keys if parent is not None else [], ctx.chunk_keys, ctx.rng)
     if parent is None or not parent.keys:
         if parent is not None and field.nullable:
             return [None] * ctx.rows  # the parent (perhaps this very table) had no rows when the job started
@@ -93,6 +146,26 @@ def reference_values(generator: ReferenceGenerator, ctx: ColumnContext) -> list[
     slots = np.fromiter((spread.slot(row) for row in ctx.row_indexes), dtype=np.int64, count=ctx.rows)
     owners = np.searchsorted(cumulative, slots, side="right")
     return [keys[index] for index in order[owners].tolist()]
+
+
+def tree_parents(existing: Sequence[Any], chunk_keys: Sequence[Any], rng: np.random.Generator) -> list[Any]:
+    """Row j's parent: uniform among the `existing` keys and the non-null keys of rows 0..j-1 of
+    `chunk_keys`; null when there is none (the first row of a chunk of an empty table)."""
+    rows = len(chunk_keys)
+    present = np.fromiter((key is not None for key in chunk_keys), dtype=bool, count=rows)
+    before = np.concatenate(([0], np.cumsum(present)[:-1])).astype(np.int64)
+    candidates = len(existing) + before
+    picks = np.minimum(np.floor(rng.random(rows) * candidates).astype(np.int64), np.maximum(candidates - 1, 0))
+    positions = np.flatnonzero(present).tolist()
+    out: list[Any] = []
+    for pick, count in zip(picks.tolist(), candidates.tolist(), strict=True):
+        if count == 0:
+            out.append(None)
+        elif pick < len(existing):
+            out.append(existing[pick])
+        else:
+            out.append(chunk_keys[positions[pick - len(existing)]])
+    return out
 
 
 def child_layout(

@@ -23,6 +23,7 @@ from dmb_generator.domain.conform import check_fixed_values, conform
 from dmb_generator.domain.context import ColumnContext, ParentKeys
 from dmb_generator.domain.faker_catalogue import check_locale
 from dmb_generator.domain.inference import effective_generator
+from dmb_generator.domain.references import hierarchical_references
 from dmb_generator.domain.temporal import default_now
 from dmb_generator.domain.uniqueness import unique_values
 
@@ -76,7 +77,8 @@ def generate_chunk(
 
     `now` anchors relative dates ("-2y", ages); pass the job's start so every chunk agrees. Unset, it is
     today's midnight UTC, so the output is stable within a day. `parents` holds each foreign key's parent
-    keys (by field name), read at job start.
+    keys (by field name), read at job start; a self-reference also draws from the chunk's earlier rows
+    (references.py).
     """
     if rows < 0 or first_row < 0 or chunk_index < 0:
         raise ValueError("rows, first_row and chunk_index must not be negative")
@@ -93,8 +95,10 @@ def generate_chunk(
     if plan.problems:
         raise ValueError(plan.problems[0])
     enumerated = plan.enumerated_columns(seed, range(first_row, first_row + rows))
+    # A self-reference may point at earlier rows of the chunk, so its key column comes first.
+    hierarchy = hierarchical_references(spec)
     columns: dict[str, list[Any]] = {}
-    for field in generation_order(spec.fields, generators):
+    for field in generation_order(spec.fields, generators, hierarchy):
         ctx = ColumnContext(
             field,
             seed,
@@ -109,6 +113,8 @@ def generate_chunk(
         )
         if parents and field.name in parents:
             ctx = dataclasses.replace(ctx, parent=parents[field.name])
+        if field.name in hierarchy and field.name not in plan.carriers:
+            ctx = dataclasses.replace(ctx, chunk_keys=columns[hierarchy[field.name]])
         columns[field.name] = generate_column(
             field,
             ctx,
