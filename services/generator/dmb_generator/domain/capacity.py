@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from dmb_contracts.fields import FieldSpec, StorageType, TableSpec
+from dmb_contracts.generator_defaults import effective_generator, row_generators
 
-from dmb_generator.domain.coherence import row_generators
 from dmb_generator.domain.composite import index_capacity_problems, plan_unique_indexes
-from dmb_generator.domain.inference import effective_generator
 from dmb_generator.domain.temporal import default_now
 from dmb_generator.domain.text_fit import email_min_length, url_min_length
 from dmb_generator.domain.uniqueness import capacity

@@ -1,47 +1,12 @@
-"""Generators chosen for the whole row, so defaults agree with each other.
-
-A field the user left without a generator gets one inferred from its own name and type (inference.py).
-One default looks across the row: an email field next to first- and last-name fields is built from those
-names (`anna.smith@example.com`) instead of being an unrelated random address.
-"""
+"""The order a row's fields are generated in: every field after the fields it reads (templates, and a
+self-reference's key). Which generator each field gets is dmb_contracts.generator_defaults.row_generators,
+shared with the gateway and the exporter, which show it to the user."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from dmb_contracts.fields import BundleGenerator, FakerGenerator, FieldSpec, GeneratorSpec, TemplateGenerator
-
-from dmb_generator.domain.inference import effective_generator
-
-_FIRST_NAMES = frozenset({"first_name", "first_name_female", "first_name_male", "first_name_nonbinary"})
-_LAST_NAMES = frozenset({"last_name", "last_name_female", "last_name_male", "last_name_nonbinary"})
-EMAIL_DOMAIN = "example.com"  # reserved for examples (RFC 2606): no real mailbox receives test data
-
-
-def _name_role(generator: GeneratorSpec) -> str | None:
-    if isinstance(generator, FakerGenerator) and not generator.args:
-        return "first" if generator.provider in _FIRST_NAMES else "last" if generator.provider in _LAST_NAMES else None
-    if isinstance(generator, BundleGenerator) and generator.bundle == "person":
-        return {"first_name": "first", "last_name": "last"}.get(generator.part)
-    return None
-
-
-def row_generators(fields: Sequence[FieldSpec], has_pool: Callable[[str], bool]) -> dict[str, GeneratorSpec]:
-    """What produces each field's values, by field name (see effective_generator), coherent across the row."""
-    generators = {field.name: effective_generator(field, has_pool=has_pool(field.name)) for field in fields}
-    roles: dict[str, str] = {}
-    for field in fields:
-        role = _name_role(generators[field.name])
-        if role is not None and role not in roles:
-            roles[role] = field.name
-    if {"first", "last"} <= roles.keys():
-        email = TemplateGenerator(
-            template=f"{{{roles['first']}|ascii|lower}}.{{{roles['last']}|ascii|lower}}@{EMAIL_DOMAIN}"
-        )
-        for field in fields:
-            if field.generator is None and generators[field.name] == FakerGenerator(provider="email"):
-                generators[field.name] = email
-    return generators
+from dmb_contracts.fields import FieldSpec, GeneratorSpec, TemplateGenerator
 
 
 def fields_read(name: str, generators: Mapping[str, GeneratorSpec], after: Mapping[str, str] | None = None) -> set[str]:

@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 from dmb_contracts.fields import ChildrenPerParent, FieldSpec, ReferenceGenerator, TableSpec
+from dmb_contracts.generator_defaults import row_generators
 
-from dmb_generator.domain.coherence import fields_read, row_generators
+from dmb_generator.domain.coherence import fields_read
 from dmb_generator.domain.context import ColumnContext, ParentKeys
 from dmb_generator.domain.distributions import (
     EXPONENTIAL_SPREAD,

@@ -14,15 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dmb_contracts.fields import ChoicesGenerator, ConstantGenerator, FieldSpec, GeneratorSpec, JsonScalar, TableSpec
+from dmb_contracts.generator_defaults import effective_generator, row_generators
 
 from dmb_generator.domain.bundles import BundleDraws
-from dmb_generator.domain.coherence import generation_order, row_generators
+from dmb_generator.domain.coherence import generation_order
 from dmb_generator.domain.columns import raw_values
 from dmb_generator.domain.composite import plan_unique_indexes
 from dmb_generator.domain.conform import check_fixed_values, conform
 from dmb_generator.domain.context import ColumnContext, ParentKeys
 from dmb_generator.domain.faker_catalogue import check_locale
-from dmb_generator.domain.inference import effective_generator
 from dmb_generator.domain.references import hierarchical_references
 from dmb_generator.domain.temporal import default_now
 from dmb_generator.domain.uniqueness import unique_values

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from dmb_contracts.fields import FieldSpec, StorageType, TableSpec
-from dmb_generator.domain import check_capacity, generate_chunk, infer_generator
+from dmb_contracts.generator_defaults import DEFAULT_GENERATORS, infer_generator
+from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.conform import CONVERTERS
 from dmb_generator.domain.context import ParentKeys
-from dmb_generator.domain.inference import DEFAULT_GENERATORS
 from dmb_generator.domain.references import empty_parent_notes, reference_problems
 from hypothesis import given, settings
 from hypothesis import strategies as st

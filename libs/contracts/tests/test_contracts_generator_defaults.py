@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from dmb_contracts.fields import FieldSpec
-from dmb_generator.domain import infer_generator
+from dmb_contracts.generator_defaults import infer_generator
 
 
 @pytest.mark.parametrize(
