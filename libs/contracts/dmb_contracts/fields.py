@@ -321,7 +321,8 @@ class ChildrenPerParent(_Spec):
 
 class ReferenceGenerator(_Spec):
     """Values of a foreign key, drawn with the job seed from the keys the parent table holds when the job
-    starts: uniformly, or with `children_per_parent` {"min": a, "max": b} rows per parent key."""
+    starts: uniformly, or with `children_per_parent` {"min": a, "max": b} rows per parent key. A reference to
+    the table itself also draws from the earlier rows of the same chunk, so the rows form a hierarchy."""
 
     kind: Literal["reference"] = "reference"
     children_per_parent: ChildrenPerParent | None = None
