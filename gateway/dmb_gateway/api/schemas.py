@@ -9,7 +9,8 @@ from typing import Self
 from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, MAX_TABLES_PER_BATCH, ExportFormat, Locale
 from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from dmb_contracts.generator_defaults import FieldGenerator, field_generators
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 
 class _Public(BaseModel):
@@ -27,12 +28,26 @@ class TablePublic(_Public):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @computed_field(  # type: ignore[prop-decorator]  # pydantic's documented form
+        description="What makes each field's values, in field order: its own generator or the one chosen for it "
+        "(from its pattern or choices, its name and type, or the other fields of the row)."
+    )
+    @property
+    def generators(self) -> list[FieldGenerator]:
+        return field_generators(self.spec)
+
 
 class TablesPublic(BaseModel):
     items: list[TablePublic]
     total: int
     offset: int
     limit: int
+
+
+class TableGenerators(BaseModel):
+    generators: list[FieldGenerator] = Field(
+        description="What makes each field's values, in field order (see TablePublic.generators)."
+    )
 
 
 class JobCreate(BaseModel):

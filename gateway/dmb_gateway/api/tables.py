@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from dmb_contracts.commands import CreateTable, DropTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.generator_defaults import field_generators
 from fastapi import APIRouter, HTTPException, Query, status
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ErrorResponse, TablePublic, TablesPublic
+from dmb_gateway.api.schemas import ErrorResponse, TableGenerators, TablePublic, TablesPublic
 from dmb_gateway.models import TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -55,6 +56,14 @@ async def create_table(spec: TableSpec, user: CurrentUser, context: ContextDep) 
         uow.emit(CreateTable(table_id=view.table_id, spec=spec, owner_id=user.user_id, correlation_id=view.table_id))
         await uow.commit()
         return view
+
+
+@router.post("/generators", response_model=TableGenerators, responses={422: {"model": ErrorResponse}})
+async def preview_generators(spec: TableSpec, _: CurrentUser) -> TableGenerators:
+    """What would make each field's values in this definition, without saving it: the field's own generator,
+    or the one its pattern or choices, its name and type, or the other fields of the row give it. A definition
+    that could not be created gets the same 422 as POST /api/v1/tables."""
+    return TableGenerators(generators=field_generators(spec))
 
 
 @router.get("", response_model=TablesPublic)

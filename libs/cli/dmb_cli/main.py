@@ -13,6 +13,7 @@ from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
 from dmb_cli.client import ApiError, Client
+from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
 
 Settings = TypeVar("Settings", bound=BaseServiceSettings)
@@ -186,6 +187,13 @@ def tables_import(
         _create_table(proposal["spec"], wait=True)
 
 
+def _spec_of(document: Any) -> Any:
+    """A table definition read from a file: the definition itself, or the output of `tables show`."""
+    if isinstance(document, dict) and "fields" not in document and "spec" in document:
+        return document["spec"]
+    return document
+
+
 @tables_app.command("alter")
 def tables_alter(
     table_id: str,
@@ -205,10 +213,7 @@ def tables_alter(
     A renamed field keeps its rows when it says "renamed_from"; a field left out is dropped.
     A refused change (e.g. existing rows break a new rule) changes nothing and prints the reason.
     """
-    document = _read_json(spec_file)
-    spec = (
-        document["spec"] if isinstance(document, dict) and "fields" not in document and "spec" in document else document
-    )
+    spec = _spec_of(_read_json(spec_file))
     if expected_version is None:
         expected_version = int(_call("GET", f"/tables/{table_id}")["version"])
     _call("PUT", f"/tables/{table_id}", json={"expected_version": expected_version, "spec": spec})
@@ -282,6 +287,32 @@ def tables_list() -> None:
 @tables_app.command("show")
 def tables_show(table_id: str) -> None:
     _print(_call("GET", f"/tables/{table_id}"))
+
+
+@tables_app.command("generators")
+def tables_generators(
+    table_id: Annotated[
+        str | None, typer.Argument(help="A table's id (leave out with --file).", show_default=False)
+    ] = None,
+    spec_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="Instead of a table: a JSON definition not created yet (as for `tables create`), previewed.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """What makes each field's values: the field's own generator, or the one its pattern or choices, its name
+    and type, or the other fields of the row give it (an AI field also shows what stands in if the AI fails)."""
+    if (table_id is None) == (spec_file is None):
+        _fail("give a table id or --file SPEC.json (one of them)")
+    if spec_file is not None:
+        generators = _call("POST", "/tables/generators", json=_spec_of(_read_json(spec_file)))["generators"]
+    else:
+        generators = _call("GET", f"/tables/{table_id}")["generators"]
+    typer.echo("\n".join(generators_table(generators)))
 
 
 @tables_app.command("drop")

@@ -438,3 +438,68 @@ def test_no_report_keeps_the_one_line_output(platform: Platform, tmp_path: Path)
     assert re.fullmatch(r"\S+  completed  2/2 rows  seed 1\n", single.output)
     assert batch.exit_code == 0, batch.output
     assert re.fullmatch(rf"{customers}  \S+  completed  3/3 rows  seed \d+\n", batch.output)
+
+
+#: Fields without a generator (inferred, and an email built from the names), one with choices, one AI field.
+SHOP: dict[str, Any] = {
+    "table_name": "shop",
+    "fields": [
+        {"name": "first_name", "type": "string"},
+        {"name": "last_name", "type": "string"},
+        {"name": "email", "type": "email"},
+        {"name": "city", "type": "string", "generator": {"kind": "ai", "instructions": "French cities"}},
+        {"name": "price", "type": "decimal"},
+        {"name": "size", "type": "string", "max_length": 1, "choices": ["S", "M"]},
+    ],
+}
+#: Aligned: each column as wide as its longest cell, two spaces apart.
+SHOP_GENERATORS = [
+    "field       source                               values",
+    "first_name  inferred from its name and type      faker first_name()",
+    "last_name   inferred from its name and type      faker last_name()",
+    "email       built from first_name and last_name  template {first_name|ascii|lower}.{last_name|ascii|lower}@example.com",
+    "city        your generator                       AI: French cities; if the AI step fails: faker city()",
+    "price       inferred from its name and type      range 1 … 1000",
+    "size        from its choices                     choices: S, M",
+]
+
+
+def test_tables_generators_prints_what_makes_each_fields_values(platform: Platform, tmp_path: Path) -> None:
+    shop = created_table(tmp_path, SHOP)
+
+    output = ok("tables", "generators", shop)
+
+    assert output.splitlines() == SHOP_GENERATORS
+
+
+def test_tables_generators_previews_a_definition_file_without_creating_it(platform: Platform, tmp_path: Path) -> None:
+    spec_file = tmp_path / "shop.json"
+    spec_file.write_text(json.dumps(SHOP))
+    shown = tmp_path / "shown.json"  # `tables show` output works too: its "spec" is read
+    shown.write_text(json.dumps({"id": "x", "spec": SHOP}))
+
+    preview = ok("tables", "generators", "--file", spec_file)
+    from_show = ok("tables", "generators", "--file", shown)
+
+    assert preview.splitlines() == SHOP_GENERATORS
+    assert from_show == preview
+    assert ok("tables", "list") == ""
+
+
+def test_tables_generators_refuses_an_invalid_definition_or_a_wrong_call(platform: Platform, tmp_path: Path) -> None:
+    spec_file = tmp_path / "bad.json"
+    spec_file.write_text(
+        json.dumps({"table_name": "bad", "fields": [{"name": "flag", "type": "boolean", "unique": True}]})
+    )
+
+    invalid = dmb("tables", "generators", "--file", spec_file)
+    both = dmb("tables", "generators", "some-id", "--file", spec_file)
+    neither = dmb("tables", "generators")
+
+    assert invalid.exit_code == 1
+    assert (
+        "422: Invalid request: fields.0: flag: a boolean field has only two values and cannot be unique"
+        in invalid.output
+    )
+    assert both.exit_code == neither.exit_code == 1
+    assert "give a table id or --file SPEC.json (one of them)" in both.output

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from dmb_contracts.field_summary import summarize_generator
 from dmb_contracts.fields import (
     AIGenerator,
     BundleGenerator,
@@ -23,6 +27,7 @@ from dmb_contracts.fields import (
     RegexGenerator,
     SequenceGenerator,
     StorageType,
+    TableSpec,
     TemplateGenerator,
 )
 
@@ -266,3 +271,75 @@ def row_generators(fields: Sequence[FieldSpec], has_pool: Callable[[str], bool])
             if field.generator is None and generators[field.name] == FakerGenerator(provider="email"):
                 generators[field.name] = email
     return generators
+
+
+GeneratorSource = Literal["set", "constraint", "inferred", "coherent"]
+
+
+class FieldGenerator(BaseModel):
+    """What makes one field's values, as the user is shown it (web UI, CLI, the export's About sheet)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="The field's name.")
+    generator: GeneratorSpec = Field(description="The generator that runs (see `source`).")
+    summary: str = Field(description="The generator in one readable line, e.g. `faker city()`.")
+    source: GeneratorSource = Field(
+        description="Why this generator: `set` (the field's own, used as is), `constraint` (its pattern or choices "
+        "decided), `inferred` (from its name and type, none set), `coherent` (built from other fields of the row, "
+        "e.g. an email from the name fields)."
+    )
+    source_text: str = Field(description="`source` in words, e.g. `inferred from its name and type`.")
+    fallback: GeneratorSpec | None = Field(
+        default=None, description="AI fields: what makes the values when the AI step fails or is skipped."
+    )
+    fallback_summary: str | None = Field(default=None, description="`fallback` in one readable line.")
+    explanation: str = Field(
+        description="The summary with its source (and an AI field's fallback) in words: the line the UIs show."
+    )
+
+
+def field_generators(spec: TableSpec) -> list[FieldGenerator]:
+    """What makes each field's values, in field order: exactly what row_generators gives the generator service
+    when the AI step worked, with each AI field's fallback from the run where it did not."""
+    with_ai = row_generators(spec.fields, has_pool=lambda name: True)
+    without_ai = row_generators(spec.fields, has_pool=lambda name: False)
+    shown: list[FieldGenerator] = []
+    for field in spec.fields:
+        generator = with_ai[field.name]
+        source, source_text = _source(field, generator)
+        fallback = without_ai[field.name] if isinstance(generator, AIGenerator) else None
+        summary = summarize_generator(generator)
+        fallback_summary = None if fallback is None else summarize_generator(fallback)
+        because = (
+            source_text if fallback_summary is None else f"{source_text}; if the AI step fails: {fallback_summary}"
+        )
+        shown.append(
+            FieldGenerator(
+                name=field.name,
+                generator=generator,
+                summary=summary,
+                source=source,
+                source_text=source_text,
+                fallback=fallback,
+                fallback_summary=fallback_summary,
+                explanation=f"{summary} ({because})",
+            )
+        )
+    return shown
+
+
+def _source(field: FieldSpec, generator: GeneratorSpec) -> tuple[GeneratorSource, str]:
+    """Why `generator` (row_generators' choice for `field`) makes its values, as a source and in words."""
+    if generator != effective_generator(field, has_pool=True):
+        # Only the row's coherence replaces a field's own effective generator: by a template of the row.
+        names = generator.references if isinstance(generator, TemplateGenerator) else ()
+        return "coherent", ("built from " + " and ".join(names)) if names else "built from other fields of the row"
+    if field.generator is not None and generator == field.generator:
+        return "set", "your generator"
+    overridden = ", not your generator" if field.generator is not None else ""
+    if field.choices is not None and generator == ChoicesGenerator(values=list(field.choices)):
+        return "constraint", f"from its choices{overridden}"
+    if field.pattern is not None and generator == RegexGenerator(pattern=field.pattern):
+        return "constraint", f"from its pattern{overridden}"
+    return "inferred", "inferred from its name and type"

@@ -56,10 +56,11 @@ function addField(name = "", type = "string", original = null) {
     row.querySelector(".f-nullable").checked = Boolean(original.nullable);
     row.querySelector(".f-unique").checked = Boolean(original.unique);
   }
-  row.querySelector(".f-remove").addEventListener("click", () => row.remove());
+  row.querySelector(".f-remove").addEventListener("click", () => { row.remove(); previewGenerators(); });
   row.querySelector(".f-type").addEventListener("change", () => showReference(row));
   $("#fields").appendChild(row);
   showReference(row);
+  previewGenerators();
 }
 
 // An index row: its fields are typed as names separated by commas (in the index's column order).
@@ -82,6 +83,7 @@ function fillForm(spec) {
   spec.fields.forEach((field) => addField(field.name, field.type, field));
   $("#indexes").innerHTML = "";
   (spec.indexes ?? []).forEach((index) => addIndex(index));
+  previewGenerators();
 }
 
 async function refreshTables() {
@@ -148,8 +150,8 @@ async function waitForTable(id) {
   throw new Error("The table is taking unusually long to create; it will appear in the list when ready.");
 }
 
-$("#table-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
+// The definition the form describes (what Create / Save sends, and what the values preview is asked about).
+function formSpec() {
   const fields = [...document.querySelectorAll(".field-row")].map((row) => {
     const name = row.querySelector(".f-name").value.trim();
     const field = {...(row.original || {}), name, type: row.querySelector(".f-type").value};
@@ -175,8 +177,34 @@ $("#table-form").addEventListener("submit", async (event) => {
     if (name) index.name = name;
     return index;
   });
-  const spec = {table_name: $("#table_name").value.trim(), display_name: $("#display_name").value.trim(),
-                description: $("#description").value.trim(), fields, indexes};
+  return {table_name: $("#table_name").value.trim(), display_name: $("#display_name").value.trim(),
+          description: $("#description").value.trim(), fields, indexes};
+}
+
+// Under each field row, what will make its values: asked of the API ~300 ms after the last edit. Only the
+// latest answer is shown; a definition the API refuses (not finished yet, say) just clears the hints, since
+// creating it shows the reason. The values do not depend on the table's name, so a form without one yet
+// is previewed under a stand-in name.
+const PREVIEW_DELAY_MS = 300;
+let previewTimer = null, previewAsked = 0;
+function previewGenerators() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(async () => {
+    const asked = ++previewAsked;
+    const spec = formSpec();
+    let generators = [];
+    try {
+      generators = (await api("POST", "/tables/generators", {...spec, table_name: spec.table_name || "new_table"})).generators;
+    } catch { /* refused or unreachable: the hints are cleared */ }
+    if (asked === previewAsked) fieldGenerators.showHints([...document.querySelectorAll(".field-row")], generators);
+  }, PREVIEW_DELAY_MS);
+}
+$("#table-form").addEventListener("input", previewGenerators);
+$("#table-form").addEventListener("change", previewGenerators);
+
+$("#table-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const spec = formSpec();
   try {
     if (editing) {
       const change = await api("PUT", `/tables/${editing.id}`, {expected_version: editing.version, spec});
@@ -235,6 +263,7 @@ async function showHistory(id) {
     ${v.version === table.version ? ' <span class="badge text-bg-secondary">current</span>'
       : ` <button class="btn btn-sm btn-outline-warning py-0" data-restore="${v.version}" data-table="${esc(table.id)}"
           data-expected="${table.version}" ${table.status === "created" ? "" : "disabled"}>Restore</button>`}</li>`).join("");
+  $("#history-fields").replaceChildren(fieldGenerators.renderFieldValues(table, document));
   $("#history").classList.remove("d-none");
 }
 

@@ -10,6 +10,7 @@ from dmb_contracts.fields import (
     FieldSpec,
     TableSpec,
 )
+from dmb_contracts.generator_defaults import FieldGenerator, field_generators
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -36,6 +37,11 @@ class ExportAbout(BaseModel):
     created_at: dt.datetime = Field(default_factory=_utc_now)
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per phase, e.g. generation.")
     constraint_report: list[str] = Field(default_factory=list, description="Summary lines of the constraint report.")
+
+    @property
+    def generators(self) -> list[FieldGenerator]:
+        """What made each field's values, in field order: the generator service runs the same choice."""
+        return field_generators(TableSpec(table_name=self.table_name, fields=self.fields))
 
     @classmethod
     def for_request(cls, cmd: RequestExport, *, rows: int | None = None, **provenance: Any) -> ExportAbout:

@@ -45,8 +45,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dmb_contracts.field_summary import summarize_constraints, summarize_generator
+from dmb_contracts.field_summary import summarize_constraints
 from dmb_contracts.fields import FieldSpec, StorageType, TableSpec
+from dmb_contracts.generator_defaults import FieldGenerator
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
@@ -639,13 +640,23 @@ def _write_about_table(ws: WriteOnlyWorksheet, outcome: _TableOutcome) -> None:
     ws.append([])
     headings = ("Field", "Type", "Constraints", "Generator", "Description")
     ws.append([_text_cell(ws, heading, style=HEADER_STYLE_NAME) for heading in headings])
-    for field in about.fields:
+    for field, generator in zip(about.fields, about.generators, strict=True):
         ws.append(
             [
                 _text_cell(ws, field.name),
                 _text_cell(ws, field.type.value),
                 _text_cell(ws, summarize_constraints(field)),
-                _text_cell(ws, summarize_generator(field.generator)),
+                _text_cell(ws, _generator_text(generator)),
                 _text_cell(ws, field.description),
             ]
         )
+
+
+def _generator_text(generator: FieldGenerator) -> str:
+    """What made the field's values: the user's own generator as it is, else with why it was chosen (an AI
+    field also says what stands in when the AI step fails)."""
+    if generator.source != "set":
+        return generator.explanation
+    if generator.fallback_summary is not None:
+        return f"{generator.summary} (if the AI step fails: {generator.fallback_summary})"
+    return generator.summary

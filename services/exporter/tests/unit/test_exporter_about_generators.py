@@ -1,8 +1,10 @@
-"""The About sheet describes the generator of every field, whatever its kind."""
+"""The About sheet describes what made every field's values: the field's own generator whatever its kind, or,
+for a field without one, the generator it got and why (the same choice the generator service runs)."""
 
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,7 +42,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "ai": (
         {"name": "blurb", "type": "text", "generator": {"kind": "ai", "instructions": "a short tagline"}},
-        "AI: a short tagline",
+        "AI: a short tagline (if the AI step fails: faker paragraph())",
     ),
     "template": (
         {"name": "label", "type": "text", "generator": {"kind": "template", "template": "{code|lower}-{serial}"}},
@@ -79,13 +81,8 @@ def test_every_generator_kind_has_an_example() -> None:
     assert sorted(_generator_kinds()) == sorted(EXAMPLES)
 
 
-@pytest.fixture(scope="module")
-def about_sheet_generators(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Field name -> the Generator column of the About sheet of an xlsx export of one field per kind."""
-    spec = TableSpec.model_validate(
-        {"table_name": "every_generator", "fields": [field for field, _ in EXAMPLES.values()]}
-    )
-    path = tmp_path_factory.mktemp("about") / "every_generator.xlsx"
+def about_generators(spec: TableSpec, path: Path) -> dict[str, str]:
+    """Field name -> the Generator column of the About sheet of an xlsx export of `spec` (no rows)."""
     write_xlsx([], spec, ExportAbout.for_spec(spec), path)
     workbook = load_workbook(path, read_only=True)
     try:
@@ -96,6 +93,15 @@ def about_sheet_generators(tmp_path_factory: pytest.TempPathFactory) -> dict[str
     return {str(row[0]): str(row[3]) for row in rows[header + 1 :] if row and row[0]}
 
 
+@pytest.fixture(scope="module")
+def about_sheet_generators(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The Generator column of an export of one field per generator kind."""
+    spec = TableSpec.model_validate(
+        {"table_name": "every_generator", "fields": [field for field, _ in EXAMPLES.values()]}
+    )
+    return about_generators(spec, tmp_path_factory.mktemp("about") / "every_generator.xlsx")
+
+
 @pytest.mark.parametrize("kind", _generator_kinds())
 def test_every_generator_kind_is_described_on_the_about_sheet(
     kind: str, about_sheet_generators: dict[str, str]
@@ -104,8 +110,42 @@ def test_every_generator_kind_is_described_on_the_about_sheet(
     assert about_sheet_generators[field["name"]] == description
 
 
-def test_a_field_without_generator_is_described_as_the_type_default() -> None:
-    assert summarize_generator(None) == "default for the type"
+def test_a_field_without_a_generator_shows_the_one_it_got_and_why(tmp_path: Path) -> None:
+    spec = TableSpec.model_validate(
+        {
+            "table_name": "customers",
+            "fields": [
+                {"name": "id", "type": "integer", "primary_key": True},
+                {"name": "first_name", "type": "string"},
+                {"name": "last_name", "type": "string"},
+                {"name": "email", "type": "email"},
+                {"name": "city", "type": "string"},
+                {"name": "price", "type": "decimal"},
+                {
+                    "name": "size",
+                    "type": "string",
+                    "choices": ["S", "M"],
+                    "generator": {"kind": "faker", "provider": "word"},
+                },
+                {"name": "code", "type": "string", "pattern": "[A-Z]{2}[0-9]{3}"},
+            ],
+        }
+    )
+
+    shown = about_generators(spec, tmp_path / "customers.xlsx")
+
+    assert shown == {
+        "id": "sequence from 1, step 1 (inferred from its name and type)",
+        "first_name": "faker first_name() (inferred from its name and type)",
+        "last_name": "faker last_name() (inferred from its name and type)",
+        "email": "template {first_name|ascii|lower}.{last_name|ascii|lower}@example.com "
+        "(built from first_name and last_name)",
+        "city": "faker city() (inferred from its name and type)",
+        "price": "range 1 … 1000 (inferred from its name and type)",
+        "size": "choices: S, M (from its choices, not your generator)",
+        "code": "regex [A-Z]{2}[0-9]{3} (from its pattern)",
+    }
+    assert "default for the type" not in shown.values()
 
 
 def test_a_shaped_range_names_its_distribution() -> None:
