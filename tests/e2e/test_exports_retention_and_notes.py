@@ -130,6 +130,8 @@ async def test_the_about_sheet_shows_the_jobs_timings_and_constraint_report(
     pairs = {row[0]: row[1] for row in about if len(row) > 1 and row[0]}
     assert pairs["Seed"] == "1"
     assert pairs["Time: generation"] == pytest.approx(job["seconds"])
+    assert pairs["Time: generation, rows"] == pytest.approx(job["rows_seconds"])
+    assert pairs["Time: generation, constraint report"] == pytest.approx(job["report_seconds"])
     assert 0 < pairs["Time: export"] < 60
     report = [row[1] for row in about if len(row) > 1 and row[0] is None and row[1]]
     assert report[:2] == [

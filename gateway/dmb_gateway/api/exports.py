@@ -173,6 +173,9 @@ async def _start_export(
                 locale=job.locale if job else None,
                 generator_version=job.generator_version if job else None,
                 generation_seconds=job.seconds if job else None,
+                rows_seconds=job.rows_seconds if job else None,
+                report_seconds=job.report_seconds if job else None,
+                fallbacks=list(job.fallbacks) if job else [],
                 constraint_report=report_lines(job) if job else [],
                 csv_excel_bom=body.csv_excel_bom,
                 more_tables=[

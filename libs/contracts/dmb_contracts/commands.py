@@ -172,6 +172,16 @@ class RequestExport(Command):
     generation_seconds: Annotated[float, Field(ge=0)] | None = Field(
         default=None, description="How long the job (job_id) took to generate the rows, shown on the About sheet."
     )
+    rows_seconds: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="Of generation_seconds: generating and writing the rows (About sheet)."
+    )
+    report_seconds: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="Of generation_seconds: checking the written rows for the report (About sheet)."
+    )
+    fallbacks: Annotated[list[Annotated[str, Field(max_length=2000)]], Field(max_length=200)] = Field(
+        default_factory=list,
+        description="The job's notes on fields that fell back to Faker or were left empty, for the About sheet.",
+    )
     constraint_report: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=2000)] = Field(
         default_factory=list, description="The job's constraint report, one line per column, for the About sheet."
     )

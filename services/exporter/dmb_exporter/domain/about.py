@@ -37,6 +37,7 @@ class ExportAbout(BaseModel):
     created_at: dt.datetime = Field(default_factory=_utc_now)
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per phase, e.g. generation.")
     constraint_report: list[str] = Field(default_factory=list, description="Summary lines of the constraint report.")
+    fallbacks: list[str] = Field(default_factory=list, description="Fields that fell back to Faker or stayed empty.")
 
     @property
     def generators(self) -> list[FieldGenerator]:
@@ -46,7 +47,12 @@ class ExportAbout(BaseModel):
     @classmethod
     def for_request(cls, cmd: RequestExport, *, rows: int | None = None, **provenance: Any) -> ExportAbout:
         """The about-record of an export request; `rows` is how many rows the table holds."""
-        timings = {} if cmd.generation_seconds is None else {"generation": cmd.generation_seconds}
+        phases = {
+            "generation": cmd.generation_seconds,
+            "generation, rows": cmd.rows_seconds,
+            "generation, constraint report": cmd.report_seconds,
+        }
+        timings = {phase: seconds for phase, seconds in phases.items() if seconds is not None}
         return cls.for_spec(
             cmd.spec,
             definition_version=cmd.table_version,
@@ -56,6 +62,7 @@ class ExportAbout(BaseModel):
             row_count=rows,
             timings=timings,
             constraint_report=list(cmd.constraint_report),
+            fallbacks=list(cmd.fallbacks),
             **provenance,
         )
 

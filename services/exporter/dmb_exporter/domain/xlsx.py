@@ -632,6 +632,11 @@ def _write_about_table(ws: WriteOnlyWorksheet, outcome: _TableOutcome) -> None:
     pair("Time: export", outcome.seconds, '0.000 "s"')  # reading the rows and writing them to the sheets
     if truncated:
         pair("Truncated cells", f"{truncated} cell(s) cut to Excel's limit of 32,767 characters")
+    if about.fallbacks:
+        ws.append([])
+        ws.append([_text_cell(ws, "Generation notes", style=HEADER_STYLE_NAME)])
+        for note in about.fallbacks:
+            ws.append([_text_cell(ws, ""), _text_cell(ws, note)])
     if about.constraint_report:
         ws.append([])
         ws.append([_text_cell(ws, "Constraint report", style=HEADER_STYLE_NAME)])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dmb_contracts.commands import RequestExport
 from dmb_contracts.fields import TableSpec
 from dmb_exporter.domain import EXCEL_MAX_CELL_CHARS, ExportAbout, write_workbook, write_xlsx
 from dmb_exporter.domain.xlsx import data_sheet_title
@@ -330,6 +332,46 @@ def test_about_sheet_shows_the_provenance_and_the_field_list(
     assert field_rows["id"][2] == "primary key; required"
     assert field_rows["id"][3] == "sequence from 1, step 1"
     assert field_rows["email"][2] == "unique; required"
+
+
+def test_about_sheet_shows_the_jobs_time_split_and_its_generation_notes(
+    tmp_path: Path, reference_spec: TableSpec, make_reference_rows: Any
+) -> None:
+    note = "field 'manager_id': 'people' had no rows when the job started; left empty"
+    request = RequestExport(
+        export_id=uuid.uuid4(),
+        table_id=uuid.uuid4(),
+        table_version=1,
+        spec=reference_spec,
+        generation_seconds=2.5,
+        rows_seconds=2.0,
+        report_seconds=0.5,
+        fallbacks=[note, "AI values unavailable, Faker used instead: timeout"],
+    )
+    path = tmp_path / "about.xlsx"
+    write_xlsx(make_reference_rows(5), reference_spec, ExportAbout.for_request(request, rows=5), path)
+
+    rows = _openpyxl_rows(path, "About")
+    pairs = {row[0]: row[1] for row in rows if len(row) > 1 and row[0] is not None}
+    assert (pairs["Time: generation"], pairs["Time: generation, rows"]) == (2.5, 2.0)
+    assert pairs["Time: generation, constraint report"] == 0.5
+    heading = next(index for index, row in enumerate(rows) if row and row[0] == "Generation notes")
+    assert [row[1] for row in rows[heading + 1 : heading + 3]] == [
+        note,
+        "AI values unavailable, Faker used instead: timeout",
+    ]
+
+
+def test_an_export_without_a_job_has_no_generation_notes_or_times(
+    tmp_path: Path, reference_spec: TableSpec, make_reference_rows: Any
+) -> None:
+    request = RequestExport(export_id=uuid.uuid4(), table_id=uuid.uuid4(), table_version=1, spec=reference_spec)
+    path = tmp_path / "about.xlsx"
+    write_xlsx(make_reference_rows(2), reference_spec, ExportAbout.for_request(request, rows=2), path)
+
+    labels = [row[0] for row in _openpyxl_rows(path, "About") if row]
+    assert "Generation notes" not in labels
+    assert not [label for label in labels if isinstance(label, str) and label.startswith("Time: generation")]
 
 
 def test_about_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
