@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,18 +89,54 @@ def subscribe_handlers(
     bus.subscribe(queue, [routing_key(kind) for kind in table], dispatch, prefetch=prefetch, retry=retry)
 
 
-class RunningService:
-    """A built service: its runtime plus the datasets engines it must release on stop."""
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work a service repeats while it runs (a sweep): `run` now, then every `interval_seconds`."""
 
-    def __init__(self, name: str, runtime: ServiceRuntime, *, engines: Sequence[Engine] = ()) -> None:
+    name: str
+    interval_seconds: float
+    run: Callable[[], Awaitable[object]]
+
+    async def run_forever(self) -> None:
+        """Until cancelled; a failed run is logged and the next one tries again, so one bad run (the database
+        briefly away) never ends the sweep for the life of the process."""
+        while True:
+            try:
+                await self.run()
+            except Exception:
+                log.exception("%s failed; the next run is in %gs", self.name, self.interval_seconds)
+            await asyncio.sleep(self.interval_seconds)
+
+
+class RunningService:
+    """A built service: its runtime, the datasets engines it must release on stop, and its periodic tasks
+    (started after the runtime, so their events have a relay; cancelled before it stops)."""
+
+    def __init__(
+        self,
+        name: str,
+        runtime: ServiceRuntime,
+        *,
+        engines: Sequence[Engine] = (),
+        periodic: Sequence[PeriodicTask] = (),
+    ) -> None:
         self.name = name
         self.runtime = runtime
         self._engines = engines
+        self._periodic = periodic
+        self._running: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self.runtime.start()
+        self._running = [asyncio.create_task(task.run_forever(), name=task.name) for task in self._periodic]
 
     async def stop(self) -> None:
+        for running in self._running:
+            running.cancel()
+        for running in self._running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        self._running = []
         await self.runtime.stop()
         for engine in self._engines:
             engine.dispose()

@@ -56,6 +56,13 @@ class BaseServiceSettings(BaseSettings):
     export_retention_sweep_seconds: float = Field(
         default=3600, gt=0, le=86_400, description="How often the exporter looks for exports past their retention."
     )
+    ai_wait_seconds: float = Field(
+        default=120,
+        gt=0,
+        le=86_400,
+        description="How long a job waits for its AI values before the generator fills the AI fields with Faker "
+        "(and notes it in the job's fallbacks).",
+    )
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 from functools import partial
 from pathlib import Path
 
 from dmb_bus.base import MessageBus
 from dmb_common.datasets import create_datasets_engine
-from dmb_common.runtime import RunningService, build_runtime, subscribe_handlers
+from dmb_common.runtime import PeriodicTask, RunningService, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from dmb_common.storage import ObjectStore
 from dmb_contracts.commands import RequestExport
@@ -26,25 +24,14 @@ class ExporterService(RunningService):
     """The exporter's handlers plus, when a retention period is set, the sweep that expires old exports."""
 
     def __init__(self, deps: handlers.ExporterDeps, sweep_seconds: float) -> None:
-        super().__init__(NAME, deps.runtime, engines=[deps.datasets])
+        # The clock is read at each run, so a test may replace deps.clock after build.
+        sweep = PeriodicTask(
+            "exporter-retention-sweep", sweep_seconds, lambda: handlers.expire_exports(deps, deps.clock())
+        )
+        super().__init__(
+            NAME, deps.runtime, engines=[deps.datasets], periodic=[sweep] if deps.retention is not None else []
+        )
         self.deps = deps
-        self._sweep_seconds = sweep_seconds
-        self._sweeper: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await super().start()
-        if self.deps.retention is not None:
-            self._sweeper = asyncio.create_task(
-                handlers.sweep_expired_exports(self.deps, self._sweep_seconds), name="exporter-retention-sweep"
-            )
-
-    async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-        await super().stop()
 
 
 async def build(settings: BaseServiceSettings, bus: MessageBus, *, store: ObjectStore | None = None) -> ExporterService:

@@ -252,14 +252,3 @@ async def _mark_expired(deps: ExporterDeps, export_id: uuid.UUID, now: dt.dateti
         await uow.commit()
         log.info("export %s expired: %s", export_id, reason)
         return True
-
-
-async def sweep_expired_exports(deps: ExporterDeps, interval_seconds: float) -> None:
-    """Run `expire_exports` now and then every `interval_seconds`, until cancelled; a failed sweep is logged
-    and the next one tries again."""
-    while True:
-        try:
-            await expire_exports(deps, deps.clock())
-        except Exception:
-            log.exception("retention sweep failed; the next one runs in %gs", interval_seconds)
-        await asyncio.sleep(interval_seconds)

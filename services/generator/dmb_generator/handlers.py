@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import math
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +46,17 @@ from dmb_generator.version import GENERATOR_VERSION
 CHUNK_SIZE = 5_000
 AI_POOL_SIZE = 200
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class GeneratorDeps:
     runtime: ServiceRuntime
     datasets: Engine
     datasets_schema: str | None
+    #: How long a job waits for its AI values before Faker fills its AI fields instead.
+    ai_wait: dt.timedelta = dt.timedelta(seconds=120)
+    clock: Callable[[], dt.datetime] = utcnow
 
 
 async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
@@ -163,7 +169,8 @@ def _refusal(
     return None
 
 
-def _emit_chunks(uow: UnitOfWork, job: Job, cause: Message) -> None:
+def _emit_chunks(uow: UnitOfWork, job: Job, cause: Message | None) -> None:
+    """The job's chunk commands; without a cause (the AI deadline sweep) they belong to the job itself."""
     for index in range(job.chunks):
         first = index * job.chunk_size
         uow.emit(
@@ -173,6 +180,7 @@ def _emit_chunks(uow: UnitOfWork, job: Job, cause: Message) -> None:
                 first_row=first,
                 rows=min(job.chunk_size, job.rows - first),
                 owner_id=job.owner_id,
+                correlation_id=job.job_id,
             ),
             cause,
         )
@@ -200,14 +208,67 @@ async def _resume_after_ai(
     fallback: str | None,
 ) -> None:
     async with deps.runtime.uow() as uow:
-        job = await uow.session.get(Job, event.job_id)
-        if job is None or job.status != JobStatus.WAITING_AI:
-            return
-        job.ai_pools = {name: list(values) for name, values in pools.items()}
-        job.fallbacks = [*job.fallbacks, fallback] if fallback else job.fallbacks
-        job.status = JobStatus.RUNNING
-        _emit_chunks(uow, job, event)
+        job = await _take_waiting_job(uow, event.job_id)
+        if job is None:
+            return  # a duplicate answer, or one after the deadline: the job already runs (or was cancelled)
+        _resume(uow, job, pools, fallback, event)
         await uow.commit()
+
+
+async def _take_waiting_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job | None:
+    """Move the job from WAITING_AI to RUNNING and return it, if it still waits; None when an AI answer, the
+    deadline sweep (of any generator process) or a cancel took it first. The caller then emits its chunks."""
+    # One conditional UPDATE decides every race: PostgreSQL re-checks the WHERE once a concurrent writer's row
+    # lock is released, SQLite admits one writer at a time, so exactly one caller sees rowcount 1. It comes
+    # before any read in the transaction, so it waits for a concurrent writer rather than acting on a stale
+    # read (a check-then-set of the loaded job emitted the chunks twice when an answer and a sweep raced).
+    connection = await uow.session.connection()
+    taken = await connection.execute(
+        sa.update(Job).where(Job.job_id == job_id, Job.status == JobStatus.WAITING_AI).values(status=JobStatus.RUNNING)
+    )
+    if taken.rowcount != 1:
+        return None
+    return await uow.session.get(Job, job_id)
+
+
+def _resume(
+    uow: UnitOfWork, job: Job, pools: Mapping[str, Sequence[JsonScalar]], fallback: str | None, cause: Message | None
+) -> None:
+    job.ai_pools = {name: list(values) for name, values in pools.items()}
+    job.fallbacks = [*job.fallbacks, fallback] if fallback else job.fallbacks
+    _emit_chunks(uow, job, cause)
+
+
+def ai_deadline_note(wait: dt.timedelta) -> str:
+    return f"AI values did not arrive within {wait.total_seconds():g} s; Faker used instead"
+
+
+async def resume_overdue_ai_jobs(deps: GeneratorDeps, now: dt.datetime) -> int:
+    """Start with Faker's values every job that has waited longer than `deps.ai_wait` for its AI values at
+    `now` (the AI service is down, or its answer was lost); returns how many jobs this call resumed.
+
+    A job another process resumed meanwhile (its AI answer, another replica's sweep) is left to that one."""
+    cutoff = now.astimezone(dt.UTC) - deps.ai_wait
+    async with deps.runtime.sessions() as session:
+        overdue = (
+            await session.scalars(
+                sa.select(Job.job_id)
+                .where(Job.status == JobStatus.WAITING_AI, Job.created_at < cutoff)
+                .order_by(Job.created_at)
+            )
+        ).all()
+    note = ai_deadline_note(deps.ai_wait)
+    resumed = 0
+    for job_id in overdue:
+        async with deps.runtime.uow() as uow:
+            job = await _take_waiting_job(uow, job_id)
+            if job is None:
+                continue
+            _resume(uow, job, {}, note, None)
+            await uow.commit()
+        log.warning("job %s: %s", job_id, note)
+        resumed += 1
+    return resumed
 
 
 async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
