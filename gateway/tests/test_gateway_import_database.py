@@ -35,6 +35,7 @@ async def test_an_existing_postgres_table_is_proposed_for_review(client: httpx.A
         postgres_url,
         "CREATE SCHEMA shop",
         "CREATE TABLE shop.orders (id bigserial PRIMARY KEY, code varchar(20) NOT NULL UNIQUE, paid boolean)",
+        "CREATE UNIQUE INDEX ux_paid_code ON shop.orders (paid, code)",
         "COMMENT ON TABLE shop.orders IS 'All orders'",
     )
     # A plain postgresql:// URL, as a user would paste it: the server picks its own driver.
@@ -50,6 +51,7 @@ async def test_an_existing_postgres_table_is_proposed_for_review(client: httpx.A
         ("code", "string"),
         ("paid", "boolean"),
     ]
+    assert spec["indexes"] == [{"name": "ux_paid_code", "fields": ["paid", "code"], "unique": True}]
     assert (await client.get("/api/v1/tables")).json()["total"] == 0  # nothing saved
 
 

@@ -1,5 +1,6 @@
 """POST /api/v1/tables/import over the embedded platform: a pasted CREATE TABLE becomes a proposed definition
-(with warnings) that creates the table as is; anything else is a 422 that names the problem."""
+(with warnings) that creates the table as is, its composite unique constraints and indexes included; anything
+else is a 422 that names the problem."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from dmb_testing import platform
 from dmb_testing.flow import wait_for
 
@@ -45,6 +47,54 @@ async def test_a_statement_becomes_a_spec_with_warnings_that_creates_the_table(c
     assert created.status_code == 202, created.text
     table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
     assert (table["status"], table["table_name"]) == ("created", "customers")
+
+
+async def test_a_composite_unique_constraint_and_indexes_are_imported_and_enforced_by_the_created_table(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    sql = """CREATE TABLE bookings (
+  id bigserial PRIMARY KEY,
+  room int NOT NULL,
+  night date NOT NULL,
+  guest varchar(80),
+  CONSTRAINT uq_room_night UNIQUE (room, night)
+);
+CREATE UNIQUE INDEX ux_guest_night ON bookings (guest, night) WHERE night > '2026-01-01';
+CREATE INDEX ix_night ON bookings (night);"""
+    response = await client.post("/api/v1/tables/import", json={"sql": sql, "dialect": "postgres"})
+    assert response.status_code == 200, response.text
+    proposal = response.json()
+
+    assert proposal["spec"]["indexes"] == [
+        {"name": "uq_room_night", "fields": ["room", "night"], "unique": True},
+        {"name": "ix_night", "fields": ["night"], "unique": False},
+    ]
+    assert proposal["warnings"] == [
+        "the unique index ux_guest_night on (guest, night) was not imported "
+        "(it is unique only among the rows WHERE night > '2026-01-01')"
+    ]
+
+    created = await client.post("/api/v1/tables", json=proposal["spec"])
+    assert created.status_code == 202, created.text
+    table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
+    assert table["status"] == "created", table
+
+    # The users' table really has the rule: a second booking of the same room on the same night is refused.
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'datasets.db'}")
+    insert = sa.text("INSERT INTO bookings (id, room, night, guest) VALUES (:id, :room, :night, 'x')")
+    try:
+        with engine.begin() as conn:
+            assert {"uq_room_night", "ix_night"} <= {i["name"] for i in sa.inspect(conn).get_indexes("bookings")}
+            conn.execute(insert, {"id": 1, "room": 7, "night": "2026-12-01"})
+            conn.execute(insert, {"id": 2, "room": 7, "night": "2026-12-02"})
+            conn.execute(insert, {"id": 3, "room": 8, "night": "2026-12-01"})
+        refused = pytest.raises(
+            sa.exc.IntegrityError, match=r"UNIQUE constraint failed: bookings\.room, bookings\.night"
+        )
+        with refused, engine.begin() as conn:
+            conn.execute(insert, {"id": 4, "room": 7, "night": "2026-12-01"})
+    finally:
+        engine.dispose()
 
 
 async def test_a_mysql_statement_is_read_in_its_dialect(client: httpx.AsyncClient) -> None:

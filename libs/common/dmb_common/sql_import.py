@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import warnings as python_warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from dmb_contracts.fields import (
     MAX_FIELDS,
     TYPE_TRAITS,
     FieldSpec,
+    IndexSpec,
     JsonScalar,
     SpecError,
     StorageType,
@@ -86,12 +88,50 @@ class _Column:
 
 
 @dataclass
+class _Index:
+    """A table-level index or unique constraint as read from the statement or the catalogue, before it
+    becomes a field's `unique` or an IndexSpec."""
+
+    kind: str  # "unique constraint", "unique index" or "index": how warnings call it
+    name: str | None
+    unique: bool
+    columns: list[str] = field(default_factory=list)
+    #: The parts as written (a column, or an expression), for the warnings.
+    shown: list[str] = field(default_factory=list)
+    #: Details a definition has no place for whose loss keeps the rule the same: imported with a warning.
+    dropped: list[str] = field(default_factory=list)
+    #: Why importing it would change the rule (e.g. a partial unique index would become a full one).
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def what(self) -> str:
+        named = f" {self.name}" if self.name else ""
+        return f"the {self.kind}{named} on ({', '.join(self.shown)})"
+
+    def add_column(self, name: str, shown: str | None = None) -> None:
+        self.columns.append(name)
+        self.shown.append(shown or name)
+
+    def add_prefix(self, column: str, length: int, shown: str | None = None) -> None:
+        """A MySQL index on the first `length` characters of a column."""
+        self.add_column(column, shown or f"{column}({length})")
+        if self.unique:
+            # Unique on a prefix rejects values that merely start alike: a stricter rule than on the column.
+            self.blockers.append(f"it is unique on the first {length} characters of {column} only")
+        else:
+            self.dropped.append(f"the prefix length of {column}")
+
+
+@dataclass
 class _Table:
     name: str
     quoted: bool
     columns: list[_Column]
     description: str = ""
     warnings: list[str] = field(default_factory=list)
+    indexes: list[_Index] = field(default_factory=list)
+    #: The schema the statement names the table in (empty when it names none).
+    schema: str = ""
 
     def column(self, name: str) -> _Column | None:
         return next((c for c in self.columns if c.name.lower() == name.lower()), None)
@@ -102,7 +142,7 @@ class _Table:
 
 def infer_from_sql(sql: str, dialect: Dialect = "postgres") -> InferredTable:
     """The table definition a CREATE TABLE statement describes (with PostgreSQL's COMMENT ON statements and
-    CREATE UNIQUE INDEX on one column taken into account); SqlImportError when it cannot be one."""
+    CREATE [UNIQUE] INDEX statements on the table taken into account); SqlImportError when it cannot be one."""
     if dialect not in ("postgres", "mysql"):
         raise SqlImportError("unparseable", f"unknown dialect {dialect!r}; use 'postgres' or 'mysql'")
     if len(sql) > MAX_SQL_LENGTH:
@@ -126,6 +166,7 @@ def infer_from_sql(sql: str, dialect: Dialect = "postgres") -> InferredTable:
     table_expr = schema.this
     assert isinstance(table_expr, exp.Table)
     table = _Table(_ident_name(table_expr.this, dialect), _is_quoted(table_expr.this), [])
+    table.schema = _ident_name(table_expr.args.get("db"), dialect)
     for item in schema.expressions:
         if isinstance(item, exp.ColumnDef):
             table.columns.append(_column_from_def(item, dialect, table.warnings))
@@ -208,11 +249,12 @@ def _names(expressions: list[exp.Expression], dialect: Dialect) -> list[str]:
     return names
 
 
-def _table_constraint(item: exp.Expression, table: _Table, dialect: Dialect) -> None:
-    """PRIMARY KEY (...), UNIQUE (...), FOREIGN KEY, CHECK, KEY/INDEX at table level."""
+def _table_constraint(item: exp.Expression, table: _Table, dialect: Dialect, name: str | None = None) -> None:
+    """PRIMARY KEY (...), UNIQUE (...), FOREIGN KEY, CHECK, KEY/INDEX at table level; `name` is the one a
+    CONSTRAINT name ... clause gives."""
     if isinstance(item, exp.Constraint):
         for inner in item.expressions:
-            _table_constraint(inner, table, dialect)
+            _table_constraint(inner, table, dialect, _ident_name(item.this, dialect) or None)
         return
     if isinstance(item, exp.PrimaryKey):
         for name in _names(item.expressions, dialect):
@@ -223,8 +265,20 @@ def _table_constraint(item: exp.Expression, table: _Table, dialect: Dialect) -> 
         return
     if isinstance(item, exp.UniqueColumnConstraint):
         target = item.this
-        names = _names(target.expressions, dialect) if isinstance(target, exp.Schema) else []
-        _mark_unique(names, table)
+        if not isinstance(target, exp.Schema):
+            return
+        # MySQL's UNIQUE KEY name (...) names the index; that name wins over a CONSTRAINT name, as in MySQL.
+        index = _Index("unique constraint", _ident_name(target.this, dialect) or name, True)
+        _read_parts(target.expressions, index, dialect)
+        if item.args.get("nulls"):
+            index.dropped.append("NULLS NOT DISTINCT (rows with a null in one of the fields are not compared)")
+        include = item.args.get("include")
+        if isinstance(include, exp.IndexParameters) and include.args.get("include"):
+            index.dropped.append(f"INCLUDE ({', '.join(c.sql(dialect) for c in include.args['include'])})")
+        if item.args.get("index_type"):
+            index.dropped.append(f"USING {item.args['index_type']}")
+        index.dropped += [str(option) for option in item.args.get("options") or []]
+        _add_index(index, table)
         return
     if isinstance(item, exp.ForeignKey):
         names = _names(item.expressions, dialect)
@@ -239,8 +293,14 @@ def _table_constraint(item: exp.Expression, table: _Table, dialect: Dialect) -> 
         )
         return
     if isinstance(item, exp.IndexColumnConstraint):
-        columns = ", ".join(_names(item.expressions, dialect))
-        table.warnings.append(f"the index on ({columns}) was not imported (indexes are not part of a definition yet)")
+        index = _Index("index", _ident_name(item.this, dialect) or name, False)
+        _read_parts(item.expressions, index, dialect)
+        kind = item.args.get("kind")
+        if kind:
+            index.kind = f"{str(kind).lower()} index"
+            index.blockers.append(f"a {kind} index is not a plain index on the columns")
+        index.dropped += [option.sql(dialect) for option in item.args.get("options") or []]
+        _add_index(index, table)
         return
     table.warnings.append(f"the table constraint {item.sql(dialect)[:120]} was not imported")
 
@@ -275,16 +335,48 @@ def _reference(column: _Column, reference: exp.Reference, dialect: Dialect, warn
     )
 
 
-def _mark_unique(names: list[str], table: _Table) -> None:
-    if len(names) == 1:
-        column = table.column(names[0])
-        if column is not None:
-            column.unique = True
-            return
-    if names:
-        table.warnings.append(
-            f"the unique constraint on ({', '.join(names)}) was not imported (composite unique is not supported yet)"
-        )
+def _read_parts(parts: list[exp.Expression], index: _Index, dialect: Dialect) -> None:
+    """The columns of an index as written: plain columns go in; sort order and operator classes are dropped
+    with a warning; an expression keeps the index out, and so does a prefix of a unique one."""
+    for part in parts:
+        shown = part.sql(dialect)
+        node: exp.Expression = part
+        if isinstance(node, exp.Ordered):
+            if node.args.get("desc"):
+                index.dropped.append(f"the descending order of {node.this.sql(dialect)}")
+            node = node.this
+        if isinstance(node, exp.Opclass):
+            index.dropped.append(f"the operator class {node.expression.sql(dialect)}")
+            node = node.this
+        if isinstance(node, exp.Column):
+            node = node.this
+        if isinstance(node, exp.ColumnPrefix):
+            length = int(node.expression.this) if isinstance(node.expression, exp.Literal) else 0
+            index.add_prefix(_ident_name(node.this, dialect), length, shown)
+        elif dialect == "mysql" and _is_prefix_call(node):
+            # In CREATE INDEX, MySQL's `name(10)` prefix reads like a call of a function `name`.
+            assert isinstance(node, exp.Anonymous)
+            index.add_prefix(str(node.this).lower(), int(node.expressions[0].this))
+        elif isinstance(node, exp.Identifier):
+            index.add_column(_ident_name(node, dialect), shown if shown != node.sql(dialect) else None)
+        else:
+            index.shown.append(shown)
+            index.blockers.append(f"{shown} is an expression, not a column")
+
+
+def _is_prefix_call(node: exp.Expression) -> bool:
+    args = node.expressions if isinstance(node, exp.Anonymous) else []
+    return len(args) == 1 and isinstance(args[0], exp.Literal) and not args[0].is_string
+
+
+def _add_index(index: _Index, table: _Table) -> None:
+    """Keep an index for `_build`, or say why it was not imported."""
+    if not index.columns and not index.blockers:
+        return
+    if index.blockers:
+        table.warnings.append(f"{index.what} was not imported ({'; '.join(index.blockers)})")
+        return
+    table.indexes.append(index)
 
 
 def _other_statement(statement: exp.Expr, table: _Table, dialect: Dialect) -> None:
@@ -301,15 +393,72 @@ def _other_statement(statement: exp.Expr, table: _Table, dialect: Dialect) -> No
                 column.description = text
                 return
     if isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() == "INDEX":
-        index = statement.this
-        params = index.args.get("params") if isinstance(index, exp.Index) else None
-        names = _names(params.args.get("columns") or [], dialect) if params is not None else []
-        if statement.args.get("unique"):
-            _mark_unique(names, table)
-        else:
-            table.warnings.append(f"the index on ({', '.join(names)}) was not imported")
+        _create_index(statement, table, dialect)
         return
     table.warnings.append(f"the statement {_statement_kind(statement)} was ignored")
+
+
+def _create_index(statement: exp.Create, table: _Table, dialect: Dialect) -> None:
+    """CREATE [UNIQUE] INDEX name ON table (...) [INCLUDE (...)] [WHERE ...]."""
+    node = statement.this
+    if not isinstance(node, exp.Index):
+        table.warnings.append(f"the statement {statement.sql(dialect)[:120]} was ignored")
+        return
+    unique = bool(statement.args.get("unique"))
+    index = _Index("unique index" if unique else "index", _ident_name(node.this, dialect) or None, unique)
+    params = node.args.get("params")
+    if isinstance(params, exp.IndexParameters):
+        _read_parts(params.args.get("columns") or [], index, dialect)
+        using = params.args.get("using")
+        if using is not None and using.name.upper() != "BTREE":
+            index.dropped.append(f"USING {using.name}")
+        if params.args.get("include"):
+            index.dropped.append(f"INCLUDE ({', '.join(c.sql(dialect) for c in params.args['include'])})")
+        where = params.args.get("where")
+        if isinstance(where, exp.Where):
+            _partial(index, where.this, dialect)
+    target = node.args.get("table")
+    on = _ident_name(target.this, dialect) if isinstance(target, exp.Table) else ""
+    schema = _ident_name(target.args.get("db"), dialect) if isinstance(target, exp.Table) else ""
+    if on != table.name or (schema and table.schema and schema != table.schema):
+        shown = target.sql(dialect) if isinstance(target, exp.Table) else "another table"
+        table.warnings.append(f"{index.what} was not imported (it is on {shown}, not on {table.name})")
+        return
+    _add_index(index, table)
+
+
+def _partial(index: _Index, condition: exp.Expr | str, dialect: Dialect) -> None:
+    """An index on the rows WHERE `condition` only. Unique on those rows is not unique on all of them, so a
+    partial unique index is not imported, unless its condition only leaves out rows with a null in its own
+    columns (which a unique rule never compares anyway); a plain index loses only its condition."""
+    if isinstance(condition, str):
+        try:
+            parsed: exp.Expr | None = sqlglot.parse_one(condition, read=dialect)
+        except (ParseError, TokenError):
+            parsed = None
+    else:
+        parsed = condition
+    shown = condition if isinstance(condition, str) else condition.sql(dialect)  # as the database writes it
+    if not index.unique:
+        index.dropped.append(f"its condition WHERE {shown}")
+    elif parsed is None or not _only_not_null(parsed, index.columns, dialect):
+        index.blockers.append(f"it is unique only among the rows WHERE {shown}")
+
+
+def _only_not_null(condition: exp.Expr, columns: list[str], dialect: Dialect) -> bool:
+    """Whether `condition` is `c IS NOT NULL [AND ...]` for columns `c` of the index only."""
+    node = condition.unnest()
+    if isinstance(node, exp.And):
+        return _only_not_null(node.this, columns, dialect) and _only_not_null(node.expression, columns, dialect)
+    negated = isinstance(node, exp.Not)
+    test = node.this.unnest() if negated else node
+    return (
+        isinstance(test, exp.Is)
+        and negated != bool(test.args.get("negate"))  # NOT (c IS NULL), or c IS NOT NULL
+        and isinstance(test.expression, exp.Null)
+        and isinstance(test.this, exp.Column)
+        and _ident_name(test.this.this, dialect) in columns
+    )
 
 
 # -- an existing table -------------------------------------------------------------------------------------
@@ -358,12 +507,7 @@ def _reflect(conn: sa.Connection, inspector: Any, name: str, schema: str | None,
                 except (ParseError, TokenError):
                     table.warnings.append(f"{column_name}: the default {default[:80]} was not imported")
         table.columns.append(column)
-    for constraint in inspector.get_unique_constraints(name, schema=schema):
-        _mark_unique([n.lower() if dialect == "mysql" else n for n in constraint["column_names"]], table)
-    for index in inspector.get_indexes(name, schema=schema):
-        columns = [n for n in index["column_names"] if n is not None]
-        if index.get("unique") and (len(columns) > 1 or not any(c.unique for c in table.columns if c.name in columns)):
-            _mark_unique([n.lower() if dialect == "mysql" else n for n in columns], table)
+    _reflect_indexes(conn, inspector, table, name, schema, dialect)
     for fk in inspector.get_foreign_keys(name, schema=schema):
         constrained = [n.lower() if dialect == "mysql" else n for n in fk["constrained_columns"]]
         referred = fk["referred_columns"]
@@ -387,6 +531,97 @@ def _reflect(conn: sa.Connection, inspector: Any, name: str, schema: str | None,
     with contextlib.suppress(NotImplementedError):  # dialects without table comments
         table.description = (inspector.get_table_comment(name, schema=schema) or {}).get("text") or ""
     return table
+
+
+_SKIPPED_EXPRESSION = re.compile(r"Skipped unsupported reflection of expression-based index (\S+)")
+
+
+def _reflect_indexes(
+    conn: sa.Connection, inspector: Any, table: _Table, name: str, schema: str | None, dialect: Dialect
+) -> None:
+    """Unique constraints and indexes. A database lists a unique constraint's index too (PostgreSQL marks it
+    `duplicates_constraint`); MySQL lists each unique key as both, and only the index says its prefix lengths,
+    so there the index is read and the constraint (`duplicates_index`) skipped."""
+    with python_warnings.catch_warnings(record=True) as caught:
+        python_warnings.simplefilter("always")
+        constraints = inspector.get_unique_constraints(name, schema=schema)
+        indexes = inspector.get_indexes(name, schema=schema)
+    skipped: dict[str, None] = {}  # in order, once each: both calls say it
+    for warning in caught:
+        found = _SKIPPED_EXPRESSION.search(str(warning.message))
+        if found:  # SQLite: SQLAlchemy leaves expression indexes out, saying so only in this warning
+            skipped[found.group(1)] = None
+        else:
+            python_warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    table.warnings += [f"the index {index} was not imported (it is on an expression)" for index in skipped]
+    if conn.dialect.name == "sqlite":
+        constraints = [*constraints, *_sqlite_unique_constraints(conn, name, schema)]
+    for constraint in constraints:
+        if constraint.get("duplicates_index"):
+            continue
+        index = _Index("unique constraint", constraint.get("name"), True)
+        for column in constraint["column_names"]:
+            index.add_column(column.lower() if dialect == "mysql" else column)
+        _reflected_options(index, constraint.get("dialect_options") or {}, dialect)
+        _add_index(index, table)
+    for info in indexes:
+        if info.get("duplicates_constraint"):
+            continue
+        unique = bool(info.get("unique"))
+        index = _Index("unique index" if unique else "index", info.get("name"), unique)
+        options = info.get("dialect_options") or {}
+        lengths = options.get("mysql_length") or {}
+        expressions = info.get("expressions") or []
+        for position, column in enumerate(info["column_names"]):
+            if column is None:
+                shown = str(expressions[position]) if position < len(expressions) else "an expression"
+                index.shown.append(shown)
+                index.blockers.append(f"{shown} is an expression, not a column")
+                continue
+            own = column.lower() if dialect == "mysql" else column
+            length = lengths.get(column) if isinstance(lengths, dict) else lengths
+            if length:
+                index.add_prefix(own, int(length))
+            else:
+                index.add_column(own)
+            if "desc" in (info.get("column_sorting") or {}).get(column, ()):
+                index.dropped.append(f"the descending order of {own}")
+        _reflected_options(index, options, dialect)
+        _add_index(index, table)
+
+
+def _sqlite_unique_constraints(conn: sa.Connection, name: str, schema: str | None) -> list[dict[str, Any]]:
+    """SQLite's own list of its UNIQUE constraints (the indexes it made for them): SQLAlchemy reads them from
+    the CREATE TABLE text and misses some, e.g. `code VARCHAR(20) UNIQUE`. Repeats of what it found are
+    removed later, as the same rule twice."""
+    found: list[dict[str, Any]] = []
+    listed = sa.text("SELECT name FROM pragma_index_list(:table, :schema) WHERE origin = 'u' AND \"unique\" = 1")
+    columns = sa.text("SELECT name FROM pragma_index_info(:index, :schema) ORDER BY seqno")
+    for (index,) in conn.execute(listed, {"table": name, "schema": schema or "main"}):
+        names = [column for (column,) in conn.execute(columns, {"index": index, "schema": schema or "main"})]
+        if names and None not in names:
+            found.append({"name": None, "column_names": names})
+    return found
+
+
+def _reflected_options(index: _Index, options: dict[str, Any], dialect: Dialect) -> None:
+    """The dialect-specific details SQLAlchemy reflects for an index or unique constraint."""
+    where = options.get("postgresql_where", options.get("sqlite_where"))
+    if where is not None:
+        _partial(index, str(where).strip(), dialect)
+    prefix = options.get("mysql_prefix")
+    if prefix:
+        index.kind = f"{str(prefix).lower()} index"
+        index.blockers.append(f"a {prefix} index is not a plain index on the columns")
+    using = options.get("postgresql_using") or options.get("mysql_using")
+    if using and str(using).upper() != "BTREE":
+        index.dropped.append(f"USING {using}")
+    for column, opclass in (options.get("postgresql_ops") or {}).items():
+        index.dropped.append(f"the operator class {opclass} of {column}")
+    if options.get("postgresql_nulls_not_distinct"):
+        index.dropped.append("NULLS NOT DISTINCT (rows with a null in one of the fields are not compared)")
+    if options.get("postgresql_include"):
+        index.dropped.append(f"INCLUDE ({', '.join(options['postgresql_include'])})")
 
 
 # -- the common part: names, types, constraints → TableSpec ------------------------------------------------
@@ -426,6 +661,7 @@ def _build(table: _Table, dialect: Dialect) -> InferredTable:
     _check_names(table)
     if len(table.columns) > MAX_FIELDS:
         raise SqlImportError("too_many_fields", f"a table can have at most {MAX_FIELDS} fields ({len(table.columns)})")
+    indexes = _settle_indexes(table)
     warnings = list(table.warnings)
     fields: list[FieldSpec] = []
     for column in table.columns:
@@ -445,7 +681,80 @@ def _build(table: _Table, dialect: Dialect) -> InferredTable:
     except (ValidationError, SpecError) as exc:
         message = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
         raise SqlImportError("invalid_spec", message) from exc
-    return InferredTable(spec, warnings)
+    return InferredTable(_with_indexes(spec, indexes, warnings), warnings)
+
+
+def _settle_indexes(table: _Table) -> list[_Index]:
+    """What the definition's own keys already say goes there: a unique index or constraint on the primary key
+    is the key's own, one on a single column is that field's `unique`. The rest, for `_with_indexes`."""
+    primary_key = {column.name for column in table.columns if column.primary_key}
+    rest: list[_Index] = []
+    for index in table.indexes:
+        if index.unique and set(index.columns) == primary_key:
+            continue
+        column = table.column(index.columns[0]) if index.unique and len(index.columns) == 1 else None
+        if column is not None and column.name == index.columns[0]:
+            column.unique = True
+            _note_dropped(index, table.warnings)
+            continue
+        rest.append(index)
+    return rest
+
+
+def _note_dropped(index: _Index, warnings: list[str]) -> None:
+    if index.dropped:
+        warnings.append(f"{index.what} was imported without {'; '.join(index.dropped)}")
+
+
+def _with_indexes(spec: TableSpec, indexes: list[_Index], warnings: list[str]) -> TableSpec:
+    """`spec` with each index that keeps it valid; one that breaks a rule of the definitions (a field of a
+    type that cannot be indexed, too many fields ...) is left out with a warning naming it, and one whose
+    name is taken or breaks the naming rules gets its derived name instead."""
+    accepted: list[IndexSpec] = []
+    shapes: set[tuple[tuple[str, ...], bool]] = set()
+    for index in indexes:
+        shape = (tuple(index.columns), index.unique)
+        if shape in shapes:
+            continue  # the same rule twice (e.g. a constraint and an index on the same columns)
+        names: list[str | None] = [None]
+        if index.name is not None:
+            problem = identifier_problem(index.name)
+            if problem:
+                warnings.append(f"{index.what}: the name {problem}; it gets a derived one")
+            else:
+                names.insert(0, index.name)
+        first_error: str | None = None
+        for name in names:
+            try:
+                candidate = IndexSpec(name=name, fields=index.columns, unique=index.unique)
+                checked = TableSpec(
+                    table_name=spec.table_name,
+                    description=spec.description,
+                    fields=spec.fields,
+                    indexes=[*accepted, candidate],
+                )
+            except (ValidationError, SpecError) as exc:
+                first_error = first_error or _spec_problem(exc)
+                continue
+            accepted = list(checked.indexes)
+            shapes.add(shape)
+            _note_dropped(index, warnings)
+            if first_error is not None:
+                warnings.append(f"{index.what} was imported as {accepted[-1].name} ({first_error})")
+            break
+        else:
+            warnings.append(f"{index.what} was not imported ({first_error})")
+    if not accepted:
+        return spec
+    return TableSpec(table_name=spec.table_name, description=spec.description, fields=spec.fields, indexes=accepted)
+
+
+def _spec_problem(exc: ValidationError | SpecError) -> str:
+    if isinstance(exc, SpecError):
+        return exc.message
+    errors = exc.errors()
+    cause = errors[0].get("ctx", {}).get("error") if errors else None
+    return cause.message if isinstance(cause, SpecError) else _first_error(exc)
 
 
 def _first_error(exc: ValidationError) -> str:

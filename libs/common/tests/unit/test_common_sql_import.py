@@ -85,7 +85,9 @@ def test_postgres_statement_becomes_a_definition_with_types_keys_and_defaults() 
     assert (fields["label"].type, fields["label"].default) == (StorageType.TEXT, "new")
 
     warnings = "\n".join(inferred.warnings)
-    assert "unique constraint on (code, level) was not imported" in warnings
+    # The composite unique constraint keeps its name and its rule.
+    assert [(i.name, i.fields, i.unique) for i in spec.indexes] == [("uq_code_level", ["code", "level"], True)]
+    assert "uq_code_level" not in warnings
     assert "level: a foreign key to levels.id; that table must exist on the platform" in warnings
     assert "level: a foreign key takes its values from the parent's keys; its default was dropped" in warnings
     assert "created: the default CURRENT_TIMESTAMP was not imported" in warnings
@@ -111,7 +113,9 @@ def test_mysql_statement_becomes_a_definition() -> None:
     assert fields["body"].type is StorageType.TEXT
     assert fields["ratio"].type is StorageType.FLOAT
     assert (fields["made"].type, fields["made"].min, fields["made"].max) == (StorageType.INTEGER, 1901, 2155)
-    assert any("index on (price)" in w for w in inferred.warnings)
+    # UNIQUE KEY on one column is the field's own `unique`; KEY becomes a plain index, with its name.
+    assert [(i.name, i.fields, i.unique) for i in spec.indexes] == [("ix_price", ["price"], False)]
+    assert not [w for w in inferred.warnings if "index" in w]
 
 
 @pytest.mark.parametrize(
