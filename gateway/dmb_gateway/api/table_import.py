@@ -62,7 +62,7 @@ class ImportedTable(BaseModel):
 )
 async def import_table(body: TableImport, _: CurrentUser) -> ImportedTable | JSONResponse:
     """Parse the statement (never run it) and propose a definition: types with lengths and precision,
-    nullability, primary key, unique, constant defaults. Types we do not have become the nearest one, with
+    nullability, primary key, unique, composite unique constraints and indexes, constant defaults. Types we do not have become the nearest one, with
     a warning. A 422 names the problem: SQL that does not parse, a statement that is not CREATE TABLE, or
     names that break the naming rules (each with a suggested fix)."""
     try:
