@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from dmb_testing.flow import create_table, wait_for
+from dmb_testing.flow import create_table, exported_rows, wait_for
 from dmb_testing.platform import embedded_client
 
 FINISHED = {"completed", "failed", "cancelled"}
@@ -53,16 +52,6 @@ async def _batch(client: httpx.AsyncClient, tables: list[tuple[str, int]], seed:
     return [await wait_for(client, f"/api/v1/jobs/{job['job_id']}", FINISHED) for job in batch["jobs"]]
 
 
-async def _rows(client: httpx.AsyncClient, table_id: str) -> list[dict[str, Any]]:
-    requested = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "jsonl"})
-    assert requested.status_code == 202, requested.text
-    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"})
-    assert export["status"] == "completed", export
-    download = await client.get(export["download_url"])
-    assert download.status_code == 200
-    return [json.loads(line) for line in download.text.splitlines() if line.strip()]
-
-
 async def test_a_batch_fills_parents_first_and_every_child_points_at_a_real_parent(
     client: httpx.AsyncClient,
 ) -> None:
@@ -77,8 +66,8 @@ async def test_a_batch_fills_parents_first_and_every_child_points_at_a_real_pare
     # completing is the parent having been filled first.
     assert parent_job["finished_at"] <= child_job["finished_at"]
 
-    customer_ids = {row["id"] for row in await _rows(client, parent["id"])}
-    order_rows = await _rows(client, child["id"])
+    customer_ids = {row["id"] for row in await exported_rows(client, parent["id"])}
+    order_rows = await exported_rows(client, child["id"])
     assert len(customer_ids) == 30
     assert len(order_rows) == 120
     assert {row["customer"] for row in order_rows} <= customer_ids
@@ -96,7 +85,7 @@ async def test_the_same_batch_and_seed_give_the_same_rows(client: httpx.AsyncCli
         assert [job["status"] for job in jobs] == ["completed", "completed"], jobs
 
     for a, b in zip(first, second, strict=True):
-        assert await _rows(client, a["id"]) == await _rows(client, b["id"])
+        assert await exported_rows(client, a["id"]) == await exported_rows(client, b["id"])
 
 
 async def test_a_batch_whose_tables_reference_each_other_in_a_cycle_is_refused(client: httpx.AsyncClient) -> None:

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from dmb_testing.flow import create_table, wait_for
+from dmb_testing.flow import create_table, exported_rows, wait_for
 from dmb_testing.platform import embedded_client
 
 EMPLOYEES: dict[str, Any] = {
@@ -42,16 +41,6 @@ async def _generate(client: httpx.AsyncClient, table_id: str, rows: int, seed: i
     return await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"})
 
 
-async def _rows(client: httpx.AsyncClient, table_id: str) -> list[dict[str, Any]]:
-    requested = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "jsonl"})
-    assert requested.status_code == 202, requested.text
-    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"})
-    assert export["status"] == "completed", export
-    download = await client.get(export["download_url"])
-    assert download.status_code == 200
-    return [json.loads(line) for line in download.text.splitlines() if line.strip()]
-
-
 async def test_an_empty_table_referencing_itself_gets_a_hierarchy(client: httpx.AsyncClient) -> None:
     table = await create_table(client, EMPLOYEES)
     assert table["status"] == "created", table
@@ -60,7 +49,7 @@ async def test_an_empty_table_referencing_itself_gets_a_hierarchy(client: httpx.
     assert job["status"] == "completed", job
     assert not any("manager_id" in note for note in job["fallbacks"]), job["fallbacks"]
 
-    rows = await _rows(client, table["id"])
+    rows = await exported_rows(client, table["id"])
     managers = {row["id"]: row["manager_id"] for row in rows}
     assert len(managers) == ROWS
     pointing = [manager for manager in managers.values() if manager is not None]

@@ -91,6 +91,17 @@ async def create_table(client: httpx.AsyncClient, spec: dict[str, Any]) -> dict[
     return table
 
 
+async def exported_rows(client: httpx.AsyncClient, table_id: str) -> list[dict[str, Any]]:
+    """Every row the table holds now, through a JSON Lines export and its download."""
+    requested = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "jsonl"})
+    assert requested.status_code == 202, requested.text
+    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"})
+    assert export["status"] == "completed", export
+    download = await client.get(export["download_url"])
+    assert download.status_code == 200
+    return [json.loads(line) for line in download.text.splitlines() if line.strip()]
+
+
 async def run_flow(client: httpx.AsyncClient, spec: dict[str, Any], rows: int, seed: int = 42) -> FlowResult:
     """Create → generate → export (xlsx) → download; returns every state along the way and timings."""
     seconds: dict[str, float] = {}

@@ -3,12 +3,8 @@ values (nulls not counted), min, max, rows breaking the field's rules, and the u
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 import sqlalchemy as sa
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import table_for
 from dmb_contracts.fields import TableSpec
 from dmb_generator.adapters.column_report import column_report
 
@@ -45,17 +41,6 @@ ROWS = [
     (5, "cd", -1, True),  # below min
     (6, "cd", None, False),
 ]
-
-
-@pytest.fixture(params=["postgresql", "sqlite", "mariadb"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'datasets.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mariadb_url")
-    engine = create_datasets_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def test_report_counts_what_the_database_holds(engine: sa.Engine) -> None:

@@ -5,14 +5,12 @@ row older than the job or at an earlier row of its own chunk, which the same sta
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 import sqlalchemy as sa
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import table_for
 from dmb_contracts.fields import TableSpec
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import insert_chunk
@@ -46,17 +44,6 @@ def employees(first_id: int) -> TableSpec:
             ],
         }
     )
-
-
-@pytest.fixture(params=["postgresql", "sqlite", "mariadb"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'datasets.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mariadb_url")
-    engine = create_datasets_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def _job_chunks(spec: TableSpec, parents: dict[str, ParentKeys], sizes: list[int]) -> list[list[tuple[Any, ...]]]:
