@@ -11,6 +11,7 @@ import httpx
 import pytest
 from dmb_testing.flow import create_table, exported_rows, wait_for
 from dmb_testing.platform import embedded_client
+from dmb_testing.trees import depths as tree_depths
 
 EMPLOYEES: dict[str, Any] = {
     "table_name": "employees",
@@ -55,14 +56,6 @@ async def test_an_empty_table_referencing_itself_gets_a_hierarchy(client: httpx.
     pointing = [manager for manager in managers.values() if manager is not None]
     assert len(pointing) > 0.9 * ROWS
     assert set(pointing) <= managers.keys()
-    depths = []
-    for key in managers:
-        depth, seen, current = 0, {key}, managers[key]
-        while current is not None:
-            assert current not in seen, f"cycle through {current}"
-            seen.add(current)
-            depth += 1
-            current = managers[current]
-        depths.append(depth)
+    depths = list(tree_depths(managers).values())  # fails on a cycle or a manager that is no row
     assert max(depths) > 1
     assert sum(depth > 1 for depth in depths) > ROWS / 2

@@ -17,6 +17,7 @@ from dmb_generator.adapters.datasets_writer import insert_chunk
 from dmb_generator.adapters.parent_keys import keys_as_values, read_parent_keys
 from dmb_generator.domain import generate_chunk
 from dmb_generator.domain.context import ParentKeys
+from dmb_testing.trees import depths as tree_depths
 from sqlalchemy.exc import IntegrityError
 
 CHUNK = 5_000
@@ -84,12 +85,7 @@ def test_a_hierarchy_written_chunk_by_chunk_in_reverse_order_holds_the_foreign_k
     new = {key: manager for key, manager in managers.items() if key >= 1_000_000}
     assert sum(manager is not None for manager in new.values()) > 0.9 * len(new)
     assert any(manager is not None and manager < 1_000_000 for manager in new.values())  # older rows are parents
-    for key in managers:
-        depth, current = 0, managers[key]
-        while current is not None:
-            depth += 1
-            assert depth <= len(managers), f"cycle through {key}"
-            current = managers[current]
+    tree_depths(managers)  # fails on a cycle or a manager that is no row
     report = {line.name: line for line in column_report(engine, table, spec).lines}
     assert all(line.violations == 0 for line in report.values())
     assert report["manager_id"].nulls == sum(manager is None for manager in managers.values())

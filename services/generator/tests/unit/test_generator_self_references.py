@@ -12,6 +12,7 @@ from dmb_contracts.fields import TableSpec
 from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import empty_parent_notes, hierarchical_references, reference_problems
+from dmb_testing.trees import depths as tree_depths
 
 CHUNK = 5_000
 
@@ -69,15 +70,7 @@ def test_an_empty_table_gets_a_forest_with_depth() -> None:
     spec = employees()
     rows = [row for chunk in chunks(spec, seed=9, sizes=[CHUNK, CHUNK]) for row in chunk]
     managers = manager_of(spec, rows)
-    depths = []
-    for key in managers:
-        depth, seen, current = 0, {key}, managers[key]
-        while current is not None:
-            assert current not in seen, f"cycle through {current}"
-            seen.add(current)
-            depth += 1
-            current = managers[current]  # a KeyError would be a manager that is no row of the table
-        depths.append(depth)
+    depths = list(tree_depths(managers).values())  # fails on a cycle or a manager that is no row
     assert max(depths) > 3
     assert sum(1 for manager in managers.values() if manager is not None) > 0.8 * len(managers)
 
