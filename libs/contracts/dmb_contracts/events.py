@@ -143,6 +143,22 @@ class AIValuesGenerated(Event):
     request_id: UUID
     job_id: UUID
     values: dict[str, list[JsonScalar]]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the user should know about these values (fields made by code instead, a short pool), "
+        "in plain words; the generator adds them to the job's notes.",
+    )
+
+
+class AIValuesProgressed(Event):
+    """An AI request is under way: `made` of the `needed` values are ready. Each one restarts the generator's
+    wait deadline, so a job waits for a slow model as long as its values keep coming."""
+
+    type: Literal["ai.values.progressed"] = "ai.values.progressed"
+    request_id: UUID
+    job_id: UUID
+    made: Annotated[int, Field(ge=0)]
+    needed: Annotated[int, Field(gt=0)]
 
 
 class AIValuesFailed(Event):

@@ -26,7 +26,7 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
 from dmb_ai.adapters.chat_model import ModelCallFailed, call_failure
-from dmb_ai.domain.briefs import RequestBrief, analyze
+from dmb_ai.domain.briefs import RequestBrief, analyze, code_notes
 from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult, PoolStats
 from dmb_ai.domain.prompts import answer_model, system_prompt, user_prompt
 from dmb_ai.domain.screening import Row, screen
@@ -134,6 +134,8 @@ class PoolWorkflow:
             raise
         except Exception as exc:  # whatever the client raises becomes a reason in plain words
             raise call_failure(exc, timeout) from exc
+        if not isinstance(reply, dict):  # include_raw=True always answers a dict; be strict about it
+            raise call_failure(TypeError(type(reply).__name__), timeout)
         raw, parsed = reply.get("raw"), reply.get("parsed")
         tokens = _tokens(raw)
         if not isinstance(parsed, BaseModel):
@@ -180,7 +182,7 @@ class PoolWorkflow:
     async def _output(self, state: PoolState) -> PoolState:
         brief, request = _brief(state), _request(state)
         kept = state.get("kept", [])
-        notes = [f"field {name}: {reason}" for name, reason in brief.code_made.items()]
+        notes = code_notes(brief)
         stats = PoolStats.model_validate(state.get("stats", {}))
         result = PoolResult(notes=notes, stats=stats)
         if brief.fields:

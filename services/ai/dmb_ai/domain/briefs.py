@@ -85,3 +85,8 @@ def analyze(table: TableSpec, fields: list[FieldSpec], context: str, locale: str
         other_fields=[_describe(field) for field in table.fields if field.name not in asked],
         code_made={field.name: reason for field in fields if (reason := code_made_reason(field)) is not None},
     )
+
+
+def code_notes(brief: RequestBrief) -> list[str]:
+    """What the job says about the fields code made instead of the model."""
+    return [f"field {name}: {reason}" for name, reason in brief.code_made.items()]

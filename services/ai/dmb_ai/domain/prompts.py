@@ -79,7 +79,7 @@ def answer_model(brief: RequestBrief) -> type[BaseModel]:
     row = create_model(  # type: ignore[call-overload]
         "Row", __config__=ConfigDict(populate_by_name=True), **row_fields
     )
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         "Rows",
         __doc__="New rows of test data for the table.",
         rows=(list[row], Field(description="The new rows, all different from each other and from those kept.")),

@@ -193,6 +193,25 @@ def test_ai_values_come_from_the_pool_and_fall_back_to_faker_without_one() -> No
     assert all(isinstance(value, str) and value for value in fallback)
 
 
+def test_ai_pools_of_the_same_length_stay_rows_together() -> None:
+    spec = TableSpec.model_validate(
+        {
+            "table_name": "admissions",
+            "fields": [
+                {"name": "diagnosis", "type": "string", "generator": {"kind": "ai"}},
+                {"name": "department", "type": "string", "generator": {"kind": "ai"}},
+            ],
+        }
+    )
+    pools = {
+        "diagnosis": ["Neumonía", "Fractura de cadera", "Infarto agudo de miocardio"],
+        "department": ["Neumología", "Traumatología", "Cardiología"],
+    }
+    rows = generate_chunk(spec, seed=7, chunk_index=0, first_row=0, rows=300, ai_pools=pools)
+    pairs = set(zip(pools["diagnosis"], pools["department"], strict=True))
+    assert set(rows) == pairs
+
+
 def test_null_percentage_gives_about_that_share_of_nulls() -> None:
     values = column({"name": "n", "type": "string", "nullable": True, "null_percentage": 30}, rows=5000)
     assert 0.27 < values.count(None) / 5000 < 0.33
