@@ -101,13 +101,13 @@ def enumerated(texts: Sequence[str]) -> set[str]:
     """The values that are one stem with counting numbers ("Paciente 1", "Paciente 2", ".../review3"), or
     numbers in a near-arithmetic run (9781234567890, 9781234567891, …): code's job, not a model's."""
     by_stem: defaultdict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
-    for text in texts:
+    for text in dict.fromkeys(texts):  # a repeated value is a duplicate, not an enumeration
         match = _TRAILING_NUMBER.match(text)
         if match and len(match.group(2)) <= 18:
             by_stem[(match.group(1), match.group(3))].append((text, int(match.group(2))))
     caught: set[str] = set()
     for (stem, _suffix), members in by_stem.items():
-        if len(members) < ENUMERATION_MIN:
+        if len({number for _text, number in members}) < ENUMERATION_MIN:
             continue
         numbers = sorted(number for _text, number in members)
         gaps = Counter(b - a for a, b in itertools.pairwise(numbers))

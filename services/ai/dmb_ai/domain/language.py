@@ -30,7 +30,7 @@ _NAMED = {
 }
 _WORD = re.compile(r"[^\W\d_]{3,}")
 #: How much likelier (natural log) English must score than the wanted language before a value is refused.
-_ENGLISH_MARGIN = 3.0
+_ENGLISH_MARGIN = 2.0
 _LATIN_LANGUAGES = frozenset({"de", "es", "fr", "it", "pt", "nl", "pl", "sv", "en"})
 _NON_LATIN = re.compile(r"[\u0400-\u04ff\u0600-\u06ff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 
