@@ -194,7 +194,7 @@ class PoolWorkflow:
                     result.notes.append(f"AI made {len(kept)} of {request.count} values ({reason}); they repeat")
             else:
                 reason = self._stop_reason(state) or "too few valid values"
-                result.failure = f"{reason}; {len(kept)} valid values kept, {needed} needed"
+                result.failure = f"{reason}; {len(kept)} valid values kept, {needed} needed" if kept else reason
         return {"result": result.model_dump(mode="json")}
 
 

@@ -61,7 +61,8 @@ _PLACEHOLDER_WORDS = re.compile(
 _GENERIC_NUMBERED = re.compile(
     r"^\s*(item|product|producto|produkt|value|valor|name|nombre|patient|paciente|patient(in)?|user|usuario"
     r"|customer|cliente|kunde|test|sample|example|ejemplo|beispiel|entry|record|row|field|category|categoría"
-    r"|review|ticket|title|book|libro|company|empresa|employee|empleado)[\s_#-]*\d+\s*$",
+    r"|review|ticket|title|titel|titre|book|libro|buch|livre|company|empresa|firma|employee|empleado|mitarbeiter"
+    r"|artikel|article|produit|client|nutzer|benutzer|eintrag|wert|élément|elemento|articulo|artículo)[\s_#-]*\d+\s*$",
     re.I,
 )
 _PLACEHOLDER_EMAIL = re.compile(r"^(example|test|user|email|mail|sample|name|someone|john\.?doe)[._-]?\d*@", re.I)

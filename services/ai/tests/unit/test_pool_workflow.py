@@ -131,7 +131,7 @@ async def test_a_model_that_does_not_answer_in_time_gives_a_timeout_reason() -> 
 
 
 async def test_a_refused_key_stops_at_the_first_call() -> None:
-    import httpx
+    import httpx2 as httpx  # the HTTP client openai is built on
     import openai
 
     response = httpx.Response(401, request=httpx.Request("POST", "http://model.internal/v1/chat/completions"))
