@@ -38,6 +38,9 @@ class AISettings(BaseSettings):
     )
     max_tokens: Annotated[int, Field(gt=0)] = Field(default=2048, description="Tokens one answer may have.")
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.8
+    min_pool: Annotated[int, Field(gt=0)] = Field(
+        default=10, description="Fewer valid values than this (or than the job needs) is no pool: Faker instead."
+    )
 
     def limits(self) -> PoolLimits:
         return PoolLimits(
@@ -46,4 +49,5 @@ class AISettings(BaseSettings):
             call_timeout_seconds=self.call_timeout_seconds,
             token_budget=self.token_budget,
             method=self.structured_output,
+            min_pool=self.min_pool,
         )
