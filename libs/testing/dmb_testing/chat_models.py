@@ -18,13 +18,18 @@ from pydantic import Field
 _ids = itertools.count()
 
 
-def rows_reply(rows: Sequence[dict[str, Any]], *, tokens: int = 100) -> AIMessage:
-    """A model answer carrying `rows` through the structured-output tool call (function calling)."""
+def tool_reply(name: str, args: dict[str, Any], *, tokens: int = 100) -> AIMessage:
+    """A model answer calling the structured-output tool `name` (the schema's class name) with `args`."""
     return AIMessage(
         content="",
-        tool_calls=[{"name": "Rows", "args": {"rows": list(rows)}, "id": f"call_{next(_ids)}", "type": "tool_call"}],
+        tool_calls=[{"name": name, "args": args, "id": f"call_{next(_ids)}", "type": "tool_call"}],
         usage_metadata={"input_tokens": tokens // 2, "output_tokens": tokens - tokens // 2, "total_tokens": tokens},
     )
+
+
+def rows_reply(rows: Sequence[dict[str, Any]], *, tokens: int = 100) -> AIMessage:
+    """A model answer carrying `rows` through the structured-output tool call (function calling)."""
+    return tool_reply("Rows", {"rows": list(rows)}, tokens=tokens)
 
 
 def values_reply(field: str, values: Sequence[Any], *, tokens: int = 100) -> AIMessage:

@@ -106,7 +106,11 @@ async def _answer(event: AIValuesRequested, deps: AIDeps, result: PoolResult) ->
             request.made = len(next(iter(result.pools.values()), []))
             uow.emit(
                 AIValuesGenerated(
-                    request_id=event.request_id, job_id=event.job_id, values=result.pools, notes=result.notes
+                    request_id=event.request_id,
+                    job_id=event.job_id,
+                    values=result.pools,
+                    notes=result.notes,
+                    compositions=result.compositions,
                 ),
                 event,
             )

@@ -54,4 +54,6 @@ class PoolCacheEntry(Base):
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     model: Mapped[str] = mapped_column(sa.String(200))
     rows: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    #: Per unique text field, the composition made for the largest job so far (dmb_contracts.compositions).
+    compositions: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))

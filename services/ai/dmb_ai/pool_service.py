@@ -23,6 +23,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.adapters.pool_cache import PoolCache, cache_key
 from dmb_ai.domain.briefs import analyze, code_notes
+from dmb_ai.domain.composing import composable
 from dmb_ai.domain.pools import PoolRequest, PoolResult
 from dmb_ai.settings import AISettings
 from dmb_ai.workflow import Progress, make_pools
@@ -79,8 +80,14 @@ def resolve_endpoint(event: AIValuesRequested, settings: AISettings, secrets: Se
 
 
 def pool_request(event: AIValuesRequested) -> PoolRequest:
+    rows = event.rows if event.rows is not None and event.rows > event.count else None
     return PoolRequest(
-        table=event.table, fields=event.fields, count=event.count, context=event.context, locale=event.locale
+        table=event.table,
+        fields=event.fields,
+        count=event.count,
+        context=event.context,
+        locale=event.locale,
+        rows=rows,
     )
 
 
@@ -95,11 +102,13 @@ async def produce_pools(event: AIValuesRequested, deps: AIDeps, on_progress: Pro
     except NoEndpoint as exc:
         return PoolResult(notes=code_notes(brief), failure=str(exc))
     key = cache_key(brief, endpoint)
-    cached = await deps.cache.rows(key, request.count)
+    composed = {b.field.name: request.rows for b in brief.fields if request.rows and composable(b.field)}
+    cached = await deps.cache.pools(key, request.count, composed)
     if cached is not None:
-        rows = cached[: request.count]
+        rows = cached.rows[: request.count]
         pools = {b.field.name: [row.get(b.field.name) for row in rows] for b in brief.fields}
-        return PoolResult(pools=pools, notes=code_notes(brief))
+        compositions = {name: cached.compositions[name] for name in composed}
+        return PoolResult(pools=pools, compositions=compositions, notes=code_notes(brief))
     timeout = deps.settings.request_timeout_seconds
     try:
         async with asyncio.timeout(timeout):
@@ -117,5 +126,5 @@ async def produce_pools(event: AIValuesRequested, deps: AIDeps, on_progress: Pro
     if result.failure is None and result.pools:
         names = list(result.pools)
         rows = [dict(zip(names, values, strict=True)) for values in zip(*result.pools.values(), strict=True)]
-        await deps.cache.store(key, endpoint.model, rows)
+        await deps.cache.store(key, endpoint.model, rows, result.compositions)
     return result

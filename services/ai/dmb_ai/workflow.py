@@ -1,9 +1,11 @@
 """The value-pool workflow: a LangGraph state graph per request.
 
     analyze → generate → validate ─┬─> generate   (rows still missing, tries left)
+                                   ├─> compose    (a unique text field needs more values than the pool)
                                    └─> output     (enough rows, tries or token budget spent, a fatal error)
 
-`generate` asks the model for a small batch of rows, telling it the rows already kept and why others were
+`compose` asks the model for a template and parts per slot; code checks and combines them
+(domain/composing.py). `generate` asks the model for a small batch of rows, telling it the rows already kept and why others were
 refused; `validate` screens the answer (domain/screening.py) and keeps what passes. With a checkpointer the
 state is saved after every step under the request's thread id, so a restarted service resumes the request
 from its last batch instead of starting over.
@@ -17,6 +19,7 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypedDict
 
+from dmb_contracts.compositions import Composition
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -26,7 +29,8 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
 from dmb_ai.adapters.chat_model import ModelCallFailed, call_failure
-from dmb_ai.domain.briefs import RequestBrief, analyze, code_notes
+from dmb_ai.domain.briefs import FieldBrief, RequestBrief, analyze, code_notes
+from dmb_ai.domain.composing import CompositionAnswer, accept, composable, composition_prompt
 from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult, PoolStats
 from dmb_ai.domain.prompts import answer_model, system_prompt, user_prompt
 from dmb_ai.domain.screening import Row, screen
@@ -47,6 +51,7 @@ class PoolState(TypedDict, total=False):
     barren: int
     error: str | None
     stop: str | None
+    compositions: dict[str, Any]
     result: dict[str, Any]
 
 
@@ -80,11 +85,13 @@ class PoolWorkflow:
         builder.add_node("analyze", self._analyze)
         builder.add_node("generate", self._generate)
         builder.add_node("validate", self._validate)
+        builder.add_node("compose", self._compose)
         builder.add_node("output", self._output)
         builder.add_edge(START, "analyze")
         builder.add_conditional_edges("analyze", self._after_analyze, ["generate", "output"])
         builder.add_edge("generate", "validate")
-        builder.add_conditional_edges("validate", self._after_validate, ["generate", "output"])
+        builder.add_conditional_edges("validate", self._after_validate, ["generate", "compose", "output"])
+        builder.add_edge("compose", "output")
         builder.add_edge("output", END)
         return builder.compile(checkpointer=checkpointer)
 
@@ -124,7 +131,13 @@ class PoolWorkflow:
 
     async def _ask(self, brief: RequestBrief, messages: list[Any]) -> tuple[list[Row], int]:
         """One model call: the rows it answered (an unreadable answer is no rows) and the tokens it used."""
-        schema = answer_model(brief)
+        parsed, tokens = await self._ask_for(answer_model(brief), messages)
+        if parsed is None:
+            return [], tokens
+        return [row.model_dump(by_alias=True) for row in getattr(parsed, "rows", [])], tokens
+
+    async def _ask_for(self, schema: type[BaseModel], messages: list[Any]) -> tuple[BaseModel | None, int]:
+        """One model call for a `schema` answer: the parsed answer (None when unreadable) and the tokens used."""
         structured = self._model.with_structured_output(schema, method=self._limits.method, include_raw=True)
         timeout = self._limits.call_timeout_seconds
         try:
@@ -137,11 +150,7 @@ class PoolWorkflow:
         if not isinstance(reply, dict):  # include_raw=True always answers a dict; be strict about it
             raise call_failure(TypeError(type(reply).__name__), timeout)
         raw, parsed = reply.get("raw"), reply.get("parsed")
-        tokens = _tokens(raw)
-        if not isinstance(parsed, BaseModel):
-            return [], tokens
-        rows = [row.model_dump(by_alias=True) for row in getattr(parsed, "rows", [])]
-        return rows, tokens
+        return (parsed if isinstance(parsed, BaseModel) else None), _tokens(raw)
 
     async def _validate(self, state: PoolState) -> PoolState:
         brief, request = _brief(state), _request(state)
@@ -161,7 +170,50 @@ class PoolWorkflow:
         return {"kept": kept, "refused": refused, "stats": stats, "barren": barren, "answer": []}
 
     def _after_validate(self, state: PoolState) -> str:
-        return "output" if self._stop_reason(state) is not None or self._enough(state) else "generate"
+        if self._stop_reason(state) is None and not self._enough(state):
+            return "generate"
+        return "compose" if self._to_compose(state) and not state.get("stop") else "output"
+
+    def _to_compose(self, state: PoolState) -> list[FieldBrief]:
+        request = _request(state)
+        if request.rows is None or request.rows <= len(state.get("kept", [])):
+            return []
+        return [field for field in _brief(state).fields if composable(field.field)]
+
+    async def _compose(self, state: PoolState) -> PoolState:
+        """A composition per unique text field, asked for up to `max_retries` + 1 times each."""
+        brief, request = _brief(state), _request(state)
+        stats = dict(state["stats"])
+        compositions: dict[str, Any] = {}
+        rows = request.rows or request.count
+        for field in self._to_compose(state):
+            examples = [str(row.get(field.field.name)) for row in state["kept"]]
+            refused: list[str] = []
+            for _attempt in range(self._limits.max_retries + 1):
+                if stats.get("tokens", 0) >= self._limits.token_budget:
+                    break
+                messages = [
+                    SystemMessage(system_prompt(brief)),
+                    HumanMessage(composition_prompt(brief, field, rows, examples, refused)),
+                ]
+                stats["model_calls"] = stats.get("model_calls", 0) + 1
+                try:
+                    answer, tokens = await self._ask_for(CompositionAnswer, messages)
+                except ModelCallFailed as failure:
+                    stats["failed_calls"] = stats.get("failed_calls", 0) + 1
+                    refused = [failure.reason]
+                    if failure.fatal:
+                        break
+                    continue
+                stats["tokens"] = stats.get("tokens", 0) + tokens
+                if not isinstance(answer, CompositionAnswer):
+                    refused = ["the answer did not follow the JSON schema (template, slots)"]
+                    continue
+                composition, refused = accept(brief, field, answer, rows)
+                if composition is not None:
+                    compositions[field.field.name] = composition.model_dump(mode="json")
+                    break
+        return {"compositions": compositions, "stats": stats}
 
     def _enough(self, state: PoolState) -> bool:
         return len(state["kept"]) >= _request(state).count
@@ -184,7 +236,14 @@ class PoolWorkflow:
         kept = state.get("kept", [])
         notes = code_notes(brief)
         stats = PoolStats.model_validate(state.get("stats", {}))
-        result = PoolResult(notes=notes, stats=stats)
+        compositions = {name: Composition.model_validate(c) for name, c in (state.get("compositions") or {}).items()}
+        result = PoolResult(notes=notes, stats=stats, compositions=compositions)
+        for field in self._to_compose(state) if brief.fields else []:
+            if field.field.name not in compositions:
+                result.notes.append(
+                    f"field {field.field.name}: the AI pool has fewer distinct values than the job has rows and "
+                    "no composition passed the checks, so values carry a distinguishing suffix"
+                )
         if brief.fields:
             needed = min(request.count, self._limits.min_pool)
             if len(kept) >= needed:

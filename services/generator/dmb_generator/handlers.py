@@ -18,6 +18,7 @@ from dmb_common.datasets import table_for
 from dmb_common.db import as_utc
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows
+from dmb_contracts.compositions import Composition
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import (
     AIValuesFailed,
@@ -126,6 +127,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
                     base_url=ai.base_url if ai else None,
                     model=ai.model if ai else "gpt-4o-mini",
                     api_key_encrypted=ai.api_key_encrypted if ai else None,
+                    rows=cmd.rows,
                 ),
                 cmd,
             )
@@ -195,7 +197,9 @@ def _fail(uow: UnitOfWork, job: Job, reason: str, cause: Message) -> None:
 
 
 async def ai_values_generated(event: AIValuesGenerated, deps: GeneratorDeps) -> None:
-    await _resume_after_ai(event, deps, pools=event.values, fallback=None, notes=event.notes)
+    await _resume_after_ai(
+        event, deps, pools=event.values, fallback=None, notes=event.notes, compositions=event.compositions
+    )
 
 
 async def ai_values_progressed(event: AIValuesProgressed, deps: GeneratorDeps) -> None:
@@ -219,12 +223,15 @@ async def _resume_after_ai(
     pools: Mapping[str, Sequence[JsonScalar]],
     fallback: str | None,
     notes: Sequence[str] = (),
+    compositions: Mapping[str, Composition] | None = None,
 ) -> None:
     async with deps.runtime.uow() as uow:
         job = await _take_waiting_job(uow, event.job_id)
         if job is None:
             return  # a duplicate answer, or one after the deadline: the job already runs (or was cancelled)
         job.fallbacks = [*job.fallbacks, *notes]
+        if compositions:
+            job.ai_compositions = {name: c.model_dump(mode="json") for name, c in compositions.items()}
         _resume(uow, job, pools, fallback, event)
         await uow.commit()
 
@@ -297,6 +304,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             return
         spec = TableSpec.model_validate(job.spec)
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
+        compositions = {name: Composition.model_validate(c) for name, c in (job.ai_compositions or {}).items()}
         parents = parent_keys(spec, job.parent_keys, job.rows)
     table = table_for(spec, deps.datasets_schema)
     try:
@@ -311,6 +319,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             ai_pools=pools,
             now=started,
             parents=parents,
+            ai_compositions=compositions,
         )
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")

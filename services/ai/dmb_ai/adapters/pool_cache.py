@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
+from dmb_contracts.compositions import Composition
 from dmb_contracts.envelope import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,23 +29,36 @@ def cache_key(brief: RequestBrief, endpoint: ModelEndpoint) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class CachedPools:
+    rows: list[Row]
+    compositions: dict[str, Composition]
+
+
 class PoolCache:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def rows(self, key: str, count: int) -> list[Row] | None:
-        """The cached rows for `key` if there are at least `count` of them."""
+    async def pools(self, key: str, count: int, composed: Mapping[str, int]) -> CachedPools | None:
+        """The cached rows for `key` if there are at least `count` of them, with a composition of at least
+        `composed[name]` values for each field named there; None otherwise."""
         async with self._sessions() as session:
             entry = await session.get(PoolCacheEntry, key)
-            if entry is None or len(entry.rows) < count:
-                return None
-            return list(entry.rows)
+        if entry is None or len(entry.rows) < count:
+            return None
+        compositions = {name: Composition.model_validate(c) for name, c in (entry.compositions or {}).items()}
+        if any(name not in compositions or compositions[name].size < size for name, size in composed.items()):
+            return None
+        return CachedPools(list(entry.rows), compositions)
 
-    async def store(self, key: str, model: str, rows: list[Row]) -> None:
-        """Keep `rows` under `key` unless a larger pool is already kept."""
+    async def store(self, key: str, model: str, rows: list[Row], compositions: Mapping[str, Composition]) -> None:
+        """Keep `rows` under `key` unless a larger pool is already kept; compositions join or replace smaller ones."""
+        dumped = {name: c.model_dump(mode="json") for name, c in compositions.items()}
         async with self._sessions() as session, session.begin():
             entry = await session.scalar(sa.select(PoolCacheEntry).where(PoolCacheEntry.key == key).with_for_update())
             if entry is None:
-                session.add(PoolCacheEntry(key=key, model=model, rows=rows, created_at=utcnow()))
-            elif len(entry.rows) < len(rows):
+                session.add(PoolCacheEntry(key=key, model=model, rows=rows, compositions=dumped, created_at=utcnow()))
+                return
+            if len(entry.rows) < len(rows):
                 entry.rows, entry.created_at = rows, utcnow()
+            entry.compositions = {**(entry.compositions or {}), **dumped}

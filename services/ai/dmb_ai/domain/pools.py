@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from dmb_contracts.compositions import Composition
 from dmb_contracts.fields import FieldSpec, JsonScalar, TableSpec
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +21,8 @@ class PoolRequest(BaseModel):
     count: Annotated[int, Field(gt=0, le=10_000)]
     context: str = ""
     locale: str = "en_US"
+    #: The job's rows, when more than `count`: a unique text field then also gets a composition that reaches it.
+    rows: Annotated[int, Field(gt=0)] | None = None
 
 
 class PoolLimits(BaseModel):
@@ -54,6 +57,8 @@ class PoolResult(BaseModel):
     `failure` set: no usable pool, the fields fall back to Faker for that reason. `notes` are for the job."""
 
     pools: dict[str, list[JsonScalar]] = Field(default_factory=dict)
+    #: Per unique text field, parts combined by code for distinct values past the pool (request.rows of them).
+    compositions: dict[str, Composition] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     failure: str | None = None
     stats: PoolStats = Field(default_factory=PoolStats)

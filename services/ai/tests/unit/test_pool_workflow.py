@@ -10,7 +10,7 @@ from dmb_ai.adapters.checkpoints import open_checkpointer
 from dmb_ai.domain.pools import PoolLimits, PoolRequest
 from dmb_ai.workflow import make_pools
 from dmb_contracts.fields import TableSpec
-from dmb_testing.chat_models import ScriptedChatModel, Stall, garbage_reply, rows_reply, values_reply
+from dmb_testing.chat_models import ScriptedChatModel, Stall, garbage_reply, rows_reply, tool_reply, values_reply
 
 DIAGNOSES = [
     "Neumonía adquirida en la comunidad",
@@ -250,3 +250,71 @@ async def test_concurrent_requests_share_the_call_limit() -> None:
 
     assert all(result.pools["diagnosis"] == DIAGNOSES[:10] for result in results)
     assert most == 1
+
+
+PRODUCTS = TableSpec.model_validate(
+    {
+        "table_name": "products",
+        "description": "Artículos de una tienda de deporte en Madrid",
+        "fields": [{"name": "name", "type": "string", "max_length": 60, "unique": True, "generator": {"kind": "ai"}}],
+    }
+)
+NAMES = [
+    "Zapatillas de trail Sierra",
+    "Mochila urbana Retiro",
+    "Chaqueta impermeable Gredos",
+    "Bastones de montaña Peñalara",
+    "Camiseta térmica Guadarrama",
+]
+ITEMS = [
+    "Zapatillas",
+    "Mochila",
+    "Chaqueta",
+    "Camiseta",
+    "Sudadera",
+    "Gorra",
+    "Mallas",
+    "Guantes",
+    "Calcetines",
+    "Bolsa",
+]
+KINDS = ["deportiva", "térmica", "ligera", "impermeable", "transpirable", "acolchada", "reflectante", "urbana"]
+PLACES = ["Sierra", "Retiro", "Gredos", "Peñalara", "Guadarrama", "Navacerrada", "Cazorla", "Ordesa", "Montseny"]
+
+
+def composition_reply(template: str, slots: list[list[str]]) -> object:
+    return tool_reply("CompositionAnswer", {"template": template, "slots": slots})
+
+
+async def test_a_unique_field_past_the_pool_gets_a_composition_checked_by_code() -> None:
+    model = ScriptedChatModel(
+        script=[
+            values_reply("name", NAMES),
+            composition_reply("{0}{1}", [ITEMS, PLACES]),  # slots touch: refused
+            composition_reply("{0} {1}", [ITEMS, PLACES]),  # 90 < 500 combinations: refused
+            composition_reply("{0} {1} {2}", [ITEMS, KINDS, PLACES]),  # 720 combinations
+        ]
+    )
+    pool_request = PoolRequest(table=PRODUCTS, fields=PRODUCTS.fields, count=5, rows=500, context="tienda en Madrid")
+
+    result = await make_pools(pool_request, model, LIMITS.model_copy(update={"min_pool": 5, "max_retries": 3}))
+
+    composition = result.compositions["name"]
+    assert composition.size == 720
+    assert composition.value(0) == "Zapatillas deportiva Sierra"
+    assert result.pools["name"] == NAMES
+    feedback = [str(prompt[-1].content) for prompt in model.prompts[2:]]
+    assert "two slots touch" in feedback[0]
+    assert "only 90 combinations" in feedback[1]
+
+
+async def test_a_composition_that_never_passes_leaves_a_note() -> None:
+    english = composition_reply("{0} {1}", [[f"Running shoes model {c}" for c in "ABCDEFGHIJ"], PLACES * 1])
+    model = ScriptedChatModel(script=[values_reply("name", NAMES), english])
+    pool_request = PoolRequest(table=PRODUCTS, fields=PRODUCTS.fields, count=5, rows=60, context="tienda en Madrid")
+
+    result = await make_pools(pool_request, model, LIMITS.model_copy(update={"min_pool": 5}))
+
+    assert result.compositions == {}
+    assert result.pools["name"] == NAMES
+    assert result.notes[-1].startswith("field name: the AI pool has fewer distinct values than the job has rows")

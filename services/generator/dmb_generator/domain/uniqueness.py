@@ -15,6 +15,7 @@ from typing import Any
 
 from dmb_contracts.fields import (
     TEXTUAL_TYPES,
+    AIGenerator,
     ChoicesGenerator,
     ConstantGenerator,
     FieldSpec,
@@ -132,6 +133,9 @@ def unique_values(field: FieldSpec, generator: GeneratorSpec, values: list[Any],
         distinct = distinct_values(field, generator)
         permutation = Permutation.keyed(len(distinct), *key)
         return [distinct[permutation.slot(row)] for row in rows]
+    if isinstance(generator, AIGenerator) and ctx.composition is not None and _composes(field, ctx):
+        permutation = Permutation.keyed(ctx.composition.size, *key)
+        return [ctx.composition.value(permutation.slot(row)) for row in rows]
     if field.type in TEXTUAL_TYPES:
         return _unique_text(field, values, ctx)
     if field.type is _T.UUID:
@@ -178,6 +182,15 @@ def unique_uuids(ctx: ColumnContext) -> list[uuid.UUID]:
         value = (bits >> 74) << 80 | 0x4 << 76 | ((bits >> 62) & 0xFFF) << 64 | 0b10 << 62 | (bits & (2**62 - 1))
         out.append(uuid.UUID(int=value))
     return out
+
+
+def _composes(field: FieldSpec, ctx: ColumnContext) -> bool:
+    """Whether the field's composition gives every row of the chunk its own value that fits the field (the AI
+    service sends one only when it does; an e-mail or URL is rebuilt by the tagging path instead)."""
+    composition = ctx.composition
+    if composition is None or field.type in (_T.EMAIL, _T.URL) or field.pattern is not None:
+        return False
+    return ctx.first_row + ctx.rows <= composition.size
 
 
 def _in_type(field: FieldSpec, step: int) -> int:

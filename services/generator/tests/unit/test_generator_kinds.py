@@ -212,6 +212,42 @@ def test_ai_pools_of_the_same_length_stay_rows_together() -> None:
     assert set(rows) == pairs
 
 
+def test_a_unique_ai_field_with_a_composition_gets_distinct_composed_values_in_every_chunk() -> None:
+    from dmb_contracts.compositions import Composition
+
+    spec = TableSpec.model_validate(
+        {
+            "table_name": "products",
+            "fields": [{"name": "name", "type": "string", "unique": True, "generator": {"kind": "ai"}}],
+        }
+    )
+    composition = Composition(
+        template="{0} {1} {2}",
+        parts=[[f"Head{i}" for i in range(30)], [f"Mid{i}" for i in range(30)], [f"Tail{i}" for i in range(30)]],
+    )
+    pools = {"name": ["Lamp", "Desk"]}
+    chunks = [
+        generate_chunk(
+            spec,
+            seed=3,
+            chunk_index=k,
+            first_row=k * 9000,
+            rows=9000,
+            ai_pools=pools,
+            ai_compositions={"name": composition},
+        )
+        for k in range(3)
+    ]
+    values = [row[0] for chunk in chunks for row in chunk]
+
+    assert len(set(values)) == 27_000
+    assert all(re.fullmatch(r"Head\d+ Mid\d+ Tail\d+", value) for value in values)
+    again = generate_chunk(
+        spec, seed=3, chunk_index=1, first_row=9000, rows=9000, ai_pools=pools, ai_compositions={"name": composition}
+    )
+    assert again == chunks[1]
+
+
 def test_null_percentage_gives_about_that_share_of_nulls() -> None:
     values = column({"name": "n", "type": "string", "nullable": True, "null_percentage": 30}, rows=5000)
     assert 0.27 < values.count(None) / 5000 < 0.33

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("model", sa.String(200), nullable=False),
         sa.Column("rows", sa.JSON, nullable=False),
+        sa.Column("compositions", sa.JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 

@@ -1,4 +1,5 @@
-"""When the AI service last reported progress on a job's values (the AI wait deadline counts from it).
+"""When the AI service last reported progress on a job's values (the AI wait deadline counts from it), and the
+compositions it sent for unique AI fields.
 
 Revision ID: 0004_ai_core_ai_progress
 Revises: 0003_batches
@@ -17,8 +18,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("ai_progress_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("ai_compositions", sa.JSON, nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("ai_compositions")
         batch.drop_column("ai_progress_at")
