@@ -136,6 +136,13 @@ def unique_values(field: FieldSpec, generator: GeneratorSpec, values: list[Any],
     if isinstance(generator, AIGenerator) and ctx.composition is not None and _composes(field, ctx):
         permutation = Permutation.keyed(ctx.composition.size, *key)
         return [ctx.composition.value(permutation.slot(row)) for row in rows]
+    if isinstance(generator, AIGenerator) and field.type in TEXTUAL_TYPES and field.pattern is None:
+        # A pool with a distinct value for every row of the job is dealt out whole, in a seeded order.
+        pool = list(dict.fromkeys(conform(field.model_copy(update={"nullable": True}), list(ctx.pool or ()))))
+        pool = [value for value in pool if value is not None]
+        if ctx.first_row + ctx.rows <= len(pool) and field.type not in (_T.EMAIL, _T.URL):
+            permutation = Permutation.keyed(len(pool), *key)
+            return [pool[permutation.slot(row)] for row in rows]
     if field.type in TEXTUAL_TYPES:
         return _unique_text(field, values, ctx)
     if field.type is _T.UUID:

@@ -248,6 +248,24 @@ def test_a_unique_ai_field_with_a_composition_gets_distinct_composed_values_in_e
     assert again == chunks[1]
 
 
+def test_a_unique_ai_field_deals_out_a_pool_large_enough_without_suffixes() -> None:
+    spec = TableSpec.model_validate(
+        {
+            "table_name": "genres",
+            "fields": [{"name": "name", "type": "string", "unique": True, "generator": {"kind": "ai"}}],
+        }
+    )
+    pool = ["Jazz", "Blues", "Flamenco", "Bossa nova", "Reggae", "Cumbia", "Tango", "Fado"]
+
+    rows = generate_chunk(spec, seed=11, chunk_index=0, first_row=0, rows=6, ai_pools={"name": pool})
+    more = generate_chunk(spec, seed=11, chunk_index=0, first_row=0, rows=9, ai_pools={"name": pool})
+
+    assert len({row[0] for row in rows}) == 6
+    assert {row[0] for row in rows} <= set(pool)
+    assert len({row[0] for row in more}) == 9  # one row more than the pool: made distinct otherwise
+    assert not {row[0] for row in more} <= set(pool)
+
+
 def test_null_percentage_gives_about_that_share_of_nulls() -> None:
     values = column({"name": "n", "type": "string", "nullable": True, "null_percentage": 30}, rows=5000)
     assert 0.27 < values.count(None) / 5000 < 0.33
