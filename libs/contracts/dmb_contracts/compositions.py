@@ -2,7 +2,7 @@
 when a model makes tens a minute.
 
 The AI service asks the model for a template with slots and, per slot, a list of parts such that any
-combination is a realistic value ("{0} {1}" with "Zapatillas", "Mochila"… × "de trail Alpina", "urbana Nube"…);
+combination is a realistic value ("{0} {1}" with "Zapatillas", "Mochila"… times "de trail Alpina", "urbana Nube"…);
 the generator enumerates the combinations with a seeded permutation of the row index, so values are distinct
 by construction across every chunk and worker, and the same seed gives the same values.
 """
