@@ -108,10 +108,12 @@ async def until(condition: Callable[[], bool], within: float = 20) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(tmp_path: Path, scripts: list[list[Any]]) -> AsyncIterator[Rig]:
-    """The AI service on its own SQLite database and an in-process bus; each model it builds plays the next
-    script (the last one again when they run out)."""
-    settings = BaseServiceSettings(_env_file=None, data_dir=tmp_path, secret_key=SecretStr("a-test-platform-key"))
+async def running(tmp_path: Path, scripts: list[list[Any]], database_url: str | None = None) -> AsyncIterator[Rig]:
+    """The AI service on its own database (SQLite unless `database_url`) and an in-process bus; each model it
+    builds plays the next script (the last one again when they run out)."""
+    settings = BaseServiceSettings(
+        _env_file=None, data_dir=tmp_path, database_url=database_url, secret_key=SecretStr("a-test-platform-key")
+    )
     bus = InProcessBus()
     models: list[ScriptedChatModel] = []
     endpoints: list[ModelEndpoint] = []
@@ -214,15 +216,19 @@ async def test_a_cancelled_job_stops_its_model_calls(tmp_path: Path) -> None:
     assert not [m for m in rig.seen if isinstance(m, AIValuesGenerated | AIValuesFailed)]
 
 
-async def test_a_restarted_service_resumes_an_unanswered_request_from_its_checkpoint(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_restarted_service_resumes_an_unanswered_request_from_its_checkpoint(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    database_url = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
     first_batch = values_reply("title", TITLES[:4])
-    async with running(tmp_path, [[first_batch, Stall()]]) as rig:
+    async with running(tmp_path, [[first_batch, Stall()]], database_url) as rig:
         event = rig.request()
         await rig.bus.publish(event)
         await until(lambda: any(isinstance(m, AIValuesProgressed) for m in rig.seen), 10)
     # Stopped with the second call under way: the request stays running, its first batch checkpointed.
 
-    async with running(tmp_path, [[values_reply("title", TITLES[4:])]]) as restarted:
+    async with running(tmp_path, [[values_reply("title", TITLES[4:])]], database_url) as restarted:
         await until(lambda: any(isinstance(m, AIValuesGenerated) for m in restarted.seen), 20)
 
     answer = next(m for m in restarted.seen if isinstance(m, AIValuesGenerated))
