@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 async def values_requested(event: AIValuesRequested, deps: AIDeps) -> None:
     if not await _take(event, deps):
         return  # answered already (a redelivery), or under way in this process
-    task = asyncio.create_task(produce_pools(event, deps, on_progress=_progress_reporter(event, deps)))
+    report = _progress_reporter(event, deps)
+    await report(0, event.count)  # the request is taken: the generator's wait starts again from now
+    task = asyncio.create_task(produce_pools(event, deps, on_progress=report))
     deps.running[event.job_id] = task
     try:
         result = await task

@@ -19,7 +19,9 @@ class AISettings(BaseSettings):
     model: str = Field(default="gpt-4o-mini", description="The operator's default model.")
     api_key: SecretStr | None = Field(default=None, description="The operator's default key; never logged.")
     request_timeout_seconds: Annotated[float, Field(gt=0)] = Field(
-        default=1800, description="The longest one AI request may run before its fields fall back to Faker."
+        # Under RabbitMQ's default consumer timeout (30 min), which closes a channel holding a message longer.
+        default=1500,
+        description="The longest one AI request may run before its fields fall back to Faker.",
     )
     call_timeout_seconds: Annotated[float, Field(gt=0)] = Field(
         default=300, description="The longest one model call may take (a CPU model needs minutes for a batch)."

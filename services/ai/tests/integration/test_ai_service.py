@@ -148,7 +148,7 @@ async def test_a_request_is_answered_with_validated_values_and_progress(tmp_path
     assert isinstance(answer, AIValuesGenerated)
     assert answer.values == {"title": TITLES}
     progress = [(m.made, m.needed) for m in rig.seen if isinstance(m, AIValuesProgressed)]
-    assert progress == [(4, 8), (8, 8)]
+    assert progress == [(0, 8), (4, 8), (8, 8)]
     assert rig.endpoints[0].model == "small-model"
     assert rig.endpoints[0].api_key is not None
     assert rig.endpoints[0].api_key.get_secret_value() == KEY
@@ -225,7 +225,7 @@ async def test_a_restarted_service_resumes_an_unanswered_request_from_its_checkp
     async with running(tmp_path, [[first_batch, Stall()]], database_url) as rig:
         event = rig.request()
         await rig.bus.publish(event)
-        await until(lambda: any(isinstance(m, AIValuesProgressed) for m in rig.seen), 10)
+        await until(lambda: any(isinstance(m, AIValuesProgressed) and m.made == 4 for m in rig.seen), 10)
     # Stopped with the second call under way: the request stays running, its first batch checkpointed.
 
     async with running(tmp_path, [[values_reply("title", TITLES[4:])]], database_url) as restarted:
