@@ -22,7 +22,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.adapters.pool_cache import PoolCache, cache_key
-from dmb_ai.domain.briefs import analyze, code_notes
+from dmb_ai.domain.briefs import RequestBrief, analyze, code_notes
 from dmb_ai.domain.composing import composable
 from dmb_ai.domain.pools import PoolRequest, PoolResult
 from dmb_ai.settings import AISettings
@@ -102,13 +102,9 @@ async def produce_pools(event: AIValuesRequested, deps: AIDeps, on_progress: Pro
     except NoEndpoint as exc:
         return PoolResult(notes=code_notes(brief), failure=str(exc))
     key = cache_key(brief, endpoint)
-    composed = {b.field.name: request.rows for b in brief.fields if request.rows and composable(b.field)}
-    cached = await deps.cache.pools(key, request.count, composed)
+    cached = await _cached(deps.cache, key, request, brief)
     if cached is not None:
-        rows = cached.rows[: request.count]
-        pools = {b.field.name: [row.get(b.field.name) for row in rows] for b in brief.fields}
-        compositions = {name: cached.compositions[name] for name in composed}
-        return PoolResult(pools=pools, compositions=compositions, notes=code_notes(brief))
+        return cached
     timeout = deps.settings.request_timeout_seconds
     try:
         async with asyncio.timeout(timeout):
@@ -128,3 +124,16 @@ async def produce_pools(event: AIValuesRequested, deps: AIDeps, on_progress: Pro
         rows = [dict(zip(names, values, strict=True)) for values in zip(*result.pools.values(), strict=True)]
         await deps.cache.store(key, endpoint.model, rows, result.compositions)
     return result
+
+
+async def _cached(cache: PoolCache, key: str, request: PoolRequest, brief: RequestBrief) -> PoolResult | None:
+    """The result from the cache when it holds enough rows (and the compositions the job's rows need)."""
+    rows_needed = request.rows
+    composed = {b.field.name: rows_needed for b in brief.fields if rows_needed and composable(b.field)}
+    cached = await cache.pools(key, request.count, composed)
+    if cached is None:
+        return None
+    rows = cached.rows[: request.count]
+    pools = {b.field.name: [row.get(b.field.name) for row in rows] for b in brief.fields}
+    compositions = {name: cached.compositions[name] for name in composed}
+    return PoolResult(pools=pools, compositions=compositions, notes=code_notes(brief))

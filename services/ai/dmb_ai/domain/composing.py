@@ -72,34 +72,50 @@ def accept(
     brief: RequestBrief, field: FieldBrief, answer: CompositionAnswer, rows: int
 ) -> tuple[Composition | None, list[str]]:
     """The composition code can use for `rows` distinct values of `field`, or None and the reasons."""
-    separators = [piece for piece in _SLOT.split(answer.template) if piece]
     if any(not piece for piece in _separators(answer.template)):
         return None, ["two slots touch: put literal text (a space at least) between them"]
-    slots = []
-    for options in answer.slots:
-        kept = [option.strip() for option in options if option.strip()]
-        kept = [option for option in kept if not any(sep in option for sep in separators)]
-        slots.append(list(dict.fromkeys(kept)))
     try:
-        composition = Composition(template=answer.template, parts=slots)
+        composition = Composition(template=answer.template, parts=_clean_parts(answer))
     except ValidationError as exc:
         return None, [str(error["msg"]) for error in exc.errors()[:3]]
     if composition.size < rows:
         return None, [
             f"only {composition.size} combinations (after dropping parts that contain a separator); {rows} needed"
         ]
-    spec = field.field
+    problem = _length_problem(field.field, composition)
+    if problem is not None:
+        return None, [problem]
+    refused = _refused_sample(brief, field, composition, rows)
+    if len(refused) > TOLERATED * SAMPLE:
+        return None, refused[:6]
+    return composition, []
+
+
+def _clean_parts(answer: CompositionAnswer) -> list[list[str]]:
+    """Each slot's options, stripped and de-duplicated, without those containing the template's literal text
+    (which could make two combinations the same string)."""
+    separators = [piece for piece in _SLOT.split(answer.template) if piece]
+    slots = []
+    for options in answer.slots:
+        kept = [option.strip() for option in options if option.strip()]
+        slots.append(list(dict.fromkeys(option for option in kept if not any(sep in option for sep in separators))))
+    return slots
+
+
+def _length_problem(spec: FieldSpec, composition: Composition) -> str | None:
     literal = len(_SLOT.sub("", composition.template))
     longest = literal + sum(max(len(option) for option in options) for options in composition.parts)
     shortest = literal + sum(min(len(option) for option in options) for options in composition.parts)
     if spec.length_limit is not None and longest > spec.length_limit:
-        return None, [f"the longest combination has {longest} characters; at most {spec.length_limit} fit"]
+        return f"the longest combination has {longest} characters; at most {spec.length_limit} fit"
     if spec.min_length is not None and shortest < spec.min_length:
-        return None, [f"the shortest combination has {shortest} characters; at least {spec.min_length} needed"]
+        return f"the shortest combination has {shortest} characters; at least {spec.min_length} needed"
+    return None
+
+
+def _refused_sample(brief: RequestBrief, field: FieldBrief, composition: Composition, rows: int) -> list[str]:
+    """Why sampled combinations fail the screening pooled values pass (empty: they all pass)."""
     draw = random.Random(rows)  # the check, not the data: any fixed sample will do
     sample = [composition.value(draw.randrange(composition.size)) for _ in range(SAMPLE)]
     single = brief.model_copy(update={"fields": [field]})
-    screening = screen(single, [{spec.name: value} for value in dict.fromkeys(sample)], [])
-    if len(screening.refused) > TOLERATED * SAMPLE:
-        return None, screening.refused[:6]
-    return composition, []
+    return screen(single, [{field.field.name: value} for value in dict.fromkeys(sample)], []).refused

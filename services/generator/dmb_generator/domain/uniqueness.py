@@ -133,16 +133,8 @@ def unique_values(field: FieldSpec, generator: GeneratorSpec, values: list[Any],
         distinct = distinct_values(field, generator)
         permutation = Permutation.keyed(len(distinct), *key)
         return [distinct[permutation.slot(row)] for row in rows]
-    if isinstance(generator, AIGenerator) and ctx.composition is not None and _composes(field, ctx):
-        permutation = Permutation.keyed(ctx.composition.size, *key)
-        return [ctx.composition.value(permutation.slot(row)) for row in rows]
-    if isinstance(generator, AIGenerator) and field.type in TEXTUAL_TYPES and field.pattern is None:
-        # A pool with a distinct value for every row of the job is dealt out whole, in a seeded order.
-        pool = list(dict.fromkeys(conform(field.model_copy(update={"nullable": True}), list(ctx.pool or ()))))
-        pool = [value for value in pool if value is not None]
-        if ctx.first_row + ctx.rows <= len(pool) and field.type not in (_T.EMAIL, _T.URL):
-            permutation = Permutation.keyed(len(pool), *key)
-            return [pool[permutation.slot(row)] for row in rows]
+    if isinstance(generator, AIGenerator) and (dealt := _dealt_ai_values(field, ctx)) is not None:
+        return dealt
     if field.type in TEXTUAL_TYPES:
         return _unique_text(field, values, ctx)
     if field.type is _T.UUID:
@@ -191,13 +183,25 @@ def unique_uuids(ctx: ColumnContext) -> list[uuid.UUID]:
     return out
 
 
-def _composes(field: FieldSpec, ctx: ColumnContext) -> bool:
-    """Whether the field's composition gives every row of the chunk its own value that fits the field (the AI
-    service sends one only when it does; an e-mail or URL is rebuilt by the tagging path instead)."""
+def _dealt_ai_values(field: FieldSpec, ctx: ColumnContext) -> list[Any] | None:
+    """A unique AI text field's values without suffixes, when its composition or its pool holds a distinct
+    value for every row of the job so far (both dealt in a seeded order); None: tag the pooled values instead.
+    E-mails, URLs and patterned fields are rebuilt by the tagging path."""
+    if field.type not in TEXTUAL_TYPES or field.type in (_T.EMAIL, _T.URL) or field.pattern is not None:
+        return None
+    needed = ctx.first_row + ctx.rows
     composition = ctx.composition
-    if composition is None or field.type in (_T.EMAIL, _T.URL) or field.pattern is not None:
-        return False
-    return ctx.first_row + ctx.rows <= composition.size
+    if composition is not None and needed <= composition.size:
+        permutation = Permutation.keyed(composition.size, ctx.seed, field.name)
+        return [composition.value(permutation.slot(row)) for row in ctx.row_indexes]
+    pool = [
+        value for value in dict.fromkeys(conform(field.model_copy(update={"nullable": True}), list(ctx.pool or ())))
+    ]
+    pool = [value for value in pool if value is not None]
+    if needed <= len(pool):
+        permutation = Permutation.keyed(len(pool), ctx.seed, field.name)
+        return [pool[permutation.slot(row)] for row in ctx.row_indexes]
+    return None
 
 
 def _in_type(field: FieldSpec, step: int) -> int:
