@@ -92,7 +92,7 @@ async def current_user(user: OptionalUser) -> User:
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "Sign in, or send an API token (Authorization: Bearer ...)",
+            "An API token is required (Authorization: Bearer ...), or sign in to the web UI",
             {"WWW-Authenticate": "Bearer"},
         )
     return user
