@@ -16,7 +16,8 @@ from fastapi import FastAPI
 
 from dmb_gateway.accounts import refusal
 from dmb_gateway.accounts.throttle import LoginThrottle
-from dmb_gateway.api import accounts, errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.admin.audit_middleware import AdminActionAudit
+from dmb_gateway.api import accounts, admin, errors, exports, jobs, table_import, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
@@ -80,6 +81,8 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
+    app.include_router(admin.router, prefix="/api/v1")
+    app.add_middleware(AdminActionAudit)
     app.include_router(views.router)
     app.include_router(account_views.router)
     views.mount_static(app)

@@ -15,6 +15,7 @@ from dmb_gateway.accounts import csrf
 from dmb_gateway.accounts.repository import AccountsRepository
 from dmb_gateway.accounts.service import AccountService
 from dmb_gateway.accounts.throttle import LoginThrottle
+from dmb_gateway.admin.audit_middleware import ACTOR
 from dmb_gateway.auth import LOCAL_USER_ID
 from dmb_gateway.models import User
 from dmb_gateway.settings import AuthMode, GatewaySettings
@@ -52,9 +53,11 @@ def get_accounts(session: SessionDep, context: ContextDep) -> AccountService:
 AccountsDep = Annotated[AccountService, Depends(get_accounts)]
 
 
-def _refuse_disabled(user: User) -> User:
+def _refuse_disabled(request: Request, user: User) -> User:
     if user.is_disabled:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "This account is disabled; ask an admin")
+    if user.is_admin:
+        setattr(request.state, ACTOR, (user.user_id, user.email))  # for the audit log of admins' actions
     return user
 
 
@@ -71,7 +74,7 @@ async def optional_user(
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, "Invalid, expired or revoked API token", {"WWW-Authenticate": "Bearer"}
             )
-        return _refuse_disabled(user)
+        return _refuse_disabled(request, user)
     if context.settings.auth_mode is AuthMode.LOCAL:
         return await session.get(User, LOCAL_USER_ID)
     cookie = request.cookies.get(csrf.SESSION_COOKIE)
@@ -82,7 +85,7 @@ async def optional_user(
     if user is None:
         return None
     await csrf.check_request(request, context.settings.secret_key.get_secret_value(), cookie)
-    return _refuse_disabled(user)
+    return _refuse_disabled(request, user)
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
