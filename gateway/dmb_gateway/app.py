@@ -23,7 +23,7 @@ from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import account_views, views
+from dmb_gateway.web import account_views, admin_views, views
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     app.add_middleware(AdminActionAudit)
     app.include_router(views.router)
     app.include_router(account_views.router)
+    app.include_router(admin_views.router)
     views.mount_static(app)
     app.add_api_route("/healthz", partial(_health), methods=["GET"], include_in_schema=False)
     return app

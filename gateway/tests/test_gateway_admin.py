@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 from dmb_testing import platform
-from dmb_testing.accounts import PASSWORD, admin_token, bearer, sign_in, sign_up
+from dmb_testing.accounts import PASSWORD, admin_token, bearer, csrf_of, sign_in, sign_up
 from dmb_testing.flow import create_table, reference_spec, wait_for
 
 ADMIN_ROUTES = [
@@ -131,3 +131,50 @@ async def test_an_admin_sees_and_acts_on_every_owners_work(tmp_path: Path) -> No
         assert (await wait_for(client, f"/api/v1/tables/{table['id']}", {"dropped"}))["status"] == "dropped"
         audit = (await client.get("/api/v1/admin/audit", headers=root)).json()["items"]
         assert [(e["action"], e["target"]) for e in audit] == [("api.delete", f"/api/v1/tables/{table['id']}")]
+
+
+async def test_the_admin_pages_manage_users_with_forms_and_show_every_owners_work(tmp_path: Path) -> None:
+    async with platform.embedded_client(tmp_path, auth_mode="token", signup="invite") as client:
+        await admin_token(tmp_path)
+        assert (await client.get("/admin")).headers["location"] == "/login?next=/admin"
+        assert (await sign_in(client, "admin@example.com")).status_code == 303
+        overview = await client.get("/admin")
+        assert overview.status_code == 200
+        assert 'href="/admin/dead-letters"' in overview.text
+        token = csrf_of(overview)
+
+        created = await client.post(
+            "/admin/users", data={"email": "bob@example.com", "password": PASSWORD, "csrf_token": token}
+        )
+        assert created.status_code == 201
+        assert "bob@example.com can now sign in." in created.text
+        invited = await client.post("/admin/invites", data={"email": "cy@example.com", "csrf_token": token})
+        assert invited.status_code == 201
+        assert "http://dmb.test/signup?invite=" in invited.text
+        forged = await client.post("/admin/users", data={"email": "eve@example.com", "password": PASSWORD})
+        assert forged.status_code == 403
+
+        bob_id = (await client.get("/api/v1/admin/users", headers={"X-CSRF-Token": token})).json()["items"][1]["id"]
+        saved = await client.post(
+            f"/admin/users/{bob_id}", data={"quota_tables": "3", "disabled": "true", "csrf_token": token}
+        )
+        assert saved.status_code == 200
+        assert "Saved." in saved.text
+        bad = await client.post(f"/admin/users/{bob_id}", data={"quota_tables": "many", "csrf_token": token})
+        assert bad.status_code == 422
+        assert "Tables: a whole number of at least 1" in bad.text
+        assert "user.update" in (await client.get("/admin/audit")).text
+        assert "bob@example.com" in (await client.get("/admin/users")).text
+
+        bob = httpx.AsyncClient(transport=client._transport, base_url=client.base_url)
+        async with bob:
+            assert (await bob.get("/admin")).status_code == 303
+            await client.post(f"/admin/users/{bob_id}", data={"disabled": "", "csrf_token": token})
+            await sign_in(bob, "bob@example.com")
+            assert (await bob.get("/admin")).status_code == 403
+            assert (await bob.get("/admin/users")).status_code == 403
+            bob.headers["X-CSRF-Token"] = csrf_of(await bob.get("/account"))
+            await create_table(bob, reference_spec("bobs_people"))
+        tables = await client.get("/admin/tables")
+        assert "bobs_people" in tables.text
+        assert "bob@example.com" in tables.text

@@ -10,6 +10,7 @@ from typing import Any
 
 from dmb_contracts.envelope import utcnow
 from fastapi import status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.accounts import credentials
 from dmb_gateway.accounts.refusal import Refused
@@ -108,3 +109,11 @@ class AdminService:
 
     async def invites(self) -> Sequence[Invite]:
         return await self.repository.invites()
+
+    @staticmethod
+    async def count_users(session: AsyncSession) -> int:
+        return (await AccountsRepository(session).users(0, 1))[1]
+
+    @staticmethod
+    async def audit_page(session: AsyncSession, offset: int, limit: int) -> tuple[Sequence[AuditEntry], int]:
+        return await AccountsRepository(session).audit(offset, limit)
