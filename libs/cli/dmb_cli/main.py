@@ -12,7 +12,7 @@ import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
-from dmb_cli import accounts
+from dmb_cli import accounts, admin
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
@@ -33,6 +33,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
 app.add_typer(users_app, name="users")
 accounts.register(app)
+app.add_typer(admin.admin_app, name="admin")
 
 
 class Dialect(enum.StrEnum):
