@@ -23,7 +23,7 @@ from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import account_views, admin_views, views
+from dmb_gateway.web import account_views, admin_views, pages, views
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     )
     errors.install(app)
     refusal.install(app)
+    app.add_exception_handler(pages.PageRefusal, pages.page_refusal_response)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
     for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
         app.include_router(router, prefix="/api/v1")

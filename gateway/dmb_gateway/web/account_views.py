@@ -9,8 +9,8 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from dmb_contracts.envelope import utcnow
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
 from dmb_gateway.accounts import credentials, csrf
 from dmb_gateway.accounts.quotas import QuotaService, quotas_of
@@ -27,9 +27,17 @@ from dmb_gateway.web.pages import (
     render,
     safe_next,
     set_session_cookie,
+    signed_in,
 )
 
 router = APIRouter(include_in_schema=False)
+
+
+def _signed_in_user(request: Request, user: OptionalUser) -> User:
+    return signed_in(request, user)
+
+
+SignedInUser = Annotated[User, Depends(_signed_in_user)]
 FormText = Annotated[str, Form(max_length=credentials.MAX_PASSWORD)]
 OptionalText = Annotated[str | None, Form(max_length=credentials.MAX_PASSWORD)]
 
@@ -149,16 +157,10 @@ async def _account_page(
     return render(request, context, "account.html", user, page, status_code)
 
 
-def _sign_in_first(path: str) -> RedirectResponse:
-    return redirect(f"/login?next={path}")
-
-
 @router.get("/account", response_class=HTMLResponse)
 async def account_page(
-    request: Request, context: ContextDep, accounts: AccountsDep, session: SessionDep, user: OptionalUser
+    request: Request, context: ContextDep, accounts: AccountsDep, session: SessionDep, user: SignedInUser
 ) -> Response:
-    if user is None:
-        return _sign_in_first("/account")
     return await _account_page(request, context, accounts, session, user)
 
 
@@ -168,12 +170,10 @@ async def account_password(
     context: ContextDep,
     accounts: AccountsDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: SignedInUser,
     current_password: FormText,
     new_password: FormText,
 ) -> Response:
-    if user is None:
-        return _sign_in_first("/account")
     await check_csrf(request, context, user)
     try:
         keep = request.cookies.get(csrf.SESSION_COOKIE)
@@ -190,12 +190,10 @@ async def account_create_token(
     context: ContextDep,
     accounts: AccountsDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: SignedInUser,
     name: Annotated[str, Form(min_length=1, max_length=100)],
     expires_in_days: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    if user is None:
-        return _sign_in_first("/account")
     await check_csrf(request, context, user)
     try:
         expires_at = _expiry(expires_in_days)
@@ -222,10 +220,8 @@ async def account_revoke_token(
     context: ContextDep,
     accounts: AccountsDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: SignedInUser,
 ) -> Response:
-    if user is None:
-        return _sign_in_first("/account")
     await check_csrf(request, context, user)
     try:
         token = await accounts.revoke_token(user, token_id)

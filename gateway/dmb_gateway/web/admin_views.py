@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 from dmb_contracts.envelope import utcnow
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from dmb_gateway.admin.schemas import UserUpdate
 from dmb_gateway.admin.service import QUOTA_FIELDS, AdminService
 from dmb_gateway.api.deps import AccountsDep, ContextDep, GatewayContext, OptionalUser, SessionDep
 from dmb_gateway.models import User
-from dmb_gateway.web.pages import check_csrf, redirect, render
+from dmb_gateway.web.pages import admin_only, check_csrf, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 QUOTA_LABELS = dict(zip(QUOTA_FIELDS, ("Rows per job", "Jobs at once", "Tables", "Stored export bytes"), strict=True))
@@ -27,14 +27,11 @@ OptionalText = Annotated[str | None, Form(max_length=credentials.MAX_PASSWORD)]
 Checkbox = Annotated[str | None, Form(max_length=10)]
 
 
-def _refusal(request: Request, context: GatewayContext, user: User | None) -> Response | None:
-    """A redirect to sign in, a 403 page for a non-admin, or None for an admin."""
-    if user is None:
-        return redirect(f"/login?next={request.url.path}")
-    if not user.is_admin:
-        values = {"heading": "Admins only", "error": "Only admins may see the admin area."}
-        return render(request, context, "error.html", user, values, 403)
-    return None
+def _admin(request: Request, context: ContextDep, user: OptionalUser) -> User:
+    return admin_only(request, context, user)
+
+
+AdminPageUser = Annotated[User, Depends(_admin)]
 
 
 def _page(
@@ -50,9 +47,7 @@ def _page(
 
 
 @router.get("", response_class=HTMLResponse)
-async def overview(request: Request, context: ContextDep, session: SessionDep, user: OptionalUser) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
+async def overview(request: Request, context: ContextDep, session: SessionDep, user: AdminPageUser) -> Response:
     work = WorkRepository(session)
     counts = {kind.value: (await work.page(kind, None, 0, 1))[1] for kind in WorkKind}
     users = await AdminService.count_users(session)
@@ -79,9 +74,7 @@ async def _users_page(
 
 
 @router.get("/users", response_class=HTMLResponse)
-async def users_page(request: Request, context: ContextDep, accounts: AccountsDep, user: OptionalUser) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
+async def users_page(request: Request, context: ContextDep, accounts: AccountsDep, user: AdminPageUser) -> Response:
     return await _users_page(request, context, AdminService(accounts, user))
 
 
@@ -91,13 +84,11 @@ async def create_user(
     context: ContextDep,
     accounts: AccountsDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: AdminPageUser,
     email: Annotated[str, Form(max_length=254)],
     password: OptionalText = None,
     is_admin: Checkbox = None,
 ) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
     await check_csrf(request, context, user)
     admin = AdminService(accounts, user)
     try:
@@ -115,12 +106,10 @@ async def create_invite(
     context: ContextDep,
     accounts: AccountsDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: AdminPageUser,
     email: Annotated[str, Form(max_length=254)],
     is_admin: Checkbox = None,
 ) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
     await check_csrf(request, context, user)
     admin = AdminService(accounts, user)
     try:
@@ -154,10 +143,8 @@ def _as_mapping(user: User) -> dict[str, Any]:
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)
 async def user_page(
-    user_id: uuid.UUID, request: Request, context: ContextDep, accounts: AccountsDep, user: OptionalUser
+    user_id: uuid.UUID, request: Request, context: ContextDep, accounts: AccountsDep, user: AdminPageUser
 ) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
     try:
         return await _user_page(request, context, AdminService(accounts, user), user_id)
     except Refused as refused:
@@ -182,7 +169,7 @@ async def update_user(
     context: ContextDep,
     accounts: AccountsDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: AdminPageUser,
     is_admin: Checkbox = None,
     disabled: Checkbox = None,
     quota_rows_per_job: Annotated[str | None, Form(max_length=20)] = None,
@@ -190,8 +177,6 @@ async def update_user(
     quota_tables: Annotated[str | None, Form(max_length=20)] = None,
     quota_export_bytes: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
     await check_csrf(request, context, user)
     admin = AdminService(accounts, user)
     sent = dict(
@@ -215,11 +200,9 @@ async def reset_password(
     context: ContextDep,
     accounts: AccountsDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: AdminPageUser,
     password: OptionalText = None,
 ) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
     await check_csrf(request, context, user)
     admin = AdminService(accounts, user)
     try:
@@ -236,11 +219,9 @@ async def _work_page(
     request: Request,
     context: GatewayContext,
     session: AsyncSession,
-    user: User | None,
+    user: User,
     owner: uuid.UUID | None,
 ) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
     items, total = await WorkRepository(session).page(kind, owner, 0, 500)
     values: dict[str, Any] = {"kind": kind.value, "title": TITLES[kind], "items": items, "total": total}
     return _page(request, context, user, "admin/work.html", f"/admin/{kind.value}", **values)
@@ -248,21 +229,21 @@ async def _work_page(
 
 @router.get("/tables", response_class=HTMLResponse)
 async def tables_page(
-    request: Request, context: ContextDep, session: SessionDep, user: OptionalUser, owner: uuid.UUID | None = None
+    request: Request, context: ContextDep, session: SessionDep, user: AdminPageUser, owner: uuid.UUID | None = None
 ) -> Response:
     return await _work_page(WorkKind.TABLES, request, context, session, user, owner)
 
 
 @router.get("/jobs", response_class=HTMLResponse)
 async def jobs_page(
-    request: Request, context: ContextDep, session: SessionDep, user: OptionalUser, owner: uuid.UUID | None = None
+    request: Request, context: ContextDep, session: SessionDep, user: AdminPageUser, owner: uuid.UUID | None = None
 ) -> Response:
     return await _work_page(WorkKind.JOBS, request, context, session, user, owner)
 
 
 @router.get("/exports", response_class=HTMLResponse)
 async def exports_page(
-    request: Request, context: ContextDep, session: SessionDep, user: OptionalUser, owner: uuid.UUID | None = None
+    request: Request, context: ContextDep, session: SessionDep, user: AdminPageUser, owner: uuid.UUID | None = None
 ) -> Response:
     return await _work_page(WorkKind.EXPORTS, request, context, session, user, owner)
 
@@ -272,10 +253,8 @@ async def audit_page(
     request: Request,
     context: ContextDep,
     session: SessionDep,
-    user: OptionalUser,
+    user: AdminPageUser,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Response:
-    if (refusal := _refusal(request, context, user)) is not None or user is None:
-        return refusal or redirect("/login")
     entries, total = await AdminService.audit_page(session, offset, 200)
     return _page(request, context, user, "admin/audit.html", "/admin/audit", entries=entries, total=total)

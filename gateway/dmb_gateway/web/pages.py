@@ -90,3 +90,30 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/"
+
+
+class PageRefusal(Exception):
+    """A page that cannot be shown to this visitor: the response to send instead (sign in first, 403)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("page refused")
+        self.response = response
+
+
+async def page_refusal_response(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageRefusal)
+    return exc.response
+
+
+def signed_in(request: Request, user: User | None) -> User:
+    if user is None:
+        raise PageRefusal(redirect(f"/login?next={request.url.path}"))
+    return user
+
+
+def admin_only(request: Request, context: GatewayContext, user: User | None) -> User:
+    if not signed_in(request, user).is_admin:
+        values = {"heading": "Admins only", "error": "Only admins may see the admin area."}
+        raise PageRefusal(render(request, context, "error.html", user, values, 403))
+    assert user is not None
+    return user

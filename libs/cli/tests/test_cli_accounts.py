@@ -1,5 +1,6 @@
-"""`dmb login`, `dmb tokens create|list|revoke`, `dmb account` and `dmb logout` against a live platform in token
-mode: the stored token file is private, a token is shown once, and a revoked token stops working."""
+"""`dmb login`, `dmb tokens create|list|revoke`, `dmb account`, `dmb logout` and `dmb admin ...` against a live
+platform in token mode: the stored token file is private, a token is shown once, a revoked token stops working,
+and an admin manages users from the terminal while anyone else is refused with the API's 403."""
 
 from __future__ import annotations
 
@@ -81,3 +82,29 @@ def test_a_token_is_shown_once_listed_by_prefix_and_refused_once_revoked(
     unknown = dmb("tokens", "revoke", "00000000-0000-4000-8000-00000000abcd")
     assert unknown.exit_code == 1
     assert "No API token with id" in unknown.output
+
+
+def test_an_admin_manages_users_from_the_terminal_and_others_are_refused(url: str) -> None:
+    ok("users", "create", "root@example.com", "--admin", "--password", PASSWORD)
+    ok("login", "--url", url, "--email", "root@example.com", "--password", PASSWORD)
+
+    assert "bob@example.com  user  active" in ok("admin", "users", "create", "bob@example.com", "--password", PASSWORD)
+    changed = ok("admin", "users", "update", "bob@example.com", "--quota", "tables=2", "--quota", "rows_per_job=50")
+    assert changed.strip().endswith("rows_per_job=50, tables=2")
+    bad = dmb("admin", "users", "update", "bob@example.com", "--quota", "tables=lots")
+    assert bad.exit_code == 1
+    assert "expected NAME=N or NAME=default" in bad.output
+    assert "/signup?invite=" in ok("admin", "invite", "cy@example.com")
+    made = ok("admin", "users", "password", "bob@example.com")
+    assert made.startswith("new password (shown once): ")
+    listing = ok("admin", "users", "list")
+    assert "root@example.com  admin  active" in listing
+    assert "bob@example.com  user  active" in listing
+    audit = ok("admin", "audit")
+    assert "user.password_reset  bob@example.com  generated=True" in audit
+    assert "invite.create  cy@example.com" in audit
+
+    ok("login", "--url", url, "--email", "bob@example.com", "--password", made.split(": ")[1].strip())
+    refused = dmb("admin", "users", "list")
+    assert refused.exit_code == 1
+    assert "403: Only admins may do this" in refused.output
