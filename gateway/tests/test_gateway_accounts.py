@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -181,6 +182,17 @@ async def test_an_idle_session_is_signed_out(tmp_path: Path) -> None:
         await sign_up(client, "ada@example.com")
         assert (await client.get("/api/v1/account")).status_code == 200
         await asyncio.sleep(1.5)
+        assert (await client.get("/api/v1/account")).status_code == 401
+
+
+async def test_a_session_ends_at_its_absolute_expiry_even_when_used(tmp_path: Path) -> None:
+    async with platform.embedded_client(
+        tmp_path, auth_mode="token", signup="open", session_absolute_hours=4 / 3600
+    ) as client:
+        signed_up = time.monotonic()
+        await sign_up(client, "ada@example.com")
+        assert (await client.get("/api/v1/account")).status_code == 200
+        await asyncio.sleep(max(0.0, signed_up + 4.5 - time.monotonic()))
         assert (await client.get("/api/v1/account")).status_code == 401
 
 
