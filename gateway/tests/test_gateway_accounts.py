@@ -189,8 +189,8 @@ async def test_a_session_ends_at_its_absolute_expiry_even_when_used(tmp_path: Pa
     async with platform.embedded_client(
         tmp_path, auth_mode="token", signup="open", session_absolute_hours=4 / 3600
     ) as client:
-        signed_up = time.monotonic()
         await sign_up(client, "ada@example.com")
+        signed_up = time.monotonic()
         assert (await client.get("/api/v1/account")).status_code == 200
         await asyncio.sleep(max(0.0, signed_up + 4.5 - time.monotonic()))
         assert (await client.get("/api/v1/account")).status_code == 401
