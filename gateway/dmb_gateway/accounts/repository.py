@@ -23,11 +23,12 @@ class AccountsRepository:
     async def user_by_email(self, email: str) -> User | None:
         return await self.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
 
-    async def users(self, offset: int, limit: int) -> tuple[Sequence[User], int]:
-        total = await self.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
-        rows = await self.session.scalars(
-            sa.select(User).order_by(User.created_at, User.email).offset(offset).limit(limit)
-        )
+    async def users(self, offset: int, limit: int, *, except_id: uuid.UUID | None = None) -> tuple[Sequence[User], int]:
+        query = sa.select(User)
+        if except_id is not None:
+            query = query.where(User.user_id != except_id)
+        total = await self.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+        rows = await self.session.scalars(query.order_by(User.created_at, User.email).offset(offset).limit(limit))
         return rows.all(), total
 
     async def add_user(self, user: User) -> User:

@@ -48,7 +48,8 @@ class AdminService:
         return user
 
     async def users(self, offset: int, limit: int) -> tuple[Sequence[User], int]:
-        return await self.repository.users(offset, limit)
+        # The local user of single-user mode is nobody's to manage.
+        return await self.repository.users(offset, limit, except_id=LOCAL_USER_ID)
 
     async def create_user(self, email: str, password: str | None, is_admin: bool) -> User:
         user = await self.accounts.create_user(email, password, is_admin=is_admin)
@@ -112,7 +113,7 @@ class AdminService:
 
     @staticmethod
     async def count_users(session: AsyncSession) -> int:
-        return (await AccountsRepository(session).users(0, 1))[1]
+        return (await AccountsRepository(session).users(0, 1, except_id=LOCAL_USER_ID))[1]
 
     @staticmethod
     async def audit_page(session: AsyncSession, offset: int, limit: int) -> tuple[Sequence[AuditEntry], int]:
