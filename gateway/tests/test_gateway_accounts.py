@@ -95,6 +95,17 @@ async def test_sign_in_rotates_the_session_id_and_sign_out_ends_it(client: httpx
     assert (await client.get("/")).headers["location"] == "/login"
 
 
+async def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(client: httpx.AsyncClient) -> None:
+    await client.post("/api/v1/auth/signup", json={"email": "ada@example.com", "password": PASSWORD})
+    assert (await client.get("/account")).headers["location"] == "/login?next=/account"
+
+    for asked, landed in (("/account", "/account"), ("//evil.example/", "/"), ("https://evil.example/", "/")):
+        token = await page_token(client, "/login")
+        form = {"email": "ada@example.com", "password": PASSWORD, "csrf_token": token, "next": asked}
+        response = await client.post("/login", data=form)
+        assert (response.status_code, response.headers["location"]) == (303, landed)
+
+
 async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: httpx.AsyncClient) -> None:
     await sign_up(client, "ada@example.com")
     client.cookies.clear()
@@ -155,6 +166,8 @@ async def test_failed_sign_ins_are_throttled_per_account_with_retry_after(tmp_pa
     assert statuses == [401, 401, 401]
     assert limited.status_code == 429
     assert page.status_code == 429
+    assert "Too many failed sign-ins" in page.text
+    assert int(page.headers["retry-after"]) >= 1
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert "Too many failed sign-ins for this account (3 per 1 minute)" in limited.json()["message"]
     assert other.status_code == 401  # another account is not locked out by ada's attacker
