@@ -39,7 +39,10 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
             await ensure_local_user(session)
     subscribe_handlers(bus, NAME, Projection(runtime).handlers(), prefetch=1)
     throttle = LoginThrottle(
-        settings.login_limit_per_account, settings.login_limit_per_address, settings.rate_limit_storage
+        settings.login_limit_per_account,
+        settings.login_limit_per_address,
+        settings.rate_limit_storage,
+        settings.signup_limit_per_address,
     )
     context = GatewayContext(settings=settings, runtime=runtime, store=build_object_store(settings), throttle=throttle)
     return RunningService(NAME, runtime), context

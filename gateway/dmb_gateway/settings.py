@@ -47,6 +47,9 @@ class GatewaySettings(BaseServiceSettings):
     login_limit_per_address: str = Field(
         default="30/minute;200/hour", description="Sign-in attempts per client IP address (limits' notation)."
     )
+    signup_limit_per_address: str = Field(
+        default="10/hour;50/day", description="Sign-up attempts per client IP address (limits' notation)."
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where the sign-in counters live: memory:// (one gateway process) or redis://host:6379 (shared).",

@@ -188,6 +188,21 @@ async def test_failed_sign_ins_are_throttled_per_address(tmp_path: Path) -> None
     assert int(limited.headers["retry-after"]) >= 1
 
 
+async def test_sign_ups_are_throttled_per_address(tmp_path: Path) -> None:
+    async with platform.embedded_client(
+        tmp_path, auth_mode="token", signup="open", signup_limit_per_address="2/minute"
+    ) as client:
+        statuses = []
+        for index in range(3):
+            body = {"email": f"user{index}@example.com", "password": PASSWORD}
+            statuses.append((await client.post("/api/v1/auth/signup", json=body)).status_code)
+        page = await sign_up(client, "user9@example.com")
+
+    assert statuses == [201, 201, 429]
+    assert page.status_code == 429
+    assert "Too many sign-ups for this address (2 per 1 minute)" in page.text
+
+
 async def test_an_idle_session_is_signed_out(tmp_path: Path) -> None:
     async with platform.embedded_client(
         tmp_path, auth_mode="token", signup="open", session_idle_minutes=0.02

@@ -78,10 +78,13 @@ class AccountService:
         )
         return await self.repository.add_user(user)
 
-    async def sign_up(self, email: str, password: str, invite_code: str | None) -> User:
+    async def sign_up(
+        self, email: str, password: str, invite_code: str | None, address: str, throttle: LoginThrottle
+    ) -> User:
         mode = self.settings.signup
         if mode is SignupMode.OFF:
             raise Refused(status.HTTP_403_FORBIDDEN, "Sign-up is closed on this platform; ask an admin for an account")
+        await throttle.sign_up_attempt(address)
         invite = None
         if mode is SignupMode.INVITE:
             invite = await self._valid_invite(invite_code, email)

@@ -54,9 +54,12 @@ def client_address(request: Request) -> str:
 
 
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserPublic, responses=REFUSALS)
-async def sign_up(body: SignUp, accounts: AccountsDep, session: SessionDep) -> User:
-    """Create an account, as the operator's DMB_SIGNUP allows: open, with an admin's invitation, or not at all."""
-    user = await accounts.sign_up(body.email, body.password, body.invite)
+async def sign_up(
+    body: SignUp, request: Request, context: ContextDep, accounts: AccountsDep, session: SessionDep
+) -> User:
+    """Create an account, as the operator's DMB_SIGNUP allows: open, with an admin's invitation, or not at all.
+    Attempts are limited per client address (429 with Retry-After)."""
+    user = await accounts.sign_up(body.email, body.password, body.invite, client_address(request), context.throttle)
     await session.commit()
     return user
 

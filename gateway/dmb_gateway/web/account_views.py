@@ -107,7 +107,7 @@ async def signup(
         return redirect("/")
     await check_csrf(request, context, user)
     try:
-        created = await accounts.sign_up(email, password, invite)
+        created = await accounts.sign_up(email, password, invite, client_address(request), context.throttle)
     except Refused as refusal:
         values = {"email": email, "invite": invite, "min_password": credentials.MIN_PASSWORD}
         return _refusal_page(request, context, "signup.html", None, refusal, **values)
