@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from pathlib import Path
 
 from dmb_testing import platform
@@ -20,15 +21,18 @@ async def test_tokens_are_listed_by_prefix_and_refused_once_expired_or_revoked(t
         )
         assert login.status_code == 201, login.text
         ada = bearer(login.json()["token"])
-        soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).isoformat()
-        short = await client.post("/api/v1/tokens", json={"name": "short", "expires_at": soon}, headers=ada)
-        past = await client.post(
-            "/api/v1/tokens", json={"name": "past", "expires_at": "2020-01-01T00:00:00Z"}, headers=ada
-        )
         bob_login = await client.post(
             "/api/v1/auth/token", json={"email": "bob@example.com", "password": PASSWORD, "name": "cli"}
         )
         bob = bearer(bob_login.json()["token"])
+        past = await client.post(
+            "/api/v1/tokens", json={"name": "past", "expires_at": "2020-01-01T00:00:00Z"}, headers=ada
+        )
+        # Generous on a loaded machine: the token must still be valid when first used below.
+        lifetime = 6.0
+        expiry = time.monotonic() + lifetime
+        soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lifetime)).isoformat()
+        short = await client.post("/api/v1/tokens", json={"name": "short", "expires_at": soon}, headers=ada)
 
         assert past.status_code == 422
         assert past.json()["errors"] == [{"location": "expires_at", "message": "The expiry must be in the future"}]
@@ -40,7 +44,7 @@ async def test_tokens_are_listed_by_prefix_and_refused_once_expired_or_revoked(t
 
         # Another user can neither see nor revoke ada's token.
         assert (await client.delete(f"/api/v1/tokens/{short.json()['id']}", headers=bob)).status_code == 404
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(max(0.0, expiry + 0.5 - time.monotonic()))
         expired = await client.get("/api/v1/tables", headers=bearer(short.json()["token"]))
         assert expired.status_code == 401
         assert expired.headers["www-authenticate"] == "Bearer"
