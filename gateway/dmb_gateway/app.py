@@ -14,13 +14,13 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
-from dmb_gateway.api import errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.api import dead_letters, errors, exports, jobs, table_import, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import views
+from dmb_gateway.web import dead_letters_page, views
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,9 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
     for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(dead_letters.router, prefix="/api/v1")
     app.include_router(views.router)
+    app.include_router(dead_letters_page.router)
     views.mount_static(app)
     app.add_api_route("/healthz", partial(_health), methods=["GET"], include_in_schema=False)
     return app

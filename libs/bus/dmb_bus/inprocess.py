@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.registry import parse_message
 from pydantic import ValidationError
 
-from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, topic_matches
+from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, UnknownQueue, topic_matches
+from dmb_bus.dead_letters import body_message_id, log_dead_letter, unparseable_reason
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,29 @@ class InProcessBus:
     async def dead_letters(self, queue: str) -> list[DeadLetter]:
         return list(self._dead.get(queue, []))
 
+    async def replay_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        if queue not in self._queues:
+            raise UnknownQueue(queue)
+        chosen = self._take_dead(queue, letter_ids)
+        for letter in chosen:
+            self._queues[queue].put_nowait(_Delivery(letter.body, letter.message_type or ""))
+            log.warning("replayed dead letter %s (%s) to %s", letter.letter_id, letter.message_type, queue)
+        return len(chosen)
+
+    async def discard_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        if queue not in self._queues:
+            raise UnknownQueue(queue)
+        chosen = self._take_dead(queue, letter_ids)
+        for letter in chosen:
+            log.warning("discarded dead letter %s (%s) of %s", letter.letter_id, letter.message_type, queue)
+        return len(chosen)
+
+    def _take_dead(self, queue: str, letter_ids: Collection[str] | None) -> list[DeadLetter]:
+        letters = self._dead.get(queue, [])
+        chosen = [letter for letter in letters if letter_ids is None or letter.letter_id in letter_ids]
+        self._dead[queue] = [letter for letter in letters if letter not in chosen]
+        return chosen
+
     async def drain(self, within: float = 30.0) -> None:
         """Wait until every queue is empty and no handler or retry is pending (tests, shutdown)."""
         async with asyncio.timeout(within):
@@ -122,7 +146,7 @@ class InProcessBus:
         try:
             message = parse_message(delivery.body)
         except ValidationError as exc:
-            self._dead_letter(subscription.queue, delivery, f"unparseable message: {exc.errors()[:1]}")
+            self._dead_letter(subscription.queue, delivery, unparseable_reason(exc))
             return
         try:
             await subscription.handler(message)
@@ -150,7 +174,16 @@ class InProcessBus:
         self._timers.add(timer)
 
     def _dead_letter(self, queue: str, delivery: _Delivery, reason: str) -> None:
-        log.error("dead-lettered a %s message on %s: %s", delivery.routing_key, queue, reason)
+        message_id = body_message_id(delivery.body)
+        log_dead_letter(queue, delivery.routing_key, message_id, reason)
         self._dead.setdefault(queue, []).append(
-            DeadLetter(queue=queue, body=delivery.body, reason=reason, attempts=delivery.attempt, dead_at=utcnow())
+            DeadLetter(
+                queue=queue,
+                body=delivery.body,
+                reason=reason,
+                attempts=delivery.attempt,
+                dead_at=utcnow(),
+                message_id=message_id,
+                message_type=delivery.routing_key,
+            )
         )

@@ -12,6 +12,7 @@ import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
+from dmb_cli import dead_letters
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
@@ -31,6 +32,7 @@ app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
 app.add_typer(users_app, name="users")
+app.add_typer(dead_letters.app, name="dead-letters")
 
 
 class Dialect(enum.StrEnum):
