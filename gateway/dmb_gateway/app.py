@@ -14,6 +14,7 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
+from dmb_gateway import operations
 from dmb_gateway.api import dead_letters, errors, exports, jobs, table_import, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
@@ -78,6 +79,8 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     app.include_router(dead_letters_page.router)
     views.mount_static(app)
     app.add_api_route("/healthz", partial(_health), methods=["GET"], include_in_schema=False)
+    app.include_router(operations.router)
+    app.add_middleware(operations.HttpMetrics)
     return app
 
 

@@ -109,6 +109,15 @@ class MessageBus(Protocol):
         """Delete dead letters for good (all of the queue's when `letter_ids` is None); returns how many."""
         ...
 
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        """Queue → (messages ready, dead letters), for the queues this bus consumes."""
+        ...
+
+    @property
+    def connected(self) -> bool:
+        """Whether the transport can publish and consume right now (readiness)."""
+        ...
+
     async def close(self, grace: float = 10.0) -> None:
         """Stop consuming; handlers under way get `grace` seconds to finish, then are cancelled."""
         ...

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
+from dmb_observability.metrics import observe_dead_letter
 from pydantic import ValidationError
 
 log = logging.getLogger("dmb_bus.dead_letters")
@@ -26,6 +27,7 @@ def unparseable_reason(exc: ValidationError) -> str:
 
 def log_dead_letter(queue: str, message_type: str | None, message_id: str | None, reason: str) -> None:
     """One line per dead-lettered message, never the body (it may hold an encrypted key or user data)."""
+    observe_dead_letter(queue)
     log.error(
         "dead-lettered a %s message %s on %s: %s",
         message_type or "untyped",

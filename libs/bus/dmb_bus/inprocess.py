@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.registry import parse_message
+from dmb_observability.logs import message_context
+from dmb_observability.metrics import observe_handled, observe_published, observe_retry
 from pydantic import ValidationError
 
 from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, UnknownQueue, topic_matches
@@ -69,6 +72,7 @@ class InProcessBus:
         queues = {s.queue for s in self._subscriptions if any(topic_matches(k, message.type) for k in s.routing_keys)}
         for queue in queues:
             self._queues[queue].put_nowait(_Delivery(body, message.type))
+        observe_published(message)
 
     async def publish_raw(self, routing_key: str, body: bytes) -> None:
         """Put bytes on the bus as a foreign or broken producer would (they may not even parse)."""
@@ -101,6 +105,13 @@ class InProcessBus:
         chosen = [letter for letter in letters if letter_ids is None or letter.letter_id in letter_ids]
         self._dead[queue] = [letter for letter in letters if letter not in chosen]
         return chosen
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        return {queue: (waiting.qsize(), len(self._dead.get(queue, []))) for queue, waiting in self._queues.items()}
+
+    @property
+    def connected(self) -> bool:
+        return self._started
 
     async def drain(self, within: float = 30.0) -> None:
         """Wait until every queue is empty and no handler or retry is pending (tests, shutdown)."""
@@ -148,20 +159,33 @@ class InProcessBus:
         except ValidationError as exc:
             self._dead_letter(subscription.queue, delivery, unparseable_reason(exc))
             return
+        with message_context(subscription.queue, message):
+            await self._run(subscription, delivery, message)
+
+    async def _run(self, subscription: Subscription, delivery: _Delivery, message: Message) -> None:
+        started = time.perf_counter()
         try:
             await subscription.handler(message)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            seconds = time.perf_counter() - started
             policy = subscription.retry
             if delivery.attempt >= policy.max_attempts:
                 self._dead_letter(subscription.queue, delivery, f"{type(exc).__name__}: {exc}")
+                observe_handled(subscription.queue, message, seconds, "dead")
                 return
             log.warning(
                 "handler for %s failed (attempt %d), retrying", delivery.routing_key, delivery.attempt, exc_info=True
             )
             retry = _Delivery(delivery.body, delivery.routing_key, delivery.attempt + 1)
             self._schedule(subscription.queue, retry, policy.delay(delivery.attempt))
+            observe_retry(subscription.queue, message.type)
+            observe_handled(subscription.queue, message, seconds, "retry")
+            return
+        seconds = time.perf_counter() - started
+        observe_handled(subscription.queue, message, seconds, "ok")
+        log.info("handled %s in %.3f s", message.type, seconds)
 
     def _schedule(self, queue: str, delivery: _Delivery, delay: float) -> None:
         loop = asyncio.get_running_loop()

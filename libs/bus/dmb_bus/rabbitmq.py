@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
@@ -34,6 +35,8 @@ from aio_pika.abc import (
 )
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.registry import parse_message
+from dmb_observability.logs import message_context
+from dmb_observability.metrics import observe_handled, observe_published, observe_retry
 from pydantic import ValidationError
 
 from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, UnknownQueue
@@ -195,23 +198,44 @@ class RabbitMQBus:
                 reason,
             )
             return
+        with message_context(subscription.queue, message):
+            await self._handle(channel, subscription, incoming, message, headers, attempt)
+
+    async def _handle(
+        self,
+        channel: AbstractChannel,
+        subscription: Subscription,
+        incoming: AbstractIncomingMessage,
+        message: Message,
+        headers: dict[str, Any],
+        attempt: int,
+    ) -> None:
+        name = self.queue_name(subscription.queue)
+        started = time.perf_counter()
         try:
             await subscription.handler(message)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            seconds = time.perf_counter() - started
             if attempt >= subscription.retry.max_attempts:
                 reason = f"{type(exc).__name__}: {exc}"[:1000]
                 await self._forward(
                     channel, incoming, f"{name}.dead", headers | {REASON_HEADER: reason, ATTEMPT_HEADER: attempt}
                 )
                 log_dead_letter(subscription.queue, message.type, str(message.message_id), reason)
+                observe_handled(subscription.queue, message, seconds, "dead")
             else:
                 log.warning("handler for %s failed (attempt %d), retrying", message.type, attempt, exc_info=True)
                 retry_queue = self.retry_queue_name(subscription.queue, subscription.retry.delay(attempt))
                 await self._forward(channel, incoming, retry_queue, headers | {ATTEMPT_HEADER: attempt + 1})
+                observe_retry(subscription.queue, message.type)
+                observe_handled(subscription.queue, message, seconds, "retry")
             return
         await incoming.ack()
+        seconds = time.perf_counter() - started
+        observe_handled(subscription.queue, message, seconds, "ok")
+        log.info("handled %s in %.3f s", message.type, seconds)
 
     async def _forward(
         self, channel: AbstractChannel, incoming: AbstractIncomingMessage, queue: str, headers: dict[str, Any]
@@ -252,6 +276,7 @@ class RabbitMQBus:
             ),
             routing_key=message.type,
         )
+        observe_published(message)
 
     async def dead_letters(self, queue: str, limit: int = 1000) -> list[DeadLetter]:
         """Browse a queue's dead letters without removing them (unacked gets, requeued on channel close)."""
@@ -325,6 +350,31 @@ class RabbitMQBus:
         finally:
             if not channel.is_closed:
                 await channel.close()
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        """Each subscribed queue's ready messages and dead letters, as the broker counts them now."""
+        if self._connection is None:
+            raise RuntimeError("the bus is not started")
+        depths: dict[str, tuple[int, int]] = {}
+        channel = await self._connection.channel()
+        try:
+            for subscription in self._subscriptions:
+                name = self.queue_name(subscription.queue)
+                ready = await channel.declare_queue(name, passive=True)
+                dead = await channel.declare_queue(f"{name}.dead", passive=True)
+                depths[subscription.queue] = (
+                    ready.declaration_result.message_count or 0,
+                    dead.declaration_result.message_count or 0,
+                )
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+        return depths
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker connection is up now (a robust connection reconnects by itself when it is not)."""
+        return self._connection is not None and not self._connection.is_closed and self._connection.connected.is_set()
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop taking new deliveries, let the handlers under way finish and ack, then hang up.

@@ -6,13 +6,17 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import uvicorn
 from dmb_bus.base import MessageBus
 from dmb_bus.factory import create_bus
-from dmb_common.runtime import Service
-from dmb_common.settings import BaseServiceSettings
+from dmb_common.readiness import broker_check, database_check, record_queue_depths, store_check
+from dmb_common.runtime import RunningService, Service
+from dmb_common.settings import BaseServiceSettings, build_object_store
+from dmb_observability.health import HealthServer, ReadinessCheck
+from dmb_observability.logs import configure_logging
 
 if TYPE_CHECKING:
     from dmb_gateway.settings import GatewaySettings
@@ -46,15 +50,11 @@ def embedded_builders() -> list[Callable[[BaseServiceSettings, MessageBus], Awai
     return [builder(name) for name in WORKER_SERVICES]
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def run_embedded(settings: GatewaySettings) -> None:
     """`make run`: the gateway and every service in this process, in-process bus, SQLite, local folder."""
     from dmb_gateway.app import create_app
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, service="platform", fmt=settings.log_format)
     app = create_app(settings, embedded_builders())
     print(
         f"Dynamic Model Builder is starting on http://{settings.host}:{settings.port}/  (data in {settings.data_dir.resolve()})"
@@ -67,13 +67,19 @@ def serve_gateway(settings: GatewaySettings) -> None:
     """`dmb serve gateway`: the web UI and REST API as their own process."""
     from dmb_gateway.app import create_app
 
-    configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    configure_logging(settings.log_level, service="gateway", fmt=settings.log_format)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's own lines go through our (JSON) logging too
+    )
 
 
 def serve_worker(name: ServiceName, settings: BaseServiceSettings) -> None:
     """`dmb serve <service>`: one worker service as its own process (its image may hold only that service)."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, service=name, fmt=settings.log_format)
     asyncio.run(_serve_worker(name, settings))
 
 
@@ -84,12 +90,36 @@ async def _serve_worker(name: ServiceName, settings: BaseServiceSettings) -> Non
         loop.add_signal_handler(sig, stop.set)
     bus = create_bus(settings.bus_url, settings.bus_namespace, connection_name=name)
     service = await builder(name)(settings, bus)
+    health = HealthServer(
+        readiness_checks(name, service, bus, settings), before_metrics=partial(record_queue_depths, bus)
+    )
     await bus.start()
     await service.start()
-    logging.getLogger(__name__).info("%s service running", name)
-    print(f"{name} service running; SIGTERM or Ctrl-C stops it.", flush=True)
+    port = await health.start(settings.health_host, settings.health_port)
+    logging.getLogger(__name__).info("%s service running; health on port %d", name, port)
+    print(
+        f"{name} service running (/healthz, /readyz, /metrics on http://{settings.health_host}:{port}); "
+        "SIGTERM or Ctrl-C stops it.",
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:
+        await health.stop()
         await bus.close()
         await service.stop()
+
+
+#: Services that read or write the object store: their readiness includes it.
+USES_STORE: frozenset[str] = frozenset({"exporter", "gateway"})
+
+
+def readiness_checks(
+    name: str, service: Service, bus: MessageBus, settings: BaseServiceSettings
+) -> list[ReadinessCheck]:
+    checks = [broker_check(bus)]
+    if isinstance(service, RunningService):
+        checks.append(database_check(service.runtime.engine))
+    if name in USES_STORE:
+        checks.append(store_check(build_object_store(settings)))
+    return checks

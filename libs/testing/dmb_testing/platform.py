@@ -49,6 +49,8 @@ class ServiceProcess:
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    #: Where a worker answers /healthz, /readyz and /metrics (the gateway: on its own URL).
+    health_url: str
     #: Set by kill(): a process a test crashed on purpose is not expected to stop cleanly.
     killed: bool = False
 
@@ -84,15 +86,16 @@ def distributed_platform(work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *,
 
 @contextlib.contextmanager
 def platform_processes(
-    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1
+    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1, log_level: str = "WARNING"
 ) -> Iterator[Platform]:
     """distributed_platform, yielding the processes too (to kill one, or read its memory use). Every
     worker has subscribed to its queues when this yields, so `generators` processes share the first job.
-    On exit every process not killed on purpose must stop cleanly."""
+    Logs are JSON lines, one file per process. On exit every process not killed on purpose must stop cleanly."""
     with contextlib.ExitStack() as stack:
         databases = {name: stack.enter_context(postgres_database(f"dmbtest_{name}")) for name in SERVICES}
         datasets = stack.enter_context(postgres_database("dmbtest_datasets"))
-        (port,) = free_ports(1)
+        names = [name for name in SERVICES for _ in range(generators if name == "generator" else 1)]
+        port, *health_ports = free_ports(len(names) + 1)
         common = {
             "PATH": os.environ.get("PATH", ""),
             "DMB_BUS_URL": rabbitmq_url,
@@ -102,19 +105,21 @@ def platform_processes(
             "DMB_S3_BUCKET": f"dmb-{uuid.uuid4().hex[:12]}",
             "DMB_DATA_DIR": str(work_dir),
             "DMB_PORT": str(port),
-            "DMB_LOG_LEVEL": "WARNING",
+            "DMB_LOG_LEVEL": log_level,
+            "DMB_LOG_FORMAT": "json",
         }
-        names = [name for name in SERVICES for _ in range(generators if name == "generator" else 1)]
+        url = f"http://127.0.0.1:{port}"
         processes: list[ServiceProcess] = []
         try:
             for index, name in enumerate(names):
                 log = work_dir / f"{name}-{index}.log"
-                env = common | {"DMB_DATABASE_URL": databases[name]}
+                health_port = health_ports[index]
+                env = common | {"DMB_DATABASE_URL": databases[name], "DMB_HEALTH_PORT": str(health_port)}
                 with log.open("wb") as handle:
                     command = [sys.executable, "-m", "dmb_cli", "serve", name]
                     process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
-                processes.append(ServiceProcess(name, process, log))
-            url = f"http://127.0.0.1:{port}"
+                health_url = url if name == "gateway" else f"http://127.0.0.1:{health_port}"
+                processes.append(ServiceProcess(name, process, log, health_url))
             _wait_healthy(url, processes)
             yield Platform(url, processes)
         finally:
