@@ -29,13 +29,11 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
     """An HTTP client on the embedded platform (in-process bus, SQLite, local folder under data_dir).
 
     `settings` are further GatewaySettings fields, e.g. auth_mode="token" or s3_endpoint=... for S3."""
-    from dmb_cli.launcher import embedded_builders
-    from dmb_gateway.app import create_app
-    from dmb_gateway.settings import GatewaySettings
+    # The platform app composes the gateway and the services; this test-support library never imports them.
+    from dmb_platform.launcher import embedded_app
 
     fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "_env_file": None} | settings
-    gateway_settings = GatewaySettings(**fields)
-    app = create_app(gateway_settings, embedded_builders())
+    app = embedded_app(**fields)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as client:
@@ -116,7 +114,7 @@ def platform_processes(
                 health_port = health_ports[index]
                 env = common | {"DMB_DATABASE_URL": databases[name], "DMB_HEALTH_PORT": str(health_port)}
                 with log.open("wb") as handle:
-                    command = [sys.executable, "-m", "dmb_cli", "serve", name]
+                    command = [sys.executable, "-m", "dmb_platform", "serve", name]
                     process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
                 health_url = url if name == "gateway" else f"http://127.0.0.1:{health_port}"
                 processes.append(ServiceProcess(name, process, log, health_url))
@@ -137,7 +135,7 @@ def _wait_healthy(url: str, processes: list[ServiceProcess]) -> None:
         if not gateway_up:
             with contextlib.suppress(httpx.HTTPError):
                 gateway_up = httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-        # A worker prints this line once its bus subscriptions are in place (dmb_cli.launcher).
+        # A worker prints this line once its bus subscriptions are in place (dmb_platform.launcher).
         workers_up = all(
             "service running" in service.log.read_text() for service in processes if service.name != "gateway"
         )

@@ -7,7 +7,8 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Literal
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from dmb_bus.base import MessageBus
@@ -17,37 +18,43 @@ from dmb_common.runtime import RunningService, Service
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from dmb_observability.health import HealthServer, ReadinessCheck
 from dmb_observability.logs import configure_logging
+from fastapi import FastAPI
 
 if TYPE_CHECKING:
     from dmb_gateway.settings import GatewaySettings
 
-ServiceName = Literal["gateway", "schema", "generator", "ai", "exporter"]
-WORKER_SERVICES: tuple[ServiceName, ...] = ("schema", "generator", "ai", "exporter")
+ServiceBuilder = Callable[[BaseServiceSettings, MessageBus], Awaitable[Service]]
+
+#: The entry-point group a service package registers its `build` under (see services/*/pyproject.toml).
+SERVICES_GROUP = "dmb.services"
+#: Start-up order in the embedded mode for the services we ship; a plugged-in one comes after them.
+_ORDER = ("schema", "generator", "ai", "exporter")
 
 
-def builder(name: ServiceName) -> Callable[[BaseServiceSettings, MessageBus], Awaitable[Service]]:
-    # Imported on demand, so a service's image needs only its own package.
-    if name == "schema":
-        from dmb_schema.bootstrap import build as build_schema
-
-        return build_schema
-    if name == "generator":
-        from dmb_generator.bootstrap import build as build_generator
-
-        return build_generator
-    if name == "ai":
-        from dmb_ai.bootstrap import build as build_ai
-
-        return build_ai
-    if name == "exporter":
-        from dmb_exporter.bootstrap import build as build_exporter
-
-        return build_exporter
-    raise ValueError(f"{name} is not a worker service")
+def worker_services() -> tuple[str, ...]:
+    """The installed services (by their `dmb.services` entry points), in start-up order."""
+    names = {entry.name for entry in entry_points(group=SERVICES_GROUP)}
+    return tuple(sorted(names, key=lambda name: (_ORDER.index(name) if name in _ORDER else len(_ORDER), name)))
 
 
-def embedded_builders() -> list[Callable[[BaseServiceSettings, MessageBus], Awaitable[Service]]]:
-    return [builder(name) for name in WORKER_SERVICES]
+def builder(name: str) -> ServiceBuilder:
+    """The service's `build(settings, bus)`; loaded on demand, so an image needs only the services it runs."""
+    for entry in entry_points(group=SERVICES_GROUP, name=name):
+        loaded: ServiceBuilder = entry.load()
+        return loaded
+    raise ValueError(f"{name} is not an installed service (no {SERVICES_GROUP} entry point)")
+
+
+def embedded_builders() -> list[ServiceBuilder]:
+    return [builder(name) for name in worker_services()]
+
+
+def embedded_app(**settings: Any) -> FastAPI:
+    """The gateway with every installed service in-process (the embedded mode), from GatewaySettings fields."""
+    from dmb_gateway.app import create_app
+    from dmb_gateway.settings import GatewaySettings
+
+    return create_app(GatewaySettings(**settings), embedded_builders())
 
 
 def run_embedded(settings: GatewaySettings) -> None:
@@ -77,13 +84,13 @@ def serve_gateway(settings: GatewaySettings) -> None:
     )
 
 
-def serve_worker(name: ServiceName, settings: BaseServiceSettings) -> None:
+def serve_worker(name: str, settings: BaseServiceSettings) -> None:
     """`dmb serve <service>`: one worker service as its own process (its image may hold only that service)."""
     configure_logging(settings.log_level, service=name, fmt=settings.log_format)
     asyncio.run(_serve_worker(name, settings))
 
 
-async def _serve_worker(name: ServiceName, settings: BaseServiceSettings) -> None:
+async def _serve_worker(name: str, settings: BaseServiceSettings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
