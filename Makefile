@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run test lint typecheck pytest contracts bench clean
+.PHONY: install run run-distributed test lint typecheck pytest contracts bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ install: $(VENV)/.synced
 
 run: install
 	$(BIN)/dmb run
+
+# Every service its own process (two generators) on the local PostgreSQL and RabbitMQ, a SeaweedFS S3 it
+# starts; logs per service under data/distributed/logs; Ctrl-C stops all.
+run-distributed: install
+	$(BIN)/python -m dmb_testing.run_distributed
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -27,6 +27,7 @@ def configure_logging(level: str, *, service: str, fmt: LogFormat = "auto") -> N
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _without_color_copy,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json_lines else structlog.dev.ConsoleRenderer(colors=False)
@@ -54,6 +55,13 @@ def configure_logging(level: str, *, service: str, fmt: LogFormat = "auto") -> N
     )
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
+
+
+def _without_color_copy(
+    _: structlog.types.WrappedLogger, __: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    event.pop("color_message", None)  # uvicorn's terminal-coloured duplicate of the message
+    return event
 
 
 @contextlib.contextmanager
