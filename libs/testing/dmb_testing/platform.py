@@ -69,6 +69,8 @@ class Platform:
 
     url: str
     processes: list[ServiceProcess] = field(default_factory=list)
+    #: Each service's own database URL, and "datasets" for the users' tables (schema `datasets`).
+    databases: dict[str, str] = field(default_factory=dict)
 
     def of(self, name: str) -> list[ServiceProcess]:
         return [process for process in self.processes if process.name == name]
@@ -140,7 +142,8 @@ def running_platform(
             health_url = url if name == "gateway" else f"http://127.0.0.1:{health_port}"
             processes.append(ServiceProcess(name, process, log, health_url))
         _wait_healthy(url, processes)
-        yield Platform(url, processes)
+        datasets = {"datasets": settings["DMB_DATASETS_URL"]} if "DMB_DATASETS_URL" in settings else {}
+        yield Platform(url, processes, databases | datasets)
     finally:
         _stop_all(processes, must_stop_cleanly=must_stop_cleanly)
 
