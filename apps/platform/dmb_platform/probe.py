@@ -11,7 +11,7 @@ import urllib.request
 
 def alive(port: str) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:
             return bool(response.status == 200)
     except (OSError, urllib.error.URLError):
         return False

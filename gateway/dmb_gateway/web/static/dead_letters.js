@@ -82,5 +82,7 @@
   $("#dl-discard-all").addEventListener("click", () => {
     if (confirm(`Discard every dead letter of ${current} for good?`)) act(change("DELETE", path(current)));
   });
-  act(loadQueues());
+  // ?queue=exporter opens that queue at once (a link from an alert or the runbook).
+  const asked = new URLSearchParams(location.search).get("queue");
+  act(asked ? openQueue(asked) : loadQueues());
 })();
