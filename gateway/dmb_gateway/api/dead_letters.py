@@ -138,45 +138,42 @@ async def show_letter(queue: str, letter_id: str, _: AdminUser, context: Context
     return _detail(await _find(context.runtime.bus, queue, letter_id))
 
 
-async def _replay(bus: MessageBus, queue: str, letter_ids: list[str] | None) -> DeadLetterOutcome:
+async def _apply(bus: MessageBus, queue: str, letter_ids: list[str] | None, *, replay: bool) -> DeadLetterOutcome:
+    """Replay or discard; a queue no service has declared yet simply has no letters."""
+    known = _known(queue)
     try:
-        return DeadLetterOutcome(queue=queue, replayed=await bus.replay_dead_letters(_known(queue), letter_ids))
+        if replay:
+            return DeadLetterOutcome(queue=queue, replayed=await bus.replay_dead_letters(known, letter_ids))
+        return DeadLetterOutcome(queue=queue, discarded=await bus.discard_dead_letters(known, letter_ids))
     except UnknownQueue:
         return DeadLetterOutcome(queue=queue)
 
 
-async def _discard(bus: MessageBus, queue: str, letter_ids: list[str] | None) -> DeadLetterOutcome:
-    try:
-        return DeadLetterOutcome(queue=queue, discarded=await bus.discard_dead_letters(_known(queue), letter_ids))
-    except UnknownQueue:
-        return DeadLetterOutcome(queue=queue)
+def _found(outcome: DeadLetterOutcome, letter_id: str) -> DeadLetterOutcome:
+    if outcome.replayed + outcome.discarded == 0:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No dead letter {letter_id!r} in queue {outcome.queue!r}")
+    return outcome
 
 
 @router.post("/{queue}/replay", response_model=DeadLetterOutcome, responses=ERRORS, summary="Replay all")
 async def replay_all(queue: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Put every dead letter of the queue back on it, with a fresh retry count (fix the cause first)."""
-    return await _replay(context.runtime.bus, queue, None)
+    return await _apply(context.runtime.bus, queue, None, replay=True)
 
 
 @router.post("/{queue}/{letter_id}/replay", response_model=DeadLetterOutcome, responses=ERRORS, summary="Replay one")
 async def replay_one(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Put one dead letter back on its queue, with a fresh retry count."""
-    outcome = await _replay(context.runtime.bus, queue, [letter_id])
-    if outcome.replayed == 0:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No dead letter {letter_id!r} in queue {queue!r}")
-    return outcome
+    return _found(await _apply(context.runtime.bus, queue, [letter_id], replay=True), letter_id)
 
 
 @router.delete("/{queue}", response_model=DeadLetterOutcome, responses=ERRORS, summary="Discard all")
 async def discard_all(queue: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Delete every dead letter of the queue for good."""
-    return await _discard(context.runtime.bus, queue, None)
+    return await _apply(context.runtime.bus, queue, None, replay=False)
 
 
 @router.delete("/{queue}/{letter_id}", response_model=DeadLetterOutcome, responses=ERRORS, summary="Discard one")
 async def discard_one(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Delete one dead letter for good."""
-    outcome = await _discard(context.runtime.bus, queue, [letter_id])
-    if outcome.discarded == 0:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No dead letter {letter_id!r} in queue {queue!r}")
-    return outcome
+    return _found(await _apply(context.runtime.bus, queue, [letter_id], replay=False), letter_id)
