@@ -10,7 +10,6 @@ from functools import partial
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-import uvicorn
 from dmb_bus.base import MessageBus
 from dmb_bus.factory import create_bus
 from dmb_common.readiness import broker_check, database_check, record_queue_depths, store_check
@@ -18,10 +17,10 @@ from dmb_common.runtime import RunningService, Service
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from dmb_observability.health import HealthServer, ReadinessCheck
 from dmb_observability.logs import configure_logging
-from fastapi import FastAPI
 
 if TYPE_CHECKING:
     from dmb_gateway.settings import GatewaySettings
+    from fastapi import FastAPI
 
 ServiceBuilder = Callable[[BaseServiceSettings, MessageBus], Awaitable[Service]]
 
@@ -59,6 +58,7 @@ def embedded_app(**settings: Any) -> FastAPI:
 
 def run_embedded(settings: GatewaySettings) -> None:
     """`make run`: the gateway and every service in this process, in-process bus, SQLite, local folder."""
+    import uvicorn
     from dmb_gateway.app import create_app
 
     configure_logging(settings.log_level, service="platform", fmt=settings.log_format)
@@ -72,6 +72,7 @@ def run_embedded(settings: GatewaySettings) -> None:
 
 def serve_gateway(settings: GatewaySettings) -> None:
     """`dmb serve gateway`: the web UI and REST API as their own process."""
+    import uvicorn
     from dmb_gateway.app import create_app
 
     configure_logging(settings.log_level, service="gateway", fmt=settings.log_format)

@@ -149,7 +149,8 @@ def running_platform(
 
 
 def _wait_healthy(url: str, processes: list[ServiceProcess]) -> None:
-    deadline = time.monotonic() + 90
+    # Generous: on a shared two-core machine under load, importing and migrating eight processes is slow.
+    deadline = time.monotonic() + 180
     gateway_up = False
     while time.monotonic() < deadline:
         for service in processes:
@@ -180,9 +181,12 @@ def _stop_all(processes: list[ServiceProcess], *, must_stop_cleanly: bool = True
         if service.process.poll() is None:
             service.process.send_signal(signal.SIGTERM)
     unclean = []
+    # One deadline for all: a process still starting stops only once it has started, and waiting 30 s for
+    # each in turn used to outlast the test's own time limit.
+    deadline = time.monotonic() + 30
     for service in processes:
         try:
-            code = service.process.wait(timeout=30)
+            code = service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             service.process.kill()
             code = service.process.wait()
