@@ -67,7 +67,7 @@ def run_embedded(settings: GatewaySettings) -> None:
         f"Dynamic Model Builder is starting on http://{settings.host}:{settings.port}/  (data in {settings.data_dir.resolve()})"
     )
     print("Press Ctrl-C to stop.", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), log_config=None)
 
 
 def serve_gateway(settings: GatewaySettings) -> None:
