@@ -14,16 +14,27 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
+from dmb_gateway import operations
 from dmb_gateway.accounts import refusal
 from dmb_gateway.accounts.throttle import LoginThrottle
 from dmb_gateway.admin.audit_middleware import AdminActionAudit
-from dmb_gateway.api import accounts, admin, errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.api import (
+    accounts,
+    admin,
+    dead_letters,
+    errors,
+    exports,
+    jobs,
+    table_import,
+    table_versions,
+    tables,
+)
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import account_views, admin_views, pages, views
+from dmb_gateway.web import account_views, admin_views, dead_letters_page, pages, views
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +97,16 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
         app.include_router(router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
+    app.include_router(dead_letters.router, prefix="/api/v1")
     app.add_middleware(AdminActionAudit)
     app.include_router(views.router)
     app.include_router(account_views.router)
     app.include_router(admin_views.router)
+    app.include_router(dead_letters_page.router)
     views.mount_static(app)
     app.add_api_route("/healthz", partial(_health), methods=["GET"], include_in_schema=False)
+    app.include_router(operations.router)
+    app.add_middleware(operations.HttpMetrics)
     return app
 
 
