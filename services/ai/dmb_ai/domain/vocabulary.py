@@ -1,0 +1,106 @@
+"""Column vocabularies: a weighted list of values for a column whose name alone does not say what it holds
+(a `genres.name`, a `media_type`, a `status`), checked against the field before anyone sees it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from dmb_contracts.ai_assist import MAX_VOCABULARY_VALUES
+from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec
+from pydantic import BaseModel, Field
+
+MIN_VALUES = 2
+
+
+class VocabularyItem(BaseModel):
+    value: str
+    weight: float = Field(default=1, description="how common the value is, relative to the others")
+
+
+class VocabularyDraft(BaseModel):
+    """The values a column takes, most common first."""
+
+    values: list[VocabularyItem]
+
+
+@dataclass
+class Vocabulary:
+    values: list[str]
+    weights: list[float]
+    notes: list[str] = field(default_factory=list)
+
+
+#: Values a model writes when it has nothing real to say: "Value 1", "Genre A", "example", "Lorem ipsum".
+_PLACEHOLDER = re.compile(
+    r"^(value|item|option|category|type|status|example|sample|test|foo|bar|baz|lorem( ipsum)?|n/?a|none|null|other"
+    r"|tbd|xxx|placeholder)\s*[-_#]?\s*([0-9]+|[a-z])?$",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^(.*?)[\s_#-]*\d+$")
+
+
+def numbered_stems(values: list[str]) -> set[str]:
+    """Stems that three or more values share with only a number after them ("Paciente 1", "Paciente 2", ...)."""
+    stems = Counter(match.group(1).lower() for value in values if (match := _NUMBERED.match(value)))
+    return {stem for stem, count in stems.items() if count >= 3}
+
+
+def vocabulary_for(spec: FieldSpec, draft: VocabularyDraft) -> Vocabulary:
+    """The draft's values that fit `spec`, de-duplicated, with weights that sum to 1; what was dropped is noted.
+    Raises ValueError (with the reason, for the model's next attempt) when fewer than two values remain."""
+    notes: list[str] = []
+    kept: dict[str, float] = {}
+    seen: set[str] = set()
+    raw = [item.value.strip() for item in draft.values]
+    stems = numbered_stems(raw)
+    pattern = re.compile(spec.pattern) if spec.pattern else None
+    limit = spec.length_limit
+    for item, value in zip(draft.values, raw, strict=True):
+        problem = _problem(value, spec, stems, pattern, limit, seen)
+        if problem:
+            notes.append(f"dropped {value[:60]!r} ({problem})")
+            continue
+        seen.add(value.casefold())
+        kept[value] = item.weight if item.weight > 0 else 1.0
+        if len(kept) == MAX_VOCABULARY_VALUES:
+            break
+    if len(kept) < MIN_VALUES:
+        detail = "; ".join(notes[:5]) or "no values"
+        raise ValueError(f"fewer than {MIN_VALUES} usable values ({detail})")
+    total = sum(kept.values())
+    weights = [round(weight / total, 4) for weight in kept.values()]
+    return Vocabulary(list(kept), weights, notes)
+
+
+def _problem(
+    value: str, spec: FieldSpec, stems: set[str], pattern: re.Pattern[str] | None, limit: int | None, seen: set[str]
+) -> str | None:
+    if not value:
+        return "empty"
+    if value.casefold() in seen:
+        return "repeated"
+    if _PLACEHOLDER.match(value):
+        return "a placeholder, not a real value"
+    match = _NUMBERED.match(value)
+    if match and match.group(1).lower() in stems:
+        return "numbered like a placeholder"
+    if limit is not None and len(value) > limit:
+        return f"longer than the field's {limit} characters"
+    if spec.min_length is not None and len(value) < spec.min_length:
+        return f"shorter than the field's {spec.min_length} characters"
+    if pattern is not None and not pattern.fullmatch(value):
+        return "does not match the field's pattern"
+    return None
+
+
+def vocabulary_problem(spec: FieldSpec) -> str | None:
+    """Why `spec` cannot take a vocabulary, or None."""
+    if spec.references is not None or spec.primary_key:
+        return f"{spec.name!r} is a key; its values come from the keys, not a vocabulary"
+    if spec.type not in TEXTUAL_TYPES:
+        return f"vocabularies are for text fields; {spec.name!r} is {spec.type.value}"
+    if spec.unique:
+        return f"{spec.name!r} is unique: a list of values that repeat cannot fill it"
+    return None
