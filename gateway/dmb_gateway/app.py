@@ -14,7 +14,8 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
-from dmb_gateway.api import errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.ai_projection import AIProjection
+from dmb_gateway.api import ai, errors, exports, jobs, table_import, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
@@ -34,7 +35,8 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
     if settings.auth_mode is AuthMode.LOCAL:
         async with runtime.sessions() as session:
             await ensure_local_user(session)
-    subscribe_handlers(bus, NAME, Projection(runtime).handlers(), prefetch=1)
+    projections = Projection(runtime).handlers() | AIProjection(runtime).handlers()
+    subscribe_handlers(bus, NAME, projections, prefetch=1)
     context = GatewayContext(settings=settings, runtime=runtime, store=build_object_store(settings))
     return RunningService(NAME, runtime), context
 
@@ -71,7 +73,7 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     )
     errors.install(app)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
-    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
+    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router, ai.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(views.router)
     views.mount_static(app)

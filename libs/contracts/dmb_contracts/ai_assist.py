@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dmb_contracts.commands import Locale
 from dmb_contracts.envelope import Command, Event
-from dmb_contracts.fields import JsonScalar, TableSpec
+from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec, JsonScalar, TableSpec
 
 MAX_DESIGN_TABLES = 12
 MAX_VOCABULARY_VALUES = 100
@@ -100,3 +100,14 @@ class VocabularyFailed(Event):
     type: Literal["ai.vocabulary.failed"] = "ai.vocabulary.failed"
     vocabulary_id: UUID
     reason: str
+
+
+def vocabulary_problem(spec: FieldSpec) -> str | None:
+    """Why `spec` cannot take a vocabulary, or None (the gateway refuses at once, the AI service again)."""
+    if spec.references is not None or spec.primary_key:
+        return f"{spec.name!r} is a key; its values come from the keys, not a vocabulary"
+    if spec.type not in TEXTUAL_TYPES:
+        return f"vocabularies are for text fields; {spec.name!r} is {spec.type.value}"
+    if spec.unique:
+        return f"{spec.name!r} is unique: a list of values that repeat cannot fill it"
+    return None

@@ -24,6 +24,7 @@ from dmb_contracts.ai_assist import (
     RequestVocabulary,
     VocabularyFailed,
     VocabularyProposed,
+    vocabulary_problem,
 )
 from dmb_contracts.envelope import Message
 from langchain_core.language_models import BaseChatModel
@@ -31,7 +32,6 @@ from langchain_core.language_models import BaseChatModel
 from dmb_ai.adapters.chat_model import ChatEndpoint, build_chat_model
 from dmb_ai.assistant import AssistantFailed
 from dmb_ai.designer import design_tables
-from dmb_ai.domain.vocabulary import vocabulary_problem
 from dmb_ai.vocabularies import suggest_vocabulary
 
 log = logging.getLogger(__name__)

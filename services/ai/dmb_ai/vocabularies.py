@@ -46,7 +46,7 @@ async def suggest_vocabulary(
 ) -> Answer[Vocabulary]:
     def usable(draft: VocabularyDraft) -> Vocabulary:
         try:
-            return vocabulary_for(field, draft)
+            return vocabulary_for(field, draft, table.table_name)
         except ValueError as problem:
             raise Unusable(str(problem)) from problem
 

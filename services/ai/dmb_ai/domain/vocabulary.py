@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dmb_contracts.ai_assist import MAX_VOCABULARY_VALUES
-from dmb_contracts.fields import TEXTUAL_TYPES, FieldSpec
+from dmb_contracts.fields import FieldSpec
 from pydantic import BaseModel, Field
 
 MIN_VALUES = 2
@@ -47,7 +47,18 @@ def numbered_stems(values: list[str]) -> set[str]:
     return {stem for stem, count in stems.items() if count >= 3}
 
 
-def vocabulary_for(spec: FieldSpec, draft: VocabularyDraft) -> Vocabulary:
+def _named_like_the_column(value: str, names: set[str]) -> bool:
+    """ "Genre 1" in table `genres`, "Name B" in field `name`: the column's own name with a number or letter."""
+    match = re.fullmatch(r"(.+?)(\s*[-_#]?\s*\d+|[\s_#-]+[a-z])", value, re.IGNORECASE)
+    return match is not None and match.group(1).lower().replace(" ", "_") in names
+
+
+def _column_names(table_name: str, field_name: str) -> set[str]:
+    names = {table_name, field_name, table_name.removesuffix("s"), table_name.removesuffix("es")}
+    return {name for name in names if name}
+
+
+def vocabulary_for(spec: FieldSpec, draft: VocabularyDraft, table_name: str = "") -> Vocabulary:
     """The draft's values that fit `spec`, de-duplicated, with weights that sum to 1; what was dropped is noted.
     Raises ValueError (with the reason, for the model's next attempt) when fewer than two values remain."""
     notes: list[str] = []
@@ -55,10 +66,13 @@ def vocabulary_for(spec: FieldSpec, draft: VocabularyDraft) -> Vocabulary:
     seen: set[str] = set()
     raw = [item.value.strip() for item in draft.values]
     stems = numbered_stems(raw)
+    names = _column_names(table_name, spec.name)
     pattern = re.compile(spec.pattern) if spec.pattern else None
     limit = spec.length_limit
     for item, value in zip(draft.values, raw, strict=True):
         problem = _problem(value, spec, stems, pattern, limit, seen)
+        if problem is None and _named_like_the_column(value, names):
+            problem = "the column's name with a number, not a real value"
         if problem:
             notes.append(f"dropped {value[:60]!r} ({problem})")
             continue
@@ -92,15 +106,4 @@ def _problem(
         return f"shorter than the field's {spec.min_length} characters"
     if pattern is not None and not pattern.fullmatch(value):
         return "does not match the field's pattern"
-    return None
-
-
-def vocabulary_problem(spec: FieldSpec) -> str | None:
-    """Why `spec` cannot take a vocabulary, or None."""
-    if spec.references is not None or spec.primary_key:
-        return f"{spec.name!r} is a key; its values come from the keys, not a vocabulary"
-    if spec.type not in TEXTUAL_TYPES:
-        return f"vocabularies are for text fields; {spec.name!r} is {spec.type.value}"
-    if spec.unique:
-        return f"{spec.name!r} is unique: a list of values that repeat cannot fill it"
     return None

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from dmb_ai.assistant import AssistantFailed
-from dmb_ai.domain.vocabulary import vocabulary_problem
 from dmb_ai.vocabularies import suggest_vocabulary
+from dmb_contracts.ai_assist import vocabulary_problem
 from dmb_contracts.fields import TableSpec
 
 GENRES = TableSpec.model_validate(
