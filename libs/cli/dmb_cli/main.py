@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import enum
 import json
-import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
+from dmb_cli.ai import ai_app
+from dmb_cli.calls import call as _call
+from dmb_cli.calls import fail as _fail
+from dmb_cli.calls import wait as _wait
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
@@ -31,6 +34,7 @@ app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
 app.add_typer(users_app, name="users")
+app.add_typer(ai_app, name="ai")
 
 
 class Dialect(enum.StrEnum):
@@ -41,31 +45,8 @@ class Dialect(enum.StrEnum):
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return Client().request(method, path, **kwargs)
-    except ApiError as exc:
-        _fail(str(exc))
-
-
 def _print(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def _wait(path: str, done: tuple[str, ...], timeout: float = 3600) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = _call("GET", path)
-        if state["status"] in done:
-            return state
-        if time.monotonic() > deadline:
-            _fail(f"still {state['status']} after {timeout:.0f} s")
-        time.sleep(0.3)
 
 
 def _settings(kind: type[Settings]) -> Settings:

@@ -42,6 +42,37 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
             yield client
 
 
+@contextlib.contextmanager
+def served_platform(data_dir: Path, **settings: Any) -> Iterator[str]:
+    """The embedded platform served over real HTTP by uvicorn on a thread of this process, for what must reach
+    it as a separate program would (the `dmb` CLI through DMB_URL); yields its URL. `settings` are further
+    GatewaySettings fields."""
+    import threading
+
+    import uvicorn
+    from dmb_cli.launcher import embedded_builders
+    from dmb_gateway.app import create_app
+    from dmb_gateway.settings import GatewaySettings
+
+    fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "log_level": "WARNING", "_env_file": None}
+    gateway_settings = GatewaySettings(**(fields | settings))
+    (port,) = free_ports(1)
+    app = create_app(gateway_settings, embedded_builders())
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="dmb-platform", daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started or not thread.is_alive():
+            break
+        thread.join(0.1)
+    assert server.started, "the platform did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+
+
 @dataclass
 class ServiceProcess:
     """One `dmb serve <name>` process of a running distributed platform, and its log file."""

@@ -1,0 +1,34 @@
+"""Calling the platform from a command: one request, or polling until a record is finished; a refusal ends
+the command with the platform's message (never a traceback)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NoReturn
+
+import typer
+
+from dmb_cli.client import ApiError, Client
+
+
+def fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def call(method: str, path: str, **kwargs: Any) -> Any:
+    try:
+        return Client().request(method, path, **kwargs)
+    except ApiError as exc:
+        fail(str(exc))
+
+
+def wait(path: str, done: tuple[str, ...], timeout: float = 3600, every: float = 0.3) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = call("GET", path)
+        if state["status"] in done:
+            return state
+        if time.monotonic() > deadline:
+            fail(f"still {state['status']} after {timeout:.0f} s")
+        time.sleep(every)
