@@ -10,6 +10,7 @@ import uuid
 
 from dmb_common.crypto import SecretBox
 from dmb_contracts.ai_assist import ModelEndpoint
+from dmb_contracts.commands import AIOptions
 from dmb_contracts.envelope import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +36,24 @@ async def endpoint_for(session: AsyncSession, user: User, settings: GatewaySetti
     key = settings.ai_api_key
     sealed = SecretBox(settings.secret_key).seal(key.get_secret_value()) if key is not None else None
     return ModelEndpoint(base_url=settings.ai_base_url, model=settings.ai_model, api_key_encrypted=sealed)
+
+
+async def job_ai_options(
+    session: AsyncSession, user: User, settings: GatewaySettings, given: AIOptions | None = None
+) -> AIOptions | None:
+    """What a job's AI fields use: the job's own endpoint when it names one, else the user's or the platform's
+    (keeping the job's context)."""
+    if given is not None and (given.base_url is not None or given.api_key_encrypted is not None):
+        return given
+    endpoint = await endpoint_for(session, user, settings)
+    if endpoint is None:
+        return given
+    return AIOptions(
+        context=given.context if given is not None else "",
+        base_url=endpoint.base_url,
+        model=endpoint.model,
+        api_key_encrypted=endpoint.api_key_encrypted,
+    )
 
 
 async def settings_public(session: AsyncSession, user: User, settings: GatewaySettings) -> AISettingsPublic:

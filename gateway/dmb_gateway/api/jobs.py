@@ -12,6 +12,7 @@ from dmb_contracts.envelope import utcnow
 from fastapi import APIRouter, HTTPException, Request, status
 from sse_starlette.sse import EventSourceResponse
 
+from dmb_gateway.api.ai_service import job_ai_options
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import BatchCreate, BatchJobPublic, BatchPublic, JobCreate, JobPublic, JobsPublic
@@ -40,6 +41,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 rows=body.rows,
                 seed=body.seed,
                 locale=body.locale,
+                ai=await job_ai_options(uow.session, user, context.settings),
                 owner_id=user.user_id,
                 correlation_id=job.job_id,
             )
