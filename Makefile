@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway
 
-.PHONY: install run test lint typecheck pytest contracts bench llm llm-bench clean
+.PHONY: install run test lint typecheck pytest contracts bench bench-ai llm llm-bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench: install
 	$(BIN)/python bench/generate_insert.py
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
+
+# AI quality on the 1.5B model (minutes per design on 2 CPU cores): see bench/ai_quality.py.
+bench-ai: llm llm-bench
+	$(BIN)/python bench/ai_quality.py --model 1.5b
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
