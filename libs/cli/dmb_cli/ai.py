@@ -24,6 +24,18 @@ AI_WAIT_SECONDS = 1800
 TABLE_WAIT_SECONDS = 600
 
 
+def _proposal(kind: str, body: dict[str, Any], failed: str) -> dict[str, Any]:
+    """Ask for a design or a vocabulary and wait for the model's answer; a failure ends the command."""
+    started = call("POST", f"/ai/{kind}", json=body)
+    typer.echo(f"asked ({started['id']}); waiting for the model ...", err=True)
+    result: dict[str, Any] = wait(
+        f"/ai/{kind}/{started['id']}", ("proposed", "failed"), timeout=AI_WAIT_SECONDS, every=1
+    )
+    if result["status"] == "failed":
+        fail(f"{failed}: {result['reason']}")
+    return result
+
+
 def _field_line(field: dict[str, Any]) -> str:
     extras = []
     if field.get("primary_key"):
@@ -73,11 +85,7 @@ def design(
     create: Annotated[bool, typer.Option("--create", help="Create the proposed tables, parents first.")] = False,
 ) -> None:
     """Ask the AI for table definitions; print them for review (nothing is created without --create)."""
-    started = call("POST", "/ai/designs", json={"sentence": sentence, "locale": locale})
-    typer.echo(f"design {started['id']} asked; waiting for the model ...", err=True)
-    result = wait(f"/ai/designs/{started['id']}", ("proposed", "failed"), timeout=AI_WAIT_SECONDS, every=1)
-    if result["status"] == "failed":
-        fail(f"the design failed: {result['reason']}")
+    result = _proposal("designs", {"sentence": sentence, "locale": locale}, "the design failed")
     for line in design_lines(result):
         typer.echo(line)
     if output is not None:
@@ -120,11 +128,7 @@ def suggest(
 ) -> None:
     """Ask the AI for the values a text field takes, with how common each is; print them for review."""
     body = {"table_id": table_id, "field": field, "context": context, "locale": locale}
-    started = call("POST", "/ai/vocabularies", json=body)
-    typer.echo(f"vocabulary {started['id']} asked; waiting for the model ...", err=True)
-    result = wait(f"/ai/vocabularies/{started['id']}", ("proposed", "failed"), timeout=AI_WAIT_SECONDS, every=1)
-    if result["status"] == "failed":
-        fail(f"no values: {result['reason']}")
+    result = _proposal("vocabularies", body, "no values")
     for line in vocabulary_lines(result):
         typer.echo(line)
     if apply:
