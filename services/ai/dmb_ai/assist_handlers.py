@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 NO_MODEL = "no AI model is configured: set your own with `dmb ai settings` (or ask the operator for a default)"
 
+UNEXPECTED = "something went wrong on our side; it has been logged. Please try again"
+
 #: Some variety in designs and vocabularies; value pools have their own settings.
 ASSIST_TEMPERATURE = 0.3
 
@@ -101,6 +103,9 @@ async def design_requested(command: RequestDesign, deps: AssistDeps) -> None:
         )
     except AssistantFailed as failure:
         answer = DesignFailed(design_id=command.design_id, reason=str(failure))
+    except Exception:  # a bug of ours must not leave the design pending for ever
+        log.exception("table design %s failed unexpectedly", command.design_id)
+        answer = DesignFailed(design_id=command.design_id, reason=UNEXPECTED)
     await _answer(deps, command, answer)
 
 
@@ -126,6 +131,9 @@ async def vocabulary_requested(command: RequestVocabulary, deps: AssistDeps) -> 
         )
     except AssistantFailed as failure:
         answer = VocabularyFailed(vocabulary_id=command.vocabulary_id, reason=str(failure))
+    except Exception:  # a bug of ours must not leave the vocabulary pending for ever
+        log.exception("vocabulary %s failed unexpectedly", command.vocabulary_id)
+        answer = VocabularyFailed(vocabulary_id=command.vocabulary_id, reason=UNEXPECTED)
     await _answer(deps, command, answer)
 
 
