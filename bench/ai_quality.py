@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,8 @@ async def _run(model_key: str, prompts: list[tuple[str, str]], call_seconds: flo
             print(json.dumps(entry, ensure_ascii=False), flush=True)
     usable = [entry for entry in results if entry["usable"]]
     return {
+        # A shared machine's load changes these timings several-fold: keep it with them.
+        "load_average_at_end": [round(load, 1) for load in os.getloadavg()],
         "model": MODELS[model_key].file_name,
         "prompts": len(results),
         "usable_proposals": len(usable),

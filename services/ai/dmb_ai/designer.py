@@ -22,7 +22,8 @@ Rules:
   language of the place the description names.
 - For names, cities, companies, phone numbers and addresses give faker, a Faker provider name such as
   first_name, last_name, city, company, phone_number, street_address.
-- Give min and max for numbers and dates when there is a sensible range (dates as YYYY-MM-DD)."""
+- Give min and max for numbers and dates when there is a sensible range (dates as YYYY-MM-DD).
+- Leave out every property a column does not need: short answers are better."""
 
 
 def design_prompt(sentence: str, locale: str) -> list[SystemMessage | HumanMessage]:

@@ -28,11 +28,11 @@ _TYPE_NAMES = ", ".join(kind.value for kind in StorageType)
 
 
 class DraftField(BaseModel):
-    """One column as the model proposes it."""
+    """One column as the model proposes it. Kept short: every property is tokens a CPU model must write for
+    every column (a column description, say, would double a design's answer)."""
 
     name: str = Field(description="snake_case column name")
     type: str = Field(description=f"one of: {_TYPE_NAMES}")
-    description: str = ""
     primary_key: bool = False
     unique: bool = False
     nullable: bool = False
@@ -145,7 +145,7 @@ _OPTIONAL_KEYS = ("generator", "choices", "min", "max", "max_length", "unique", 
 
 def _field_dict(draft: DraftField, name: str, kind: StorageType) -> dict[str, Any]:
     traits = TYPE_TRAITS[kind]
-    data: dict[str, Any] = {"name": name, "type": kind, "description": draft.description[:1000]}
+    data: dict[str, Any] = {"name": name, "type": kind}
     if draft.primary_key:
         data["primary_key"] = True
     elif draft.unique:
