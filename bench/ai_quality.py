@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dmb_ai.adapters.chat_model import ChatEndpoint, build_chat_model
+from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.assistant import AssistantFailed
 from dmb_ai.designer import design_tables
 from dmb_testing.llm_server import llama_server
@@ -47,7 +47,7 @@ def _summary(tables: list[Any]) -> list[str]:
 async def _run(model_key: str, prompts: list[tuple[str, str]], call_seconds: float, max_tokens: int) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     with llama_server(MODELS[model_key], n_ctx=4096, startup_timeout=300) as llm:
-        endpoint = ChatEndpoint(base_url=llm.base_url, model=llm.model, api_key=SecretStr(llm.api_key))
+        endpoint = ModelEndpoint(base_url=llm.base_url, model=llm.model, api_key=SecretStr(llm.api_key))
         model = build_chat_model(endpoint, max_tokens=max_tokens, temperature=0.3, timeout_seconds=call_seconds)
         for sentence, locale in prompts:
             started = time.monotonic()

@@ -112,7 +112,7 @@ async def test_a_model_that_refuses_the_key_fails_the_design_with_a_reason_and_n
         design = await wait_for(client, f"/api/v1/ai/designs/{started.json()['id']}", {"proposed", "failed"})
 
     assert design["status"] == "failed"
-    assert design["reason"] == "the model endpoint refused the API key (check it in your AI settings)"
+    assert design["reason"] == "the model endpoint refused the API key"
     assert "127.0.0.1" not in design["reason"]
 
 

@@ -1,5 +1,4 @@
-"""Calling the platform from a command: one request, or polling until a record is finished; a refusal ends
-the command with the platform's message (never a traceback)."""
+"""Calling the REST API from a command: a failure becomes a red message and exit code 1, never a traceback."""
 
 from __future__ import annotations
 
@@ -16,14 +15,15 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def call(method: str, path: str, **kwargs: Any) -> Any:
+def call(method: str, path: str, client: Client | None = None, **kwargs: Any) -> Any:
     try:
-        return Client().request(method, path, **kwargs)
+        return (client or Client()).request(method, path, **kwargs)
     except ApiError as exc:
         fail(str(exc))
 
 
 def wait(path: str, done: tuple[str, ...], timeout: float = 3600, every: float = 0.3) -> Any:
+    """Poll `path` until its status is one of `done`; a command gives up after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         state = call("GET", path)

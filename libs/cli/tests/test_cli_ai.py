@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 from dmb_cli.main import app
 from dmb_testing.fake_openai import FakeOpenAI, fake_openai
-from dmb_testing.platform import served_platform
+from dmb_testing.platform import live_embedded
 from typer.testing import CliRunner
 
 KEY = "sk-cli-test-key-0000-WXYZ"
@@ -44,7 +44,7 @@ VALUES = {
 
 @pytest.fixture
 def model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with fake_openai(DESIGN, VALUES) as fake, served_platform(tmp_path / "data") as url:
+    with fake_openai(DESIGN, VALUES) as fake, live_embedded(tmp_path / "data") as url:
         monkeypatch.setenv("DMB_URL", url)
         monkeypatch.delenv("DMB_TOKEN", raising=False)
         yield fake

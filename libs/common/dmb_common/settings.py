@@ -70,12 +70,6 @@ class BaseServiceSettings(BaseSettings):
     )
     ai_model: str = Field(default="gpt-4o-mini", min_length=1, description="The operator's default model.")
     ai_api_key: SecretStr | None = Field(default=None, description="The operator's default API key.")
-    ai_call_timeout_seconds: float = Field(
-        default=300, gt=0, le=3600, description="How long one model call may take (a CPU model needs minutes)."
-    )
-    ai_assist_max_tokens: int = Field(
-        default=2048, gt=0, le=32_768, description="Tokens one table-design or vocabulary answer may use."
-    )
 
     def ai_default_configured(self) -> bool:
         """Whether the operator set a default model: a base URL (a local server needs no key) or a key."""

@@ -29,6 +29,7 @@ from dmb_contracts.envelope import Command, Event, Message
 from dmb_contracts.events import (
     AIValuesFailed,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesRequested,
     ExportCompleted,
     ExportExpired,
@@ -69,6 +70,7 @@ EVENTS: tuple[type[Event], ...] = (
     JobCancelled,
     AIValuesRequested,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesFailed,
     ExportCompleted,
     ExportFailed,
@@ -101,6 +103,7 @@ AnyMessage = Annotated[
     | JobCancelled
     | AIValuesRequested
     | AIValuesGenerated
+    | AIValuesProgressed
     | AIValuesFailed
     | ExportCompleted
     | ExportFailed

@@ -43,10 +43,9 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
 
 
 @contextlib.contextmanager
-def served_platform(data_dir: Path, **settings: Any) -> Iterator[str]:
-    """The embedded platform served over real HTTP by uvicorn on a thread of this process, for what must reach
-    it as a separate program would (the `dmb` CLI through DMB_URL); yields its URL. `settings` are further
-    GatewaySettings fields."""
+def live_embedded(data_dir: Path, **settings: Any) -> Iterator[str]:
+    """The embedded platform served over real HTTP by uvicorn on a thread of this process (for CLI tests, which
+    reach it as a shell would); yields its URL. `settings` are further GatewaySettings fields."""
     import threading
 
     import uvicorn
@@ -55,11 +54,10 @@ def served_platform(data_dir: Path, **settings: Any) -> Iterator[str]:
     from dmb_gateway.settings import GatewaySettings
 
     fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "log_level": "WARNING", "_env_file": None}
-    gateway_settings = GatewaySettings(**(fields | settings))
+    app = create_app(GatewaySettings(**(fields | settings)), embedded_builders())
     (port,) = free_ports(1)
-    app = create_app(gateway_settings, embedded_builders())
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="dmb-platform", daemon=True)
+    thread = threading.Thread(target=server.run, name="dmb-live-platform", daemon=True)
     thread.start()
     for _ in range(600):
         if server.started or not thread.is_alive():

@@ -15,23 +15,23 @@ from typing import Any
 
 from dmb_common.crypto import SecretBox
 from dmb_common.runtime import ServiceRuntime
-from dmb_common.settings import BaseServiceSettings
 from dmb_contracts.ai_assist import (
     DesignFailed,
     DesignProposed,
-    ModelEndpoint,
     RequestDesign,
     RequestVocabulary,
     VocabularyFailed,
     VocabularyProposed,
     vocabulary_problem,
 )
+from dmb_contracts.ai_assist import ModelEndpoint as RequestedEndpoint
 from dmb_contracts.envelope import Message
 from langchain_core.language_models import BaseChatModel
 
-from dmb_ai.adapters.chat_model import ChatEndpoint, build_chat_model
+from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.assistant import AssistantFailed
 from dmb_ai.designer import design_tables
+from dmb_ai.settings import AISettings
 from dmb_ai.vocabularies import suggest_vocabulary
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ UNEXPECTED = "something went wrong on our side; it has been logged. Please try a
 #: Some variety in designs and vocabularies; value pools have their own settings.
 ASSIST_TEMPERATURE = 0.3
 
-ChatModelFactory = Callable[[ChatEndpoint], BaseChatModel]
+ChatModelFactory = Callable[[ModelEndpoint], BaseChatModel]
 
 
 @dataclass
@@ -54,7 +54,7 @@ class AssistDeps:
     timeout_seconds: float
 
 
-def open_endpoint(endpoint: ModelEndpoint | None, box: SecretBox) -> ChatEndpoint:
+def open_endpoint(endpoint: RequestedEndpoint | None, box: SecretBox) -> ModelEndpoint:
     """The endpoint with its key opened, in memory only; AssistantFailed when there is none or the key is sealed
     with another platform key."""
     if endpoint is None:
@@ -67,19 +67,23 @@ def open_endpoint(endpoint: ModelEndpoint | None, box: SecretBox) -> ChatEndpoin
             raise AssistantFailed(
                 "the stored API key cannot be read any more; set it again in your AI settings"
             ) from error
-    return ChatEndpoint(base_url=endpoint.base_url, model=endpoint.model, api_key=key)
+    return ModelEndpoint(base_url=endpoint.base_url, model=endpoint.model, api_key=key)
 
 
-def assist_deps(settings: BaseServiceSettings, runtime: ServiceRuntime) -> AssistDeps:
-    def chat_model(endpoint: ChatEndpoint) -> BaseChatModel:
+def assist_deps(
+    settings: AISettings, runtime: ServiceRuntime, secrets: SecretBox, models: ChatModelFactory | None = None
+) -> AssistDeps:
+    """`models` is what tests inject; else ChatOpenAI with the service's limits and a cooler temperature."""
+
+    def chat_model(endpoint: ModelEndpoint) -> BaseChatModel:
         return build_chat_model(
             endpoint,
-            max_tokens=settings.ai_assist_max_tokens,
+            max_tokens=settings.max_tokens,
             temperature=ASSIST_TEMPERATURE,
-            timeout_seconds=settings.ai_call_timeout_seconds,
+            timeout_seconds=settings.call_timeout_seconds,
         )
 
-    return AssistDeps(runtime, SecretBox(settings.secret_key), chat_model, settings.ai_call_timeout_seconds)
+    return AssistDeps(runtime, secrets, models or chat_model, settings.call_timeout_seconds)
 
 
 def handlers(deps: AssistDeps) -> dict[type[Message], Callable[[Any], Awaitable[None]]]:

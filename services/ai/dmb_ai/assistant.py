@@ -14,16 +14,19 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
-import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage
 from pydantic import BaseModel
 
-from dmb_ai.adapters.chat_model import DEFAULT_STRUCTURED_METHOD
+from dmb_ai.adapters.chat_model import call_failure
 
 log = logging.getLogger(__name__)
+
+#: Tool calling: it works on OpenAI and on llama.cpp servers (json_schema answers HTTP 500 there, json_mode got
+#: item counts wrong on small models; issue 16's measurements).
+DEFAULT_STRUCTURED_METHOD: Literal["function_calling"] = "function_calling"
 
 Draft = TypeVar("Draft", bound=BaseModel)
 Result = TypeVar("Result")
@@ -44,26 +47,6 @@ class Answer(Generic[Result]):
     seconds: float
 
 
-def endpoint_problem(error: Exception, timeout_seconds: float) -> str | None:
-    """A reason for the user when `error` is about reaching the model (retrying the same call will not help);
-    None for anything else."""
-    reasons: tuple[tuple[type[Exception], str], ...] = (
-        (openai.AuthenticationError, "the model endpoint refused the API key (check it in your AI settings)"),
-        (openai.PermissionDeniedError, "the API key is not allowed to use this model"),
-        (openai.NotFoundError, "the model endpoint does not know this model (check the model name)"),
-        (openai.RateLimitError, "the model endpoint is rate-limiting this key; try again later"),
-        (openai.APITimeoutError, f"the model did not answer within {timeout_seconds:.0f} s"),
-        (TimeoutError, f"the model did not answer within {timeout_seconds:.0f} s"),
-        (openai.APIConnectionError, "the model endpoint could not be reached (check the base URL)"),
-    )
-    for kind, reason in reasons:
-        if isinstance(error, kind):
-            return reason
-    if isinstance(error, openai.APIStatusError):
-        return f"the model endpoint answered HTTP {error.status_code}"
-    return None
-
-
 async def ask_until_usable(
     model: BaseChatModel,
     schema: type[Draft],
@@ -82,12 +65,9 @@ async def ask_until_usable(
     for attempt in range(1, attempts + 1):
         try:
             reply = await asyncio.wait_for(structured.ainvoke(messages), timeout_seconds)
-        except Exception as error:
-            reason = endpoint_problem(error, timeout_seconds)
-            if reason is None:
-                log.warning("%s: model call failed (%s)", what, type(error).__name__)
-                reason = f"the model call failed ({type(error).__name__})"
-            raise AssistantFailed(reason) from error
+        except Exception as error:  # every failure becomes a reason a user reads (no host, no key)
+            log.warning("%s: model call failed (%s)", what, type(error).__name__)
+            raise AssistantFailed(call_failure(error, timeout_seconds).reason) from error
         assert isinstance(reply, dict)
         parsed = reply.get("parsed")
         try:

@@ -7,7 +7,8 @@ HTTP endpoint (gateway tests); `make bench-ai` measures them on a real model."""
 from __future__ import annotations
 
 import pytest
-from dmb_ai.adapters.chat_model import DEFAULT_STRUCTURED_METHOD, ChatEndpoint, build_chat_model
+from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
+from dmb_ai.assistant import DEFAULT_STRUCTURED_METHOD
 from dmb_testing.llm_server import REAL_MODEL_GROUP, LocalLLM
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel, SecretStr
@@ -21,8 +22,8 @@ pytestmark = [
 ]
 
 
-def _endpoint(llm: LocalLLM) -> ChatEndpoint:
-    return ChatEndpoint(base_url=llm.base_url, model=llm.model, api_key=SecretStr(llm.api_key))
+def _endpoint(llm: LocalLLM) -> ModelEndpoint:
+    return ModelEndpoint(base_url=llm.base_url, model=llm.model, api_key=SecretStr(llm.api_key))
 
 
 async def test_max_tokens_is_honoured_by_the_llama_cpp_server(local_llm: LocalLLM) -> None:

@@ -1,15 +1,15 @@
 """The AI's proposals (table designs, column vocabularies) and each user's own model settings.
 
-Revision ID: 0005_ai_llm
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ai_llm"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
