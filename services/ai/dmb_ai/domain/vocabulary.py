@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from dmb_contracts.ai_assist import MAX_VOCABULARY_VALUES
 from dmb_contracts.fields import FieldSpec
 from pydantic import BaseModel, Field
+
+from dmb_ai.domain.judge import enumerated, placeholder_problem
 
 MIN_VALUES = 2
 
@@ -32,21 +33,6 @@ class Vocabulary:
     notes: list[str] = field(default_factory=list)
 
 
-#: Values a model writes when it has nothing real to say: "Value 1", "Genre A", "example", "Lorem ipsum".
-_PLACEHOLDER = re.compile(
-    r"^(value|item|option|category|type|status|example|sample|test|foo|bar|baz|lorem( ipsum)?|n/?a|none|null|other"
-    r"|tbd|xxx|placeholder)\s*[-_#]?\s*([0-9]+|[a-z])?$",
-    re.IGNORECASE,
-)
-_NUMBERED = re.compile(r"^(.*?)[\s_#-]*\d+$")
-
-
-def numbered_stems(values: list[str]) -> set[str]:
-    """Stems that three or more values share with only a number after them ("Paciente 1", "Paciente 2", ...)."""
-    stems = Counter(match.group(1).lower() for value in values if (match := _NUMBERED.match(value)))
-    return {stem for stem, count in stems.items() if count >= 3}
-
-
 def _named_like_the_column(value: str, names: set[str]) -> bool:
     """ "Genre 1" in table `genres`, "Name B" in field `name`: the column's own name with a number or letter."""
     match = re.fullmatch(r"(.+?)(\s*[-_#]?\s*\d+|[\s_#-]+[a-z])", value, re.IGNORECASE)
@@ -65,12 +51,12 @@ def vocabulary_for(spec: FieldSpec, draft: VocabularyDraft, table_name: str = ""
     kept: dict[str, float] = {}
     seen: set[str] = set()
     raw = [item.value.strip() for item in draft.values]
-    stems = numbered_stems(raw)
+    counted = enumerated(raw)
     names = _column_names(table_name, spec.name)
     pattern = re.compile(spec.pattern) if spec.pattern else None
     limit = spec.length_limit
     for item, value in zip(draft.values, raw, strict=True):
-        problem = _problem(value, spec, stems, pattern, limit, seen)
+        problem = _problem(value, spec, counted, pattern, limit, seen)
         if problem is None and _named_like_the_column(value, names):
             problem = "the column's name with a number, not a real value"
         if problem:
@@ -89,17 +75,17 @@ def vocabulary_for(spec: FieldSpec, draft: VocabularyDraft, table_name: str = ""
 
 
 def _problem(
-    value: str, spec: FieldSpec, stems: set[str], pattern: re.Pattern[str] | None, limit: int | None, seen: set[str]
+    value: str, spec: FieldSpec, counted: set[str], pattern: re.Pattern[str] | None, limit: int | None, seen: set[str]
 ) -> str | None:
     if not value:
         return "empty"
     if value.casefold() in seen:
         return "repeated"
-    if _PLACEHOLDER.match(value):
-        return "a placeholder, not a real value"
-    match = _NUMBERED.match(value)
-    if match and match.group(1).lower() in stems:
-        return "numbered like a placeholder"
+    placeholder = placeholder_problem(spec, value)
+    if placeholder is not None:
+        return placeholder
+    if value in counted:
+        return "one of several values that only count up (like 'Genre 1', 'Genre 2'), not real values"
     if limit is not None and len(value) > limit:
         return f"longer than the field's {limit} characters"
     if spec.min_length is not None and len(value) < spec.min_length:

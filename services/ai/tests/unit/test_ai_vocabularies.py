@@ -58,8 +58,8 @@ async def test_placeholders_repeats_and_too_long_values_are_dropped_and_noted(sc
     assert answer.result.weights == [0.5, 0.5]
     notes = "\n".join(answer.result.notes)
     assert "'rock' (repeated)" in notes
-    assert "'Genre 2' (numbered like a placeholder)" in notes
-    assert "'Value 7' (a placeholder, not a real value)" in notes
+    assert "'Genre 2' (one of several values that only count up" in notes
+    assert "'Value 7' (is a numbered placeholder (like 'Product 2'), not a realistic value)" in notes
     assert "longer than the field's 20 characters" in notes
 
 
