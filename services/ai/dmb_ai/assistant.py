@@ -1,7 +1,7 @@
 """Ask a chat model for a structured answer until it is usable: a bounded loop shared by the table designer and
 the column vocabularies.
 
-Each attempt asks through structured output (tool calling by default, see adapters.chat_model), then hands the
+Each attempt asks through structured output (tool calling, DEFAULT_STRUCTURED_METHOD below), then hands the
 parsed draft to a `repair` function that either returns the usable result or raises `Unusable` with what was
 wrong. What was wrong goes back to the model in the next attempt. A model that cannot be reached, refuses the
 key or times out ends the loop at once with a reason a user can act on; the endpoint's address is never in it.
