@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench clean
+.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai llm llm-bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,15 @@ typecheck: install
 contracts: install
 	$(BIN)/python -m dmb_contracts.publish docs/contracts
 
-pytest: install
+# The local LLM the real-model tests use (llama.cpp server + the 0.5B model) and, for `make bench-ai`, the 1.5B
+# model; all cached under ~/.cache/dmb, outside the repo and its uv.lock (dmb_testing.local_llm says how).
+llm: install
+	$(BIN)/python -m dmb_testing.local_llm install --model 0.5b
+
+llm-bench: install
+	$(BIN)/python -m dmb_testing.local_llm install --model 1.5b
+
+pytest: install llm
 	@# Exit code 5 means pytest collected nothing: say so loudly instead of failing on a missing selection.
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
@@ -53,6 +61,10 @@ bench: install
 	$(BIN)/python bench/generate_insert.py
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
+
+# AI quality on the 1.5B model (minutes per design on 2 CPU cores): see bench/ai_quality.py.
+bench-ai: llm llm-bench
+	$(BIN)/python bench/ai_quality.py --model 1.5b
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -18,9 +18,11 @@ from dmb_gateway import operations
 from dmb_gateway.accounts import refusal
 from dmb_gateway.accounts.throttle import LoginThrottle
 from dmb_gateway.admin.audit_middleware import AdminActionAudit
+from dmb_gateway.ai_projection import AIProjection
 from dmb_gateway.api import (
     accounts,
     admin,
+    ai,
     dead_letters,
     errors,
     exports,
@@ -48,7 +50,8 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
     if settings.auth_mode is AuthMode.LOCAL:
         async with runtime.sessions() as session:
             await ensure_local_user(session)
-    subscribe_handlers(bus, NAME, Projection(runtime).handlers(), prefetch=1)
+    projections = Projection(runtime).handlers() | AIProjection(runtime).handlers()
+    subscribe_handlers(bus, NAME, projections, prefetch=1)
     throttle = LoginThrottle(
         settings.login_limit_per_account,
         settings.login_limit_per_address,
@@ -93,7 +96,7 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     refusal.install(app)
     app.add_exception_handler(pages.PageRefusal, pages.page_refusal_response)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
-    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
+    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router, ai.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")

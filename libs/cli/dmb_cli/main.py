@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import enum
 import json
-import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from dmb_cli import accounts, admin, dead_letters
+from dmb_cli.ai import ai_app
 from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
+from dmb_cli.calls import call as _call
+from dmb_cli.calls import fail as _fail
+from dmb_cli.calls import wait as _wait
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
@@ -30,6 +33,7 @@ app.add_typer(exports_app, name="exports")
 accounts.register(app)
 app.add_typer(admin.admin_app, name="admin")
 app.add_typer(dead_letters.app, name="dead-letters")
+app.add_typer(ai_app, name="ai")
 
 
 class Dialect(enum.StrEnum):
@@ -40,31 +44,8 @@ class Dialect(enum.StrEnum):
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return Client().request(method, path, **kwargs)
-    except ApiError as exc:
-        _fail(str(exc))
-
-
 def _print(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def _wait(path: str, done: tuple[str, ...], timeout: float = 3600) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = _call("GET", path)
-        if state["status"] in done:
-            return state
-        if time.monotonic() > deadline:
-            _fail(f"still {state['status']} after {timeout:.0f} s")
-        time.sleep(0.3)
 
 
 def _read_json(path: Path) -> Any:

@@ -72,6 +72,17 @@ class BaseServiceSettings(BaseSettings):
         description="How long a job waits for its AI values before the generator fills the AI fields with Faker "
         "(and notes it in the job's fallbacks).",
     )
+    ai_base_url: str | None = Field(
+        default=None,
+        description="The operator's default OpenAI-compatible endpoint (None: OpenAI's), used when a user has set "
+        "no model of their own.",
+    )
+    ai_model: str = Field(default="gpt-4o-mini", min_length=1, description="The operator's default model.")
+    ai_api_key: SecretStr | None = Field(default=None, description="The operator's default API key.")
+
+    def ai_default_configured(self) -> bool:
+        """Whether the operator set a default model: a base URL (a local server needs no key) or a key."""
+        return self.ai_base_url is not None or self.ai_api_key is not None
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:

@@ -6,6 +6,14 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
+from dmb_contracts.ai_assist import (
+    DesignFailed,
+    DesignProposed,
+    RequestDesign,
+    RequestVocabulary,
+    VocabularyFailed,
+    VocabularyProposed,
+)
 from dmb_contracts.commands import (
     AlterTable,
     CancelJob,
@@ -47,6 +55,8 @@ COMMANDS: tuple[type[Command], ...] = (
     GenerateTables,
     CancelJob,
     RequestExport,
+    RequestDesign,
+    RequestVocabulary,
 )
 EVENTS: tuple[type[Event], ...] = (
     TableCreated,
@@ -65,6 +75,10 @@ EVENTS: tuple[type[Event], ...] = (
     ExportCompleted,
     ExportFailed,
     ExportExpired,
+    DesignProposed,
+    DesignFailed,
+    VocabularyProposed,
+    VocabularyFailed,
 )
 MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
@@ -93,7 +107,13 @@ AnyMessage = Annotated[
     | AIValuesFailed
     | ExportCompleted
     | ExportFailed
-    | ExportExpired,
+    | ExportExpired
+    | RequestDesign
+    | RequestVocabulary
+    | DesignProposed
+    | DesignFailed
+    | VocabularyProposed
+    | VocabularyFailed,
     Field(discriminator="type"),
 ]
 
