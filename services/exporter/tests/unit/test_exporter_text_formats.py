@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from dmb_contracts.commands import ExportFormat
 from dmb_contracts.fields import TableSpec
-from dmb_exporter.domain import ExportAbout, write_csv, write_export, write_jsonl
+from dmb_exporter.adapters.formats import write_export
+from dmb_exporter.domain import ExportAbout, write_csv, write_jsonl
 from openpyxl import load_workbook
 
 SPEC = TableSpec.model_validate(
