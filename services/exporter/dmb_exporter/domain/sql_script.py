@@ -88,6 +88,8 @@ def create_statements(spec: TableSpec, dialect: SqlDialect) -> str:
     comments, as SQLAlchemy compiles them for the dialect."""
     compiled = sql_dialect(dialect)
     table = table_for(spec)
+    # The whole Unicode range whatever the server's default character set (MySQL's "utf8" is 3 bytes a character).
+    table.dialect_options["mysql"]["charset"] = "utf8mb4"
     parts = [_statement(CreateTable(table), compiled)]
     parts += [_statement(CreateIndex(index), compiled) for index in sorted(table.indexes, key=lambda i: i.name or "")]
     if compiled.supports_comments and not compiled.inline_comments:
@@ -105,16 +107,28 @@ def _key_storage_type(spec: TableSpec, index: int) -> StorageType:
     return field.type
 
 
+_MYSQL_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\x00": "\\0", "\r": "\\r", "\n": "\\n"})
+_POSTGRES_ESCAPES = str.maketrans({"\\": "\\\\", "'": "''", "\r": "\\r"})
+
+
 def _quoted(text: str, dialect: SqlDialect) -> str:
+    """Text as a string literal. A carriage return is written as an escape (E'...' on PostgreSQL, char(13)
+    on SQLite), never raw: clients such as psql read the script line by line and would drop it."""
     if dialect is SqlDialect.MYSQL:
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\x00", "\\0") + "'"
-    return "'" + text.replace("'", "''") + "'"
+        return "'" + text.translate(_MYSQL_ESCAPES) + "'"
+    if "\r" not in text:
+        return "'" + text.replace("'", "''") + "'"
+    if dialect is SqlDialect.POSTGRES:
+        return "E'" + text.translate(_POSTGRES_ESCAPES) + "'"
+    return "(" + " || char(13) || ".join("'" + part.replace("'", "''") + "'" for part in text.split("\r")) + ")"
 
 
 def sql_literal(value: object, kind: StorageType, dialect: SqlDialect) -> str:
     """One value as a SQL literal of the dialect, for a column of storage type `kind`."""
     if value is None:
         return "NULL"
+    if kind is StorageType.JSON:  # the document as JSON text (a str value is a JSON string document)
+        return _quoted(json_text(value), dialect)
     if isinstance(value, bool):
         if dialect is SqlDialect.POSTGRES:
             return "TRUE" if value else "FALSE"
@@ -141,8 +155,6 @@ def sql_literal(value: object, kind: StorageType, dialect: SqlDialect) -> str:
         parsed = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
         # Native uuid on PostgreSQL; elsewhere SQLAlchemy's Uuid is CHAR(32) holding the hex digits.
         return f"'{parsed}'" if dialect is SqlDialect.POSTGRES else f"'{parsed.hex}'"
-    if kind is StorageType.JSON:
-        return _quoted(value if isinstance(value, str) else json_text(value), dialect)
     return _quoted(str(value), dialect)
 
 
@@ -181,6 +193,8 @@ def copy_text(value: object, kind: StorageType) -> str:
     """One value in PostgreSQL's COPY text format: \\N for NULL, backslash escapes for the separators."""
     if value is None:
         return "\\N"
+    if kind is StorageType.JSON:
+        return json_text(value).translate(_COPY_ESCAPES)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, Decimal):
@@ -193,8 +207,6 @@ def copy_text(value: object, kind: StorageType) -> str:
         return value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    if kind is StorageType.JSON and not isinstance(value, str):
-        return json_text(value).translate(_COPY_ESCAPES)
     return str(value).translate(_COPY_ESCAPES)
 
 
