@@ -82,7 +82,12 @@ def main() -> None:
         engine.dispose()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = ROOT / "bench" / "results" / f"export_formats-{stamp}.json"
-    summary = {"benchmark": "export_formats", "at": stamp, "read_cells_per_s": round(cells / read_seconds), "runs": runs}
+    summary = {
+        "benchmark": "export_formats",
+        "at": stamp,
+        "read_cells_per_s": round(cells / read_seconds),
+        "runs": runs,
+    }
     out.write_text(json.dumps(summary, indent=2) + "\n")
 
 

@@ -9,41 +9,14 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pyarrow.parquet as pq
 import pytest
-from dmb_testing.flow import create_table, wait_for
+from dmb_testing.flow import SHOP_CUSTOMERS, SHOP_ORDERS, finished_export, table_with_rows
 from dmb_testing.platform import embedded_client
 
-CUSTOMERS: dict[str, Any] = {
-    "table_name": "customers",
-    "fields": [
-        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence", "start": 1}},
-        {"name": "city", "type": "string", "max_length": 40, "generator": {"kind": "choices", "values": ["Lyon"]}},
-    ],
-}
-ORDERS: dict[str, Any] = {
-    "table_name": "orders",
-    "fields": [
-        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence", "start": 100}},
-        {"name": "customer_id", "type": "foreign_key", "references": {"table": "customers", "field": "id"}},
-    ],
-}
-
-
-async def table_with_rows(client: httpx.AsyncClient, spec: dict[str, Any], rows: int) -> str:
-    table = await create_table(client, spec)
-    started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": rows, "seed": 5})
-    job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"})
-    assert job["status"] == "completed", job
-    return str(table["id"])
-
-
-async def finished(client: httpx.AsyncClient, response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 202, response.text
-    return await wait_for(client, f"/api/v1/exports/{response.json()['id']}", {"completed", "failed"})
+CUSTOMERS, ORDERS = SHOP_CUSTOMERS, SHOP_ORDERS
 
 
 @pytest.fixture
@@ -54,8 +27,10 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_json_and_parquet_downloads_carry_their_type_name_and_rows(client: httpx.AsyncClient) -> None:
     customers = await table_with_rows(client, CUSTOMERS, rows=3)
-    as_json = await finished(client, await client.post(f"/api/v1/tables/{customers}/exports", json={"format": "json"}))
-    as_parquet = await finished(
+    as_json = await finished_export(
+        client, await client.post(f"/api/v1/tables/{customers}/exports", json={"format": "json"})
+    )
+    as_parquet = await finished_export(
         client, await client.post(f"/api/v1/tables/{customers}/exports", json={"format": "parquet"})
     )
     json_file = await client.get(as_json["download_url"])
@@ -75,7 +50,7 @@ async def test_a_sql_script_of_two_tables_loads_into_sqlite_parents_first(client
     customers = await table_with_rows(client, CUSTOMERS, rows=2)
     orders = await table_with_rows(client, ORDERS, rows=3)
     body = {"tables": [orders, customers], "format": "sql", "sql_dialect": "sqlite"}
-    done = await finished(client, await client.post("/api/v1/exports", json=body))
+    done = await finished_export(client, await client.post("/api/v1/exports", json=body))
     script = await client.get(done["download_url"])
 
     assert done["status"] == "completed", done
@@ -95,10 +70,10 @@ async def test_the_retry_of_a_sql_export_keeps_its_dialect(client: httpx.AsyncCl
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("in the way")  # the object store cannot hold exports
     body = {"format": "sql", "sql_dialect": "mysql"}
-    failed = await finished(client, await client.post(f"/api/v1/tables/{customers}/exports", json=body))
+    failed = await finished_export(client, await client.post(f"/api/v1/tables/{customers}/exports", json=body))
     await asyncio.to_thread(blocker.unlink)  # the store is back
 
-    done = await finished(client, await client.post(f"/api/v1/exports/{failed['id']}/retry"))
+    done = await finished_export(client, await client.post(f"/api/v1/exports/{failed['id']}/retry"))
     script = (await client.get(done["download_url"])).text
 
     assert failed["status"] == "failed", failed

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable, DropTable, SetColumnComment, SetTableComment
 
 from dmb_exporter.domain.about import ExportAbout
-from dmb_exporter.domain.values import json_text
+from dmb_exporter.domain.values import decimal_text, float_text, json_text
 
 SQL_CONTENT_TYPE = "application/sql; charset=utf-8"
 #: Rows per INSERT statement: few statements to parse, each far below MySQL's default 64 MB packet limit.
@@ -198,11 +198,9 @@ def copy_text(value: object, kind: StorageType) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else str(value)
+        return decimal_text(value)
     if isinstance(value, float):
-        if math.isfinite(value):
-            return repr(value)
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return float_text(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, dt.date | dt.time):
