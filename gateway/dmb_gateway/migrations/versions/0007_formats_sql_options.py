@@ -1,15 +1,15 @@
 """The SQL export's options (dialect, COPY), kept with the export so a retry asks for the same script again.
 
-Revision ID: 0006_formats_sql_options
-Revises: 0005_ai_core_ai_progress
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_formats_sql_options"
-down_revision = "0005_ai_core_ai_progress"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
