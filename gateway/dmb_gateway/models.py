@@ -148,6 +148,9 @@ class ExportView(Base):
     job_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     format: Mapped[str] = mapped_column(sa.String(10))
     csv_excel_bom: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: SQL exports only: the script's dialect (SqlDialect) and whether it loads rows with COPY.
+    sql_dialect: Mapped[str | None] = mapped_column(sa.String(20))
+    sql_copy: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(20))
     object_key: Mapped[str | None] = mapped_column(sa.String(500))
     size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)

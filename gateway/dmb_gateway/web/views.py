@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, ExportFormat
+from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, ExportFormat, SqlDialect
 from dmb_contracts.fields import StorageType
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,6 +17,7 @@ from dmb_gateway.web.pages import redirect, render
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
+SQL_DIALECT_LABELS = {SqlDialect.POSTGRES: "PostgreSQL", SqlDialect.MYSQL: "MySQL/MariaDB", SqlDialect.SQLITE: "SQLite"}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -31,6 +32,7 @@ async def index(request: Request, context: ContextDep, user: OptionalUser) -> Re
         {
             "types": [t.value for t in StorageType],
             "formats": [f.value for f in ExportFormat],
+            "sql_dialects": [{"value": d.value, "label": SQL_DIALECT_LABELS[d]} for d in SqlDialect],
             "max_rows": MAX_ROWS_PER_JOB,
             "max_seed": MAX_SEED,
         },

@@ -385,20 +385,30 @@ def export(
         typer.Option(
             "--table",
             "-t",
-            help="Another table to put in the same workbook (repeat it); sheets follow foreign keys, parents first.",
+            help="Another table to put in the same workbook or SQL script (repeat it); foreign keys decide the "
+            "order, parents first.",
         ),
     ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or jsonl")] = "xlsx",
+    format: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv, jsonl, json, parquet or sql")] = "xlsx",
     job: Annotated[str | None, typer.Option(help="Record this job's seed and provenance.")] = None,
     excel_bom: Annotated[
         bool, typer.Option("--excel-bom", help="CSV only: start with a byte-order mark so Excel reads UTF-8.")
     ] = False,
+    dialect: Annotated[
+        str | None, typer.Option("--dialect", help="SQL only: postgres, mysql (MySQL/MariaDB) or sqlite.")
+    ] = None,
+    copy: Annotated[bool, typer.Option("--copy", help="SQL for postgres only: load the rows with COPY.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Download the file here when ready.")] = None,
 ) -> None:
-    """Export a table, or with --table several tables into one Excel workbook; with -o, wait and download it."""
+    """Export a table, or with --table several tables into one Excel workbook or SQL script; with -o, wait and
+    download it."""
     body: dict[str, Any] = {"format": format}
     if excel_bom:
         body["csv_excel_bom"] = True
+    if dialect is not None:
+        body["sql_dialect"] = dialect
+    if copy:
+        body["sql_copy"] = True
     if more:
         if job:
             _fail("--job records one table's provenance; leave it out when exporting several tables")
@@ -422,7 +432,7 @@ def exports_list(
     for record in page["items"]:
         reason = f"  {record['reason']}" if record["reason"] else ""
         typer.echo(
-            f"{record['id']}  {record['format']:<5} {record['status']:<10} {record['rows'] or '':>8}  "
+            f"{record['id']}  {record['format']:<7} {record['status']:<10} {record['rows'] or '':>8}  "
             f"{record['created_at']}{reason}"
         )
     shown = len(page["items"])

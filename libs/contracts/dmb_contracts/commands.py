@@ -23,6 +23,21 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
     CSV = "csv"
     JSONL = "jsonl"
+    JSON = "json"
+    PARQUET = "parquet"
+    SQL = "sql"
+
+
+class SqlDialect(StrEnum):
+    """The database a SQL export's script is written for."""
+
+    POSTGRES = "postgres"
+    MYSQL = "mysql"  # MySQL and MariaDB
+    SQLITE = "sqlite"
+
+
+#: Formats one file of which can hold several tables (a workbook's sheets, a script's tables).
+MULTI_TABLE_FORMATS = frozenset({ExportFormat.XLSX, ExportFormat.SQL})
 
 
 class AIOptions(BaseModel):
@@ -164,9 +179,15 @@ class RequestExport(Command):
     csv_excel_bom: bool = Field(
         default=False, description="CSV only: start the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8."
     )
+    sql_dialect: SqlDialect = Field(
+        default=SqlDialect.POSTGRES, description="sql only: the database the script's DDL and inserts are written for."
+    )
+    sql_copy: bool = Field(
+        default=False, description="sql with the postgres dialect only: load the rows with COPY ... FROM stdin."
+    )
     more_tables: Annotated[list[ExportTable], Field(max_length=MAX_TABLES_PER_EXPORT - 1)] = Field(
         default_factory=list,
-        description="xlsx only: further tables for the same workbook, each on its own sheet(s) after the first "
+        description="xlsx and sql only: further tables for the same workbook or script, each after the first "
         "table's, in this order (parents before the tables that reference them).",
     )
     generation_seconds: Annotated[float, Field(ge=0)] | None = Field(
@@ -188,8 +209,10 @@ class RequestExport(Command):
 
     @model_validator(mode="after")
     def _more_tables_in_one_workbook(self) -> Self:
-        if self.more_tables and self.format is not ExportFormat.XLSX:
-            raise ValueError(f"several tables go into one xlsx workbook, not a {self.format.value} file")
+        if self.more_tables and self.format not in MULTI_TABLE_FORMATS:
+            raise ValueError(f"several tables go into one xlsx workbook or sql script, not a {self.format.value} file")
+        if self.sql_copy and (self.format is not ExportFormat.SQL or self.sql_dialect is not SqlDialect.POSTGRES):
+            raise ValueError("sql_copy applies to sql exports for the postgres dialect only")
         ids = [self.table_id, *(table.table_id for table in self.more_tables)]
         if len(set(ids)) != len(ids):
             raise ValueError("a table appears twice in one export")

@@ -378,6 +378,7 @@ function follow(job) {
 document.querySelectorAll(".export-btn").forEach((button) => button.addEventListener("click", async () => {
   const body = {format: button.dataset.format, job_id: currentJob.id};
   if (body.format === "csv" && $("#excel-bom").checked) body.csv_excel_bom = true;
+  if (body.format === "sql") body.sql_dialect = $("#sql-dialect").value;
   try {
     await api("POST", `/tables/${currentJob.table_id}/exports`, body);
     exportsOffset = 0;
