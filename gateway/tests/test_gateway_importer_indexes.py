@@ -6,8 +6,8 @@ out with a warning, when importing it would change the rule."""
 from __future__ import annotations
 
 import pytest
-from dmb_common.sql_import import Dialect, InferredTable, infer_from_sql
 from dmb_contracts.fields import TableSpec
+from dmb_gateway.importer import Dialect, InferredTable, infer_from_sql
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -113,7 +113,7 @@ def test_an_index_on_another_table_is_not_imported_and_says_so(dialect: Dialect)
 
     assert inferred.spec.indexes == []
     assert inferred.warnings == [
-        "the unique index ux_other on (shop, code) was not imported (it is on shops, not on orders)"
+        "not imported: the unique index ux_other on (shop, code) (it is on shops, which the file does not create)"
     ]
 
 
@@ -121,7 +121,7 @@ def test_an_index_in_another_schema_is_not_imported() -> None:
     inferred = imported("postgres", after="CREATE INDEX ix_x ON archive.orders (day);")
 
     assert inferred.spec.indexes == []
-    assert "(it is on archive.orders, not on orders)" in inferred.warnings[0]
+    assert "(it is on archive.orders, which the file does not create)" in inferred.warnings[0]
 
 
 def test_a_partial_unique_index_is_not_imported_because_it_would_apply_to_every_row() -> None:

@@ -6,9 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dmb_common.sql_import import SqlImportError, infer_from_database
 from dmb_contracts.fields import StorageType, TableSpec
+from dmb_gateway.importer import SqlImportError, import_database
 from dmb_testing.servers import execute
+
+
+def infer_from_database(url: str, table: str, schema: str | None = None) -> tuple[TableSpec, list[str]]:
+    imported = import_database(url, table, schema).tables[0]
+    return imported.spec, imported.warnings
 
 
 def test_existing_postgres_table_is_read_with_its_keys_types_and_comments(postgres_url: str) -> None:
