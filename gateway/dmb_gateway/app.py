@@ -14,7 +14,7 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
-from dmb_gateway.api import errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.api import errors, exports, jobs, table_import, table_sets, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
@@ -71,7 +71,14 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     )
     errors.install(app)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
-    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
+    for router in (
+        table_import.router,
+        table_sets.router,
+        tables.router,
+        table_versions.router,
+        jobs.router,
+        exports.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(views.router)
     views.mount_static(app)

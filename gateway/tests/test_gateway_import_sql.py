@@ -135,7 +135,9 @@ async def test_names_that_break_the_rules_are_renamed_each_with_a_warning(client
     assert spec["table_name"] == "order_value"
     assert [field["name"] for field in spec["fields"]] == ["first_name", "select_value"]
     warnings = response.json()["tables"][0]["warnings"]
-    assert any("the table name 'order' is" in warning and "imported as 'order_value'" in warning for warning in warnings)
+    assert any(
+        "the table name 'order' is" in warning and "imported as 'order_value'" in warning for warning in warnings
+    )
     assert any(warning.startswith("select: ") and "is a reserved SQL word" in warning for warning in warnings)
 
 

@@ -42,6 +42,38 @@ class CreateTable(Command):
     spec: TableSpec
 
 
+#: Tables one set (an imported schema) may hold.
+MAX_TABLES_PER_SET = 50
+
+
+class SetTable(BaseModel):
+    """One table of a set: its id (chosen by the caller) and its definition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table_id: UUID
+    spec: TableSpec
+
+
+class CreateTableSet(Command):
+    """Create several tables in one action, parents before the tables that reference them: all of them, or
+    (any one refused) none. Each table reports through TableCreated / TableRejected as if created alone; foreign
+    keys may point at tables of the set or at the owner's existing tables."""
+
+    type: Literal["schema.tables.create"] = "schema.tables.create"
+    set_id: UUID
+    tables: Annotated[list[SetTable], Field(min_length=1, max_length=MAX_TABLES_PER_SET)]
+
+    @model_validator(mode="after")
+    def _each_table_once(self) -> Self:
+        names = [table.spec.table_name for table in self.tables]
+        if len(set(names)) != len(names):
+            raise ValueError("two tables of one set have the same name")
+        if len({table.table_id for table in self.tables}) != len(names):
+            raise ValueError("two tables of one set share an id")
+        return self
+
+
 class AlterTable(Command):
     type: Literal["schema.table.alter"] = "schema.table.alter"
     table_id: UUID

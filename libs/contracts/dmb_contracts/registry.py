@@ -10,6 +10,7 @@ from dmb_contracts.commands import (
     AlterTable,
     CancelJob,
     CreateTable,
+    CreateTableSet,
     DropTable,
     GenerateChunk,
     GenerateRows,
@@ -38,6 +39,7 @@ from dmb_contracts.events import (
 
 COMMANDS: tuple[type[Command], ...] = (
     CreateTable,
+    CreateTableSet,
     AlterTable,
     RestoreTable,
     DropTable,
@@ -68,6 +70,7 @@ MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
 AnyMessage = Annotated[
     CreateTable
+    | CreateTableSet
     | AlterTable
     | RestoreTable
     | DropTable
