@@ -43,6 +43,8 @@ def _conjuncts(node: exp.Expr) -> list[exp.Expr]:
 def _apply(node: exp.Expr, table: Table, dialect: Dialect) -> bool:
     if isinstance(node, exp.In):
         return _choices(node, table, dialect)
+    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+        return _any_of(node, table, dialect)
     if isinstance(node, exp.Between):
         column = _column(node.this, table, dialect)
         low, high = constant(node.args.get("low")), constant(node.args.get("high"))
@@ -70,11 +72,31 @@ def _choices(node: exp.In, table: Table, dialect: Dialect) -> bool:
     return True
 
 
+def _any_of(node: exp.EQ, table: Table, dialect: Dialect) -> bool:
+    """x = ANY (ARRAY[...]): how PostgreSQL stores (and pg_dump writes) x IN (...)."""
+    array = _strip(node.expression.this)
+    column = _column(node.this, table, dialect)
+    values = [constant(item) for item in array.expressions] if isinstance(array, exp.Array) else []
+    if column is None or not values or None in values:
+        return False
+    column.choices = [value for value in values if value is not None]
+    return True
+
+
+def _strip(node: exp.Expr) -> exp.Expr:
+    """`node` without the parentheses and casts around it."""
+    while isinstance(node, exp.Paren | exp.Cast):
+        node = node.this
+    return node
+
+
 def _comparison(node: exp.Expr, table: Table, dialect: Dialect) -> bool:
     kind: type[exp.Expr] = type(node)
     if kind not in _MIRRORED:
         return False
     left, right = node.this, node.args.get("expression")
+    if left is None or right is None:
+        return False
     if constant(left) is not None:  # 0 < x reads as x > 0
         left, right, kind = right, left, _MIRRORED[kind]
     column = _column(left, table, dialect)
@@ -92,9 +114,7 @@ def _comparison(node: exp.Expr, table: Table, dialect: Dialect) -> bool:
 def _column(node: exp.Expr | None, table: Table, dialect: Dialect) -> Column | None:
     if node is None:
         return None
-    node = node.unnest()
-    if isinstance(node, exp.Cast):  # status::text IN (...) as pg_dump writes it
-        node = node.this
+    node = _strip(node)  # (status)::text IN (...) as pg_dump writes it
     if not isinstance(node, exp.Column):
         return None
     return table.column(ident_name(node.this, dialect))
@@ -104,9 +124,7 @@ def constant(node: exp.Expr | None) -> Scalar | None:
     """A literal's value (text, whole number or fraction), else None."""
     if node is None:
         return None
-    node = node.unnest()
-    while isinstance(node, exp.Cast):
-        node = node.this
+    node = _strip(node)
     negative = isinstance(node, exp.Neg)
     if negative:
         node = node.this

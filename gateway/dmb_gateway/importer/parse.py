@@ -7,6 +7,7 @@ ownership, data) are counted in the notes; views, functions and the like are nam
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from sqlglot.expressions.datatypes import DType
 from dmb_gateway.importer.checks import apply_check
 from dmb_gateway.importer.model import DIALECTS, Column, Dialect, Index, SqlImportError, Table
 from dmb_gateway.importer.names import column_names, ident_name, is_quoted
+
+#: sqlglot logs the statements it reads only as text; user SQL has no place in the service log.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 MAX_SQL_LENGTH = 2_000_000
 _TOKEN = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: \d+.*?>")
@@ -65,7 +69,7 @@ def statement_kind(statement: exp.Expr) -> str:
     if isinstance(statement, exp.Create):
         return f"CREATE {statement.args.get('kind', '')}".strip()
     if isinstance(statement, exp.Command):
-        return f"{statement.this} {str(statement.expression or '').split(' ')[0]}".strip().upper()
+        return " ".join(statement.sql(comments=False).split()[:2]).upper()
     return statement.key.upper()
 
 
@@ -179,7 +183,9 @@ class _FileReader:
         return isinstance(statement.expression, exp.DataType) and statement.expression.this is DType.ENUM
 
     def _other(self, statement: exp.Expr) -> None:
-        shown = " ".join(statement.sql(self.dialect).split())
+        shown = " ".join(statement.sql(self.dialect, comments=False).split())
+        if not shown:
+            return  # a comment only (e.g. MySQL's /*!40101 ... */ version comments)
         if _NO_TABLE.match(shown):
             self.ignored[statement_kind(statement)] += 1
         else:
