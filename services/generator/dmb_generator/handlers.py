@@ -35,10 +35,12 @@ from sqlalchemy.engine import Engine
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
+from dmb_generator.adapters.table_maxima import read_maxima
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
 from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
+from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
 from dmb_generator.models import ChunkDone, Job, JobStatus
 from dmb_generator.version import GENERATOR_VERSION
 
@@ -83,21 +85,25 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             created_at=utcnow(),
         )
         uow.session.add(job)
+        # Appending: sequences continue after the rows already there (read once; the job keeps the result).
+        maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec)
+        spec, continued = continue_sequences(cmd.spec, maxima)
+        job.spec = spec.model_dump(mode="json")
         try:
-            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, cmd.spec)
+            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, spec)
         except TooManyParentKeys as exc:
             _fail(uow, job, str(exc), cmd)
             await uow.commit()
             return
-        parents = parent_keys(cmd.spec, job.parent_keys, cmd.rows)
+        parents = parent_keys(spec, job.parent_keys, cmd.rows)
         problem = await asyncio.to_thread(
-            _refusal, cmd.spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at), parents
+            _refusal, spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at), parents
         )
         if problem:
             _fail(uow, job, problem, cmd)
             await uow.commit()
             return
-        job.fallbacks = empty_parent_notes(cmd.spec, parents)
+        job.fallbacks = continued + empty_parent_notes(spec, parents)
         uow.emit(
             JobStarted(
                 job_id=job.job_id,
@@ -137,6 +143,13 @@ def reference_day(created_at: dt.datetime) -> dt.datetime:
     """What relative dates ("-2y", ages) count from: midnight UTC of the job's start day, so every chunk
     and redelivery of a job agrees, and the same seed gives the same rows all that day."""
     return as_utc(created_at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _read_sequence_maxima(deps: GeneratorDeps, spec: TableSpec) -> dict[str, int | None]:
+    columns = sequence_fields(spec)
+    if not columns:
+        return {}
+    return read_maxima(deps.datasets, table_for(spec, deps.datasets_schema), columns)
 
 
 def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec) -> dict[str, list[Any]] | None:
