@@ -239,3 +239,26 @@ def test_sqlite_unique_constraints_and_indexes_become_the_definitions_indexes(tm
         "the unique index ux_open on (site, visitor) was not imported (it is unique only among the rows WHERE "
         "day IS NULL)",
     ]
+
+
+def test_every_table_of_a_postgres_schema_is_read_parents_first(postgres_url: str) -> None:
+    execute(
+        postgres_url,
+        "CREATE SCHEMA music",
+        "CREATE TABLE music.playlist_track (playlist_id int NOT NULL, track_id int NOT NULL,"
+        " PRIMARY KEY (playlist_id, track_id))",
+        "CREATE TABLE music.track (id serial PRIMARY KEY, name varchar(100),"
+        " genre text CHECK (genre IN ('rock', 'jazz')))",
+        "CREATE TABLE music.playlist (id serial PRIMARY KEY, name varchar(100))",
+        "ALTER TABLE music.playlist_track ADD FOREIGN KEY (playlist_id) REFERENCES music.playlist (id)",
+        "ALTER TABLE music.playlist_track ADD FOREIGN KEY (track_id) REFERENCES music.track (id)",
+    )
+
+    imported = import_database(postgres_url, None, schema="music")
+
+    names = [table.spec.table_name for table in imported.tables]
+    assert names.index("playlist_track") == 2
+    junction = imported.tables[2].spec
+    assert junction.primary_key == ["playlist_id", "track_id"]
+    assert [f.references.table for f in junction.fields if f.references] == ["playlist", "track"]
+    assert imported.tables[names.index("track")].spec.field("genre").choices == ["rock", "jazz"]
