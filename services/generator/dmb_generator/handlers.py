@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import math
 import secrets
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -311,8 +313,35 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
         return
-    await asyncio.to_thread(insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
-    await _record_chunk(cmd, deps, spec)
+    if await _write_chunk(cmd, deps, table, rows):
+        await _record_chunk(cmd, deps, spec)
+
+
+async def _write_chunk(cmd: GenerateChunk, deps: GeneratorDeps, table: sa.Table, rows: list[tuple[Any, ...]]) -> bool:
+    """Insert the chunk unless the job ended meanwhile; False when it had (nothing written).
+
+    Cancel is final: the insert runs while this transaction holds a shared lock on the job row, and cancel_job
+    takes an exclusive one, so a cancel waits for the chunks being written and, once it has committed, every
+    later chunk sees the job cancelled and writes nothing. (SQLite has no row locks; there the one process
+    that uses it serialises the two with an in-process lock per job.)"""
+    async with _job_guard(deps, cmd.job_id), deps.runtime.uow() as uow:
+        job = await uow.session.scalar(sa.select(Job).where(Job.job_id == cmd.job_id).with_for_update(read=True))
+        if job is None or job.status in JobStatus.FINISHED:
+            return False
+        await asyncio.to_thread(
+            insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index
+        )
+        await uow.commit()
+    return True
+
+
+_SQLITE_JOB_LOCKS: defaultdict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+def _job_guard(deps: GeneratorDeps, job_id: uuid.UUID) -> contextlib.AbstractAsyncContextManager[Any]:
+    if deps.runtime.engine.dialect.name == "sqlite":
+        return _SQLITE_JOB_LOCKS[job_id]
+    return contextlib.nullcontext()
 
 
 async def _fail_job(cmd: GenerateChunk, deps: GeneratorDeps, reason: str) -> None:
@@ -373,14 +402,20 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
 
 
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
-    async with deps.runtime.uow() as uow:
+    async with _job_guard(deps, cmd.job_id), deps.runtime.uow() as uow:
         job = await uow.session.get(Job, cmd.job_id)
         if job is None and await cancel_unstarted_batch_job(uow, cmd):
             await uow.commit()
             return
-        if job is None or job.status in JobStatus.FINISHED:
+        if job is None:
+            # The cancel overtook the job's GenerateRows (both are on the way); retried until the job exists,
+            # so a job cancelled right after it was asked for never runs.
+            raise LookupError(f"job {cmd.job_id} is not known yet")
+        if job.status in JobStatus.FINISHED:
             return
         job = await _locked_job(uow, cmd.job_id)
+        if job.status in JobStatus.FINISHED:
+            return
         done_rows = await uow.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(ChunkDone.job_id == cmd.job_id)
         )
