@@ -7,13 +7,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
-from dmb_contracts.commands import BatchTable, CancelJob, GenerateRows, GenerateTables
+from dmb_contracts.commands import BatchTable, CancelJob, GenerateRows, GenerateTables, WriteMode
 from dmb_contracts.envelope import utcnow
 from fastapi import APIRouter, HTTPException, Request, status
 from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
+from dmb_gateway.api.replace import refuse_orphaning_replace
 from dmb_gateway.api.schemas import BatchCreate, BatchJobPublic, BatchPublic, JobCreate, JobPublic, JobsPublic
 from dmb_gateway.api.tables import ERRORS, created_table
 from dmb_gateway.models import JobView
@@ -26,9 +27,12 @@ router = APIRouter(tags=["jobs"])
     "/tables/{table_id}/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
 )
 async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
-    """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
+    """Add `rows` generated rows to the table (or, with mode replace, put them in place of its rows). Same table
+    version + seed → the same rows."""
     async with context.runtime.uow() as uow:
         view, spec = await created_table(uow.session, table_id, user)
+        if body.mode is WriteMode.REPLACE:
+            await refuse_orphaning_replace(uow.session, user.user_id, {view.table_name})
         job = _pending_job(user.user_id, table_id, body.rows, seed=body.seed, locale=body.locale)
         uow.session.add(job)
         uow.emit(
@@ -40,6 +44,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 rows=body.rows,
                 seed=body.seed,
                 locale=body.locale,
+                mode=body.mode,
                 owner_id=user.user_id,
                 correlation_id=job.job_id,
             )
@@ -68,12 +73,15 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
                     rows=entry.rows,
                 )
             )
+        if body.mode is WriteMode.REPLACE:
+            await refuse_orphaning_replace(uow.session, user.user_id, {table.spec.table_name for table in tables})
         uow.emit(
             GenerateTables(
                 batch_id=batch_id,
                 tables=tables,
                 seed=body.seed,
                 locale=body.locale,
+                mode=body.mode,
                 owner_id=user.user_id,
                 correlation_id=batch_id,
             )

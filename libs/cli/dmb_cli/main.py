@@ -39,6 +39,13 @@ class Dialect(enum.StrEnum):
     SQLITE = "sqlite"
 
 
+Replace = Annotated[
+    bool,
+    typer.Option(
+        "--replace",
+        help="Remove the rows already there first (default: append, sequences continuing after them).",
+    ),
+]
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
 
@@ -398,9 +405,10 @@ def generate(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    replace: Replace = False,
 ) -> None:
     """Fill a table with generated rows; prints the job's line, then its time and constraint report."""
-    body: dict[str, Any] = {"rows": rows, "locale": locale}
+    body: dict[str, Any] = {"rows": rows, "locale": locale, "mode": "replace" if replace else "append"}
     if seed is not None:
         body["seed"] = seed
     job = _call("POST", f"/tables/{table_id}/jobs", json=body)
@@ -429,6 +437,7 @@ def generate_batch(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    replace: Replace = False,
 ) -> None:
     """Fill several tables in one job per table, parents first; prints a line per table, each followed by
     its job's time and constraint report."""
@@ -438,7 +447,7 @@ def generate_batch(
         if count and not (count.isdigit() and int(count) > 0):
             _fail(f"--table {table!r}: the rows after ':' must be a whole number above 0")
         entries.append({"table_id": table_id, "rows": int(count) if count else rows})
-    body: dict[str, Any] = {"tables": entries, "locale": locale}
+    body: dict[str, Any] = {"tables": entries, "locale": locale, "mode": "replace" if replace else "append"}
     if seed is not None:
         body["seed"] = seed
     batch = _call("POST", "/jobs", json=body)

@@ -25,6 +25,13 @@ class ExportFormat(StrEnum):
     JSONL = "jsonl"
 
 
+class WriteMode(StrEnum):
+    """What a job does with the rows a table already holds."""
+
+    APPEND = "append"  # keep them; sequences continue after them
+    REPLACE = "replace"  # remove them first
+
+
 class AIOptions(BaseModel):
     """Where AI values come from. The key is encrypted with the platform key, never sent in clear."""
 
@@ -107,6 +114,9 @@ class GenerateRows(Command):
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
     ai: AIOptions | None = None
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND, description="append: keep the table's rows; replace: remove them first."
+    )
 
 
 #: Tables one multi-table job (a batch) may fill.
@@ -137,6 +147,11 @@ class GenerateTables(Command):
     tables: Annotated[list[BatchTable], Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)]
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND,
+        description="replace: every table of the batch is emptied first, the tables that reference others before "
+        "them, then filled parents first.",
+    )
 
     @model_validator(mode="after")
     def _each_table_once(self) -> Self:

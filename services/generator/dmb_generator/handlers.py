@@ -19,7 +19,7 @@ from dmb_bus.uow import UnitOfWork
 from dmb_common.datasets import table_for
 from dmb_common.db import as_utc
 from dmb_common.runtime import ServiceRuntime
-from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows
+from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows, WriteMode
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import (
     AIValuesFailed,
@@ -35,7 +35,7 @@ from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
 from sqlalchemy.engine import Engine
 
 from dmb_generator.adapters.column_report import column_report
-from dmb_generator.adapters.datasets_writer import insert_chunk
+from dmb_generator.adapters.datasets_writer import empty_tables, insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
 from dmb_generator.adapters.table_maxima import read_maxima
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
@@ -87,6 +87,16 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             created_at=utcnow(),
         )
         uow.session.add(job)
+        notes: list[str] = []
+        if cmd.mode is WriteMode.REPLACE:
+            table = table_for(cmd.spec, deps.datasets_schema)
+            try:
+                await asyncio.to_thread(empty_tables, deps.datasets, [(table, cmd.spec)])
+            except sa.exc.IntegrityError:
+                _fail(uow, job, "replace: other tables reference rows of this table; replace them together", cmd)
+                await uow.commit()
+                return
+            notes.append("the table's rows were removed first (replace)")
         # Appending: sequences continue after the rows already there (read once; the job keeps the result).
         maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec)
         spec, continued = continue_sequences(cmd.spec, maxima)
@@ -105,7 +115,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             _fail(uow, job, problem, cmd)
             await uow.commit()
             return
-        job.fallbacks = continued + empty_parent_notes(spec, parents)
+        job.fallbacks = notes + continued + empty_parent_notes(spec, parents)
         uow.emit(
             JobStarted(
                 job_id=job.job_id,
