@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from dmb_contracts.column_catalogue import suggest_generator
 from dmb_contracts.fields import (
     INTEGER_LIMITS,
     MAX_FIELDS,
@@ -46,9 +47,20 @@ def build_schema(tables: list[Table], dialect: Dialect, notes: list[str] | None 
         raise SqlImportError("too_many_tables", f"one import can propose at most {MAX_TABLES} tables ({len(tables)})")
     _follow_naming_rules(tables)
     _check_references(tables)
-    built = [build_table(table, dialect) for table in tables]
+    domain = frozenset(table.name for table in tables)
+    built = [_with_catalogue(build_table(table, dialect), domain) for table in tables]
     order = parents_first([table.spec for table in built], cycles="keep_given_order")
     return ImportedSchema([built[index] for index in order], list(notes or []))
+
+
+def _with_catalogue(table: InferredTable, domain: frozenset[str]) -> InferredTable:
+    """Each column the catalogue knows (from its table's and the set's names) gets the catalogue's generator."""
+    spec = table.spec
+    fields = []
+    for field in spec.fields:
+        suggested = suggest_generator(spec.table_name, field, domain) if field.generator is None else None
+        fields.append(field if suggested is None else field.model_copy(update={"generator": suggested}))
+    return InferredTable(spec.model_copy(update={"fields": fields}), table.warnings)
 
 
 def build_table(table: Table, dialect: Dialect) -> InferredTable:
