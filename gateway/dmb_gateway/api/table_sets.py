@@ -11,7 +11,6 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from dmb_contracts.commands import MAX_TABLES_PER_SET, CreateTableSet, SetTable
-from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.table_order import parents_first
 from fastapi import APIRouter, HTTPException, status
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser
 from dmb_gateway.api.schemas import ErrorResponse, TablePublic
-from dmb_gateway.api.tables import LIVE
+from dmb_gateway.api.tables import LIVE, pending_table
 from dmb_gateway.models import TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -73,22 +72,7 @@ async def create_table_set(body: TableSetCreate, user: CurrentUser, context: Con
         if clashes:
             names = ", ".join(repr(name) for name in sorted(clashes))
             raise HTTPException(status.HTTP_409_CONFLICT, f"You already have tables named {names}")
-        now = utcnow()
-        views = [
-            TableView(
-                table_id=uuid.uuid4(),
-                owner_id=user.user_id,
-                table_name=spec.table_name,
-                status="pending",
-                version=0,
-                spec=spec.model_dump(mode="json"),
-                reason=None,
-                problems=[],
-                created_at=now,
-                updated_at=now,
-            )
-            for spec in specs
-        ]
+        views = [pending_table(user.user_id, spec) for spec in specs]
         uow.session.add_all(views)
         set_id = uuid.uuid4()
         tables = [SetTable(table_id=view.table_id, spec=spec) for view, spec in zip(views, specs, strict=True)]
