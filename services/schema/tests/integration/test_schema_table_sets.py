@@ -30,7 +30,10 @@ MUSIC: list[dict[str, Any]] = [
     },
     {"table_name": "track", "fields": [KEY, {"name": "name", "type": "string"}, fk("genre_id", "genre")]},
     {"table_name": "playlist", "fields": [KEY, {"name": "name", "type": "string"}]},
-    {"table_name": "genre", "fields": [KEY, {"name": "name", "type": "string"}, fk("parent_id", "genre", nullable=True)]},
+    {
+        "table_name": "genre",
+        "fields": [KEY, {"name": "name", "type": "string"}, fk("parent_id", "genre", nullable=True)],
+    },
 ]
 
 
