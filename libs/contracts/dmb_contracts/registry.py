@@ -22,6 +22,7 @@ from dmb_contracts.envelope import Command, Event, Message
 from dmb_contracts.events import (
     AIValuesFailed,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesRequested,
     ExportCompleted,
     ExportExpired,
@@ -61,6 +62,7 @@ EVENTS: tuple[type[Event], ...] = (
     JobCancelled,
     AIValuesRequested,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesFailed,
     ExportCompleted,
     ExportFailed,
@@ -90,6 +92,7 @@ AnyMessage = Annotated[
     | JobCancelled
     | AIValuesRequested
     | AIValuesGenerated
+    | AIValuesProgressed
     | AIValuesFailed
     | ExportCompleted
     | ExportFailed
