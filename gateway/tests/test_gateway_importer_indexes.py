@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from dmb_contracts.fields import TableSpec
 from dmb_gateway.importer import Dialect, InferredTable, infer_from_sql
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 # The same table in each dialect's own spelling; `{extra}` adds table-level clauses, `{after}` statements.
@@ -322,6 +322,7 @@ COLUMNS = ["shop", "code", "day", "note", "payload", "nowhere"]
     ),
     st.sampled_from(DIALECTS),
 )
+@settings(deadline=None)  # parsing a statement per example: a loaded machine must not fail it on time
 def test_any_mix_of_indexes_gives_a_valid_definition(indexes: list[tuple[bool, list[str]]], dialect: Dialect) -> None:
     after = "".join(
         f"CREATE {'UNIQUE ' if unique else ''}INDEX ix_{position} ON orders ({', '.join(columns)});"
