@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
+from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.replace import refuse_orphaning_replace
@@ -40,6 +41,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
     """Add `rows` generated rows to the table (or, with mode replace, put them in place of its rows). Same table
     version + seed → the same rows."""
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_jobs(user, [body.rows])
         view, spec = await created_table(uow.session, table_id, user)
         if body.mode is WriteMode.REPLACE:
             await refuse_orphaning_replace(uow.session, user.user_id, {view.table_name})
@@ -83,6 +85,7 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
     starting when the one before it has completed. Same tables + seed → the same rows."""
     batch_id = uuid.uuid4()
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_jobs(user, [entry.rows for entry in body.tables])
         tables = []
         for entry in body.tables:
             view, spec = await created_table(uow.session, entry.table_id, user)

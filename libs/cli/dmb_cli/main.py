@@ -12,6 +12,7 @@ import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
+from dmb_cli import accounts, admin
 from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
@@ -32,6 +33,8 @@ app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
 app.add_typer(users_app, name="users")
+accounts.register(app)
+app.add_typer(admin.admin_app, name="admin")
 
 
 class Dialect(enum.StrEnum):
@@ -578,6 +581,10 @@ def exports_download(export_id: str, output: Path) -> None:
 def users_create(
     email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
     admin: Annotated[bool, typer.Option("--admin", help="Let the user see and manage everything.")] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="DMB_USER_PASSWORD", help="Also set a password, to sign in to the web UI."),
+    ] = None,
 ) -> None:
     """Create a user (or reuse one) and print a new API token; only its hash is stored, so keep it."""
     import asyncio
@@ -588,5 +595,12 @@ def users_create(
     if "@" not in email or len(email) > 254:
         _fail(f"{email!r} is not an e-mail address")
     settings = _settings(GatewaySettings)
-    token = asyncio.run(provision_user(settings.service_database_url("gateway"), email, is_admin=admin))
+    from dmb_gateway.accounts.refusal import Refused
+
+    try:
+        token = asyncio.run(
+            provision_user(settings.service_database_url("gateway"), email, is_admin=admin, password=password)
+        )
+    except Refused as refusal:
+        _fail(refusal.message)
     typer.echo(f"user {email}{' (admin)' if admin else ''}; API token (shown once): {token}")
