@@ -18,6 +18,8 @@ from dmb_testing.sample_schemas import SAMPLE_SCHEMAS, sample_sql
 from dmb_testing.servers import postgres_database
 
 ROWS = 40
+#: A schema's batch counts every table's job against the quota of jobs at once (default 4).
+QUOTA = {"quota_concurrent_jobs": 50}
 #: A junction table (a key made of foreign keys only) gets more rows than any of its parents has: pairs are
 #: unique, the foreign keys one by one are not.
 JUNCTION_ROWS = 3 * ROWS
@@ -34,10 +36,12 @@ async def served(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, str, str | None]]:
     if request.param == "postgresql":
         with postgres_database("dmbtest_samples") as url:
-            async with platform.embedded_client(tmp_path, datasets_url=url, datasets_schema="datasets") as client:
+            async with platform.embedded_client(
+                tmp_path, **QUOTA, datasets_url=url, datasets_schema="datasets"
+            ) as client:
                 yield client, url, "datasets"
     else:
-        async with platform.embedded_client(tmp_path) as client:
+        async with platform.embedded_client(tmp_path, **QUOTA) as client:
             yield client, f"sqlite:///{tmp_path / 'datasets.db'}", None
 
 
