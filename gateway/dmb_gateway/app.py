@@ -28,6 +28,7 @@ from dmb_gateway.api import (
     exports,
     jobs,
     table_import,
+    table_sets,
     table_versions,
     tables,
 )
@@ -96,7 +97,15 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     refusal.install(app)
     app.add_exception_handler(pages.PageRefusal, pages.page_refusal_response)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
-    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router, ai.router):
+    for router in (
+        table_import.router,
+        table_sets.router,
+        tables.router,
+        table_versions.router,
+        jobs.router,
+        exports.router,
+        ai.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")

@@ -6,7 +6,15 @@ import datetime as dt
 import uuid
 from typing import Self
 
-from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, MAX_TABLES_PER_BATCH, ExportFormat, Locale, SqlDialect
+from dmb_contracts.commands import (
+    MAX_ROWS_PER_JOB,
+    MAX_SEED,
+    MAX_TABLES_PER_BATCH,
+    ExportFormat,
+    Locale,
+    SqlDialect,
+    WriteMode,
+)
 from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.generator_defaults import FieldGenerator, field_generators
@@ -83,6 +91,12 @@ class JobCreate(BaseModel):
         default=None, ge=0, le=MAX_SEED, description=f"Same seed, same rows (0..{MAX_SEED}). Random if unset."
     )
     locale: Locale = "en_US"
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND,
+        description="append (default): add to the rows already there, sequences continuing after them; replace: "
+        "remove the table's rows first (refused while other tables reference it: replace them together with "
+        "POST /api/v1/jobs).",
+    )
     ai: JobAIOptions | None = Field(
         default=None, description="For the table's AI fields: the context, and the job's own endpoint and key."
     )
@@ -151,6 +165,11 @@ class BatchCreate(BaseModel):
         description=f"Same seed, same rows in every table (0..{MAX_SEED}). Random if unset.",
     )
     locale: Locale = "en_US"
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND,
+        description="replace: empty every table of the batch first (children before parents), then fill them; "
+        "tables outside the batch that reference one of them must be in it too.",
+    )
 
     @model_validator(mode="after")
     def _each_table_once(self) -> Self:

@@ -39,8 +39,16 @@ app.add_typer(ai_app, name="ai")
 class Dialect(enum.StrEnum):
     POSTGRES = "postgres"
     MYSQL = "mysql"
+    SQLITE = "sqlite"
 
 
+Replace = Annotated[
+    bool,
+    typer.Option(
+        "--replace",
+        help="Remove the rows already there first (default: append, sequences continuing after them).",
+    ),
+]
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
 
@@ -66,40 +74,76 @@ def _create_table(spec: Any, wait: bool) -> None:
     typer.echo(f"{table['id']}  {table['table_name']}  {table['status']}")
 
 
+def _create_set(specs: list[Any], wait: bool) -> None:
+    """Create the tables in one action (parents first, all or none); a line per table."""
+    created = _call("POST", "/tables/sets", json={"tables": specs})
+    tables = created["tables"]
+    if wait:
+        tables = [_wait(f"/tables/{table['id']}", ("created", "rejected")) for table in tables]
+    for table in tables:
+        typer.echo(f"{table['id']}  {table['table_name']}  {table['status']}")
+    rejected = [table for table in tables if table["status"] == "rejected"]
+    if rejected:
+        _fail(f"the set was not created (no table of it was): {rejected[0]['reason']}")
+
+
 @tables_app.command("create")
 def tables_create(
-    spec_file: Annotated[Path, typer.Argument(help="A JSON table definition.", exists=True, dir_okay=False)],
+    spec_file: Annotated[
+        Path,
+        typer.Argument(
+            help='A JSON table definition, or {"tables": [definitions...]} (as `tables import -o` writes for '
+            "several tables) to create them in one action.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
     wait: bool = True,
 ) -> None:
-    """Create a table from a JSON definition and wait until it exists."""
-    _create_table(_read_json(spec_file), wait)
+    """Create a table (or a set of tables, parents first, all or none) from JSON and wait until it exists."""
+    document = _read_json(spec_file)
+    if isinstance(document, dict) and "tables" in document and "fields" not in document:
+        _create_set(list(document["tables"]), wait)
+    else:
+        _create_table(document, wait)
 
 
 @tables_app.command("import")
 def tables_import(
     sql_file: Annotated[
         Path | None,
-        typer.Argument(help="A file with one CREATE TABLE statement.", exists=True, dir_okay=False, show_default=False),
+        typer.Argument(
+            help="A SQL file: one CREATE TABLE statement or a whole schema dump (pg_dump --schema-only, "
+            "mysqldump --no-data, SQLite's .schema).",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
     dialect: Annotated[Dialect, typer.Option(help="The statement's SQL dialect.")] = Dialect.POSTGRES,
     url: Annotated[
         str | None, typer.Option(help="Instead of a file: a database URL whose existing table to read (admins).")
     ] = None,
-    table: Annotated[str | None, typer.Option(help="With --url: the existing table's name.")] = None,
+    table: Annotated[
+        str | None, typer.Option(help="With --url: the existing table's name (default: every table of --schema).")
+    ] = None,
     schema: Annotated[str | None, typer.Option(help="With --url: its PostgreSQL schema or MySQL database.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the proposed spec to this file.")] = None,
-    create: Annotated[bool, typer.Option("--create", help="Create the table from the proposal and wait.")] = False,
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the proposed tables in one action (parents first) and wait.")
+    ] = False,
 ) -> None:
-    """Propose a table definition from a CREATE TABLE statement (or, with --url, an existing table).
+    """Propose table definitions from a SQL file (or, with --url, an existing table or schema).
 
     Review and edit the proposal (and its warnings), then `dmb tables create`; or --create it as proposed.
+    One table is written as its definition; several as {"tables": [...]}, parents first.
     """
     if (sql_file is None) == (url is None):
-        _fail("give either a SQL file or --url with --table")
+        _fail("give either a SQL file or --url (with --table, or --schema for every table)")
     if url is not None:
-        if not table:
-            _fail("--url needs --table, the name of the existing table")
-        body: dict[str, Any] = {"url": url, "table": table}
+        body: dict[str, Any] = {"url": url}
+        if table:
+            body["table"] = table
         if schema:
             body["schema"] = schema
         proposal = _call("POST", "/tables/import/database", json=body)
@@ -110,18 +154,28 @@ def tables_import(
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {sql_file}: {exc}")
         proposal = _call("POST", "/tables/import", json={"sql": sql, "dialect": dialect.value})
-    for warning in proposal["warnings"]:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    tables = proposal["tables"]
+    several = len(tables) > 1
+    for proposed in tables:
+        prefix = f"{proposed['spec']['table_name']}: " if several else ""
+        for warning in proposed["warnings"]:
+            typer.secho(f"warning: {prefix}{warning}", fg=typer.colors.YELLOW, err=True)
+    for note in proposal.get("notes", []):
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
+    document = {"tables": [proposed["spec"] for proposed in tables]} if several else tables[0]["spec"]
     if output is not None:
         try:
-            output.write_text(json.dumps(proposal["spec"], indent=2) + "\n")
+            output.write_text(json.dumps(document, indent=2) + "\n")
         except OSError as exc:
             _fail(f"cannot write {output}: {exc}")
-        typer.echo(f"saved the proposed spec to {output}", err=True)
+        typer.echo(f"saved the proposed {'set' if several else 'spec'} to {output}", err=True)
     elif not create:
-        _print(proposal["spec"])
+        _print(document)
     if create:
-        _create_table(proposal["spec"], wait=True)
+        if several:
+            _create_set([proposed["spec"] for proposed in tables], wait=True)
+        else:
+            _create_table(tables[0]["spec"], wait=True)
 
 
 def _spec_of(document: Any) -> Any:
@@ -290,13 +344,14 @@ def generate(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    replace: Replace = False,
     ai_context: AIContext = None,
     ai_base_url: AIBaseUrl = None,
     ai_model: AIModel = None,
     ai_key: AIKey = None,
 ) -> None:
     """Fill a table with generated rows; prints the job's line, then its time and constraint report."""
-    body: dict[str, Any] = {"rows": rows, "locale": locale}
+    body: dict[str, Any] = {"rows": rows, "locale": locale, "mode": "replace" if replace else "append"}
     if seed is not None:
         body["seed"] = seed
     if (ai := ai_options(ai_context, ai_base_url, ai_model, ai_key)) is not None:
@@ -327,6 +382,7 @@ def generate_batch(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    replace: Replace = False,
 ) -> None:
     """Fill several tables in one job per table, parents first; prints a line per table, each followed by
     its job's time and constraint report."""
@@ -336,7 +392,7 @@ def generate_batch(
         if count and not (count.isdigit() and int(count) > 0):
             _fail(f"--table {table!r}: the rows after ':' must be a whole number above 0")
         entries.append({"table_id": table_id, "rows": int(count) if count else rows})
-    body: dict[str, Any] = {"tables": entries, "locale": locale}
+    body: dict[str, Any] = {"tables": entries, "locale": locale, "mode": "replace" if replace else "append"}
     if seed is not None:
         body["seed"] = seed
     batch = _call("POST", "/jobs", json=body)

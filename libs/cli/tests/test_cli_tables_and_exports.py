@@ -482,6 +482,34 @@ def test_tables_generators_refuses_an_invalid_definition_or_a_wrong_call(platfor
     assert "give a table id or --file SPEC.json (one of them)" in both.output
 
 
+def test_import_of_a_whole_dump_creates_the_set_in_one_action(platform: Platform, tmp_path: Path) -> None:
+    dump = tmp_path / "music.sql"
+    dump.write_text(
+        "CREATE TABLE track (id int NOT NULL, name varchar(100));\n"
+        "CREATE TABLE playlist_track (playlist_id int NOT NULL, track_id int NOT NULL);\n"
+        "CREATE TABLE playlist (id int NOT NULL, name varchar(100));\n"
+        "ALTER TABLE ONLY track ADD CONSTRAINT track_pkey PRIMARY KEY (id);\n"
+        "ALTER TABLE ONLY playlist ADD CONSTRAINT playlist_pkey PRIMARY KEY (id);\n"
+        "ALTER TABLE ONLY playlist_track ADD CONSTRAINT pt_pkey PRIMARY KEY (playlist_id, track_id);\n"
+        "ALTER TABLE ONLY playlist_track ADD CONSTRAINT pt_p FOREIGN KEY (playlist_id) REFERENCES playlist(id);\n"
+        "ALTER TABLE ONLY playlist_track ADD CONSTRAINT pt_t FOREIGN KEY (track_id) REFERENCES track(id);\n"
+    )
+    proposal_file = tmp_path / "set.json"
+
+    reviewed = dmb("tables", "import", dump, "-o", proposal_file)
+    created = dmb("tables", "create", proposal_file)
+
+    assert reviewed.exit_code == 0, reviewed.output
+    proposal = json.loads(proposal_file.read_text())
+    assert [spec["table_name"] for spec in proposal["tables"]] == ["track", "playlist", "playlist_track"]
+    assert created.exit_code == 0, created.output
+    assert re.findall(r"^[0-9a-f-]{36}  (\w+)  created$", created.output, re.MULTILINE) == [
+        "track",
+        "playlist",
+        "playlist_track",
+    ]
+
+
 def test_generate_with_ai_options_reports_an_unreachable_model_and_never_shows_the_key(
     platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,6 +40,13 @@ class SqlDialect(StrEnum):
 MULTI_TABLE_FORMATS = frozenset({ExportFormat.XLSX, ExportFormat.SQL})
 
 
+class WriteMode(StrEnum):
+    """What a job does with the rows a table already holds."""
+
+    APPEND = "append"  # keep them; sequences continue after them
+    REPLACE = "replace"  # remove them first
+
+
 class AIOptions(BaseModel):
     """Where AI values come from. The key is encrypted with the platform key, never sent in clear."""
 
@@ -55,6 +62,38 @@ class CreateTable(Command):
     type: Literal["schema.table.create"] = "schema.table.create"
     table_id: UUID
     spec: TableSpec
+
+
+#: Tables one set (an imported schema) may hold.
+MAX_TABLES_PER_SET = 50
+
+
+class SetTable(BaseModel):
+    """One table of a set: its id (chosen by the caller) and its definition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table_id: UUID
+    spec: TableSpec
+
+
+class CreateTableSet(Command):
+    """Create several tables in one action, parents before the tables that reference them: all of them, or
+    (any one refused) none. Each table reports through TableCreated / TableRejected as if created alone; foreign
+    keys may point at tables of the set or at the owner's existing tables."""
+
+    type: Literal["schema.tables.create"] = "schema.tables.create"
+    set_id: UUID
+    tables: Annotated[list[SetTable], Field(min_length=1, max_length=MAX_TABLES_PER_SET)]
+
+    @model_validator(mode="after")
+    def _each_table_once(self) -> Self:
+        names = [table.spec.table_name for table in self.tables]
+        if len(set(names)) != len(names):
+            raise ValueError("two tables of one set have the same name")
+        if len({table.table_id for table in self.tables}) != len(names):
+            raise ValueError("two tables of one set share an id")
+        return self
 
 
 class AlterTable(Command):
@@ -90,6 +129,9 @@ class GenerateRows(Command):
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
     ai: AIOptions | None = None
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND, description="append: keep the table's rows; replace: remove them first."
+    )
 
 
 #: Tables one multi-table job (a batch) may fill.
@@ -120,6 +162,11 @@ class GenerateTables(Command):
     tables: Annotated[list[BatchTable], Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)]
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND,
+        description="replace: every table of the batch is emptied first, the tables that reference others before "
+        "them, then filled parents first.",
+    )
 
     @model_validator(mode="after")
     def _each_table_once(self) -> Self:

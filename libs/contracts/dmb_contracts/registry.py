@@ -18,6 +18,7 @@ from dmb_contracts.commands import (
     AlterTable,
     CancelJob,
     CreateTable,
+    CreateTableSet,
     DropTable,
     GenerateChunk,
     GenerateRows,
@@ -47,6 +48,7 @@ from dmb_contracts.events import (
 
 COMMANDS: tuple[type[Command], ...] = (
     CreateTable,
+    CreateTableSet,
     AlterTable,
     RestoreTable,
     DropTable,
@@ -84,6 +86,7 @@ MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
 AnyMessage = Annotated[
     CreateTable
+    | CreateTableSet
     | AlterTable
     | RestoreTable
     | DropTable

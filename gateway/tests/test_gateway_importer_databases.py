@@ -6,9 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dmb_common.sql_import import SqlImportError, infer_from_database
 from dmb_contracts.fields import StorageType, TableSpec
+from dmb_gateway.importer import SqlImportError, import_database
 from dmb_testing.servers import execute
+
+
+def infer_from_database(url: str, table: str, schema: str | None = None) -> tuple[TableSpec, list[str]]:
+    imported = import_database(url, table, schema).tables[0]
+    return imported.spec, imported.warnings
 
 
 def test_existing_postgres_table_is_read_with_its_keys_types_and_comments(postgres_url: str) -> None:
@@ -234,3 +239,26 @@ def test_sqlite_unique_constraints_and_indexes_become_the_definitions_indexes(tm
         "the unique index ux_open on (site, visitor) was not imported (it is unique only among the rows WHERE "
         "day IS NULL)",
     ]
+
+
+def test_every_table_of_a_postgres_schema_is_read_parents_first(postgres_url: str) -> None:
+    execute(
+        postgres_url,
+        "CREATE SCHEMA music",
+        "CREATE TABLE music.playlist_track (playlist_id int NOT NULL, track_id int NOT NULL,"
+        " PRIMARY KEY (playlist_id, track_id))",
+        "CREATE TABLE music.track (id serial PRIMARY KEY, name varchar(100),"
+        " genre text CHECK (genre IN ('rock', 'jazz')))",
+        "CREATE TABLE music.playlist (id serial PRIMARY KEY, name varchar(100))",
+        "ALTER TABLE music.playlist_track ADD FOREIGN KEY (playlist_id) REFERENCES music.playlist (id)",
+        "ALTER TABLE music.playlist_track ADD FOREIGN KEY (track_id) REFERENCES music.track (id)",
+    )
+
+    imported = import_database(postgres_url, None, schema="music")
+
+    names = [table.spec.table_name for table in imported.tables]
+    assert names.index("playlist_track") == 2
+    junction = imported.tables[2].spec
+    assert junction.primary_key == ["playlist_id", "track_id"]
+    assert [f.references.table for f in junction.fields if f.references] == ["playlist", "track"]
+    assert imported.tables[names.index("track")].spec.field("genre").choices == ["rock", "jazz"]
