@@ -30,6 +30,7 @@ typecheck: install
 
 contracts: install
 	$(BIN)/python -m dmb_contracts.publish docs/contracts
+	$(BIN)/python -m dmb_generator.catalogue
 
 pytest: install
 	@# Exit code 5 means pytest collected nothing: say so loudly instead of failing on a missing selection.

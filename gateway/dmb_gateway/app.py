@@ -10,11 +10,12 @@ from pathlib import Path
 
 from dmb_bus.base import MessageBus
 from dmb_bus.factory import create_bus
+from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import RunningService, Service, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
-from dmb_gateway.api import errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.api import catalogue, errors, exports, jobs, previews, table_import, table_rows, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
@@ -35,8 +36,9 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
         async with runtime.sessions() as session:
             await ensure_local_user(session)
     subscribe_handlers(bus, NAME, Projection(runtime).handlers(), prefetch=1)
-    context = GatewayContext(settings=settings, runtime=runtime, store=build_object_store(settings))
-    return RunningService(NAME, runtime), context
+    datasets = create_datasets_engine(settings.resolved_datasets_url())
+    context = GatewayContext(settings=settings, runtime=runtime, store=build_object_store(settings), datasets=datasets)
+    return RunningService(NAME, runtime, engines=[datasets]), context
 
 
 def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = ()) -> FastAPI:
@@ -71,7 +73,16 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     )
     errors.install(app)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
-    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
+    for router in (
+        table_import.router,
+        previews.router,
+        catalogue.router,
+        table_rows.router,
+        tables.router,
+        table_versions.router,
+        jobs.router,
+        exports.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(views.router)
     views.mount_static(app)

@@ -130,3 +130,14 @@ class TableVersionView(Base):
     changes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     created_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RowPreviewView(Base):
+    """A preview's answer (RowsPreviewed), kept until the request that asked for it reads it. Any gateway
+    process may consume the answer, so it lands here for whichever process is waiting."""
+
+    __tablename__ = "row_previews"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    answer: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)

@@ -14,6 +14,7 @@ from dmb_contracts.commands import (
     GenerateChunk,
     GenerateRows,
     GenerateTables,
+    PreviewRows,
     RequestExport,
     RestoreTable,
 )
@@ -30,6 +31,7 @@ from dmb_contracts.events import (
     JobFailed,
     JobProgressed,
     JobStarted,
+    RowsPreviewed,
     TableAltered,
     TableCreated,
     TableDropped,
@@ -46,6 +48,7 @@ COMMANDS: tuple[type[Command], ...] = (
     GenerateTables,
     CancelJob,
     RequestExport,
+    PreviewRows,
 )
 EVENTS: tuple[type[Event], ...] = (
     TableCreated,
@@ -63,6 +66,7 @@ EVENTS: tuple[type[Event], ...] = (
     ExportCompleted,
     ExportFailed,
     ExportExpired,
+    RowsPreviewed,
 )
 MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
@@ -90,7 +94,9 @@ AnyMessage = Annotated[
     | AIValuesFailed
     | ExportCompleted
     | ExportFailed
-    | ExportExpired,
+    | ExportExpired
+    | PreviewRows
+    | RowsPreviewed,
     Field(discriminator="type"),
 ]
 
