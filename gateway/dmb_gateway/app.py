@@ -77,6 +77,7 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
         table_import.router,
         previews.router,
         catalogue.router,
+        catalogue.starters_router,
         table_rows.router,
         tables.router,
         table_versions.router,

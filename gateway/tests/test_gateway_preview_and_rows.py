@@ -112,3 +112,18 @@ async def test_rows_page_sorts_and_filters_per_column(client: httpx.AsyncClient)
     unknown = await client.get(path, params={"filter.nope": "x"})
     assert unknown.status_code == 422
     assert "'nope' is not a field" in unknown.json()["message"]
+
+
+async def test_every_starter_previews_and_creates(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/starters")
+    assert response.status_code == 200, response.text
+    starters = response.json()
+    assert [item["key"] for item in starters] == ["people", "customers_orders", "products", "transactions", "employees"]
+    for item in starters:
+        for entry in item["tables"]:
+            table = await create_table(client, entry["spec"])
+            preview = (await client.post("/api/v1/tables/preview", json={"spec": entry["spec"]})).json()
+            if entry["spec"]["table_name"] == "orders":
+                assert "generate its rows first" in preview["problem"]
+            else:
+                assert preview["problem"] is None, (table["table_name"], preview["problem"])
