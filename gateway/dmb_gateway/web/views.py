@@ -1,32 +1,263 @@
-"""The web UI: one page that drives the REST API (the same API the CLI and scripts use)."""
+"""The web UI's pages: Jinja2 templates rendered by the gateway, on top of the same REST API the CLI uses.
+
+Lists (dashboard, jobs, exports) are rendered here from the gateway's read model, and their pages and filters
+are plain links that HTMX swaps in place; the builder and the table page drive the REST API from static
+JavaScript modules. Every page extends base.html and gets `request`, `user` and `csrf_token`.
+"""
 
 from __future__ import annotations
 
+import math
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
+import sqlalchemy as sa
 from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, ExportFormat
 from dmb_contracts.fields import StorageType
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from dmb_contracts.starters import STARTERS
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+
+from dmb_gateway.api.deps import ContextDep, SessionDep
+from dmb_gateway.api.schemas import JobCreate
+from dmb_gateway.auth import LOCAL_USER_ID
+from dmb_gateway.models import ExportView, JobView, TableView, User
+from dmb_gateway.settings import AuthMode
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+EXPORT_STATUSES = ("pending", "completed", "failed", "expired")
+
+
+async def page_user(request: Request, context: ContextDep, session: SessionDep) -> User | None:
+    """Who sees the page: the user a sign-in put on the request, else the local user in local mode."""
+    signed_in = getattr(request.state, "user", None)
+    if isinstance(signed_in, User):
+        return signed_in
+    if context.settings.auth_mode is AuthMode.LOCAL:
+        return await session.get(User, LOCAL_USER_ID)
+    return None
+
+
+def render(request: Request, name: str, user: User | None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"user": user, "csrf_token": getattr(request.state, "csrf_token", ""), **context},
+    )
+
+
+def _needs_user(user: User | None) -> User:
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Sign in to see this page")
+    return user
+
+
+@dataclass
+class Pager:
+    """A page of a list and where the neighbouring pages start."""
+
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def of(cls, page: int, total: int) -> Pager:
+        return cls(page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), total=total)
+
+
+async def _names(session: SessionDep, owner: uuid.UUID) -> dict[uuid.UUID, str]:
+    rows = await session.execute(sa.select(TableView.table_id, TableView.table_name).where(TableView.owner_id == owner))
+    return {table_id: name for table_id, name in rows.all()}
 
 
 @router.get("/", response_class=HTMLResponse)
-async def index(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(
+async def dashboard(request: Request, context: ContextDep, session: SessionDep) -> HTMLResponse:
+    user = _needs_user(await page_user(request, context, session))
+    tables = (
+        await session.scalars(
+            sa.select(TableView)
+            .where(TableView.owner_id == user.user_id, TableView.status != "dropped")
+            .order_by(TableView.created_at.desc())
+        )
+    ).all()
+    jobs = (
+        await session.scalars(
+            sa.select(JobView).where(JobView.owner_id == user.user_id).order_by(JobView.created_at.desc()).limit(8)
+        )
+    ).all()
+    exports = (
+        await session.scalars(
+            sa.select(ExportView)
+            .where(ExportView.owner_id == user.user_id)
+            .order_by(ExportView.created_at.desc())
+            .limit(6)
+        )
+    ).all()
+    return render(
         request,
-        "index.html",
-        {
-            "types": [t.value for t in StorageType],
-            "formats": [f.value for f in ExportFormat],
-            "max_rows": MAX_ROWS_PER_JOB,
-            "max_seed": MAX_SEED,
-        },
+        "dashboard.html",
+        user,
+        tables=tables,
+        jobs=jobs,
+        exports=exports,
+        names=await _names(session, user.user_id),
+        starters=STARTERS,
+        busy=any(job.status in ("pending", "running") for job in jobs),
+    )
+
+
+@router.get("/tables/new", response_class=HTMLResponse)
+async def new_table(request: Request, context: ContextDep, session: SessionDep, starter: str = "") -> HTMLResponse:
+    user = _needs_user(await page_user(request, context, session))
+    return render(request, "builder.html", user, table_id="", starter=starter, starters=STARTERS, **_builder())
+
+
+@router.get("/tables/{table_id}/edit", response_class=HTMLResponse)
+async def edit_table(request: Request, table_id: uuid.UUID, context: ContextDep, session: SessionDep) -> HTMLResponse:
+    user = _needs_user(await page_user(request, context, session))
+    view = await _owned_table(session, table_id, user)
+    return render(request, "builder.html", user, table_id=str(view.table_id), starter="", starters=(), **_builder())
+
+
+def _builder() -> dict[str, Any]:
+    return {"types": [kind.value for kind in StorageType], "max_seed": MAX_SEED}
+
+
+async def _owned_table(session: SessionDep, table_id: uuid.UUID, user: User) -> TableView:
+    view = await session.get(TableView, table_id)
+    if view is None or (view.owner_id != user.user_id and not user.is_admin):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No table with id {table_id}")
+    return view
+
+
+@router.get("/tables/{table_id}", response_class=HTMLResponse)
+async def table_page(request: Request, table_id: uuid.UUID, context: ContextDep, session: SessionDep) -> HTMLResponse:
+    user = _needs_user(await page_user(request, context, session))
+    view = await _owned_table(session, table_id, user)
+    options = JobCreate.model_fields
+    return render(
+        request,
+        "table.html",
+        user,
+        table=view,
+        formats=[fmt.value for fmt in ExportFormat],
+        max_rows=MAX_ROWS_PER_JOB,
+        max_seed=MAX_SEED,
+        # Shown only when the API takes them (other engineers add them): the form never offers what fails.
+        offers_mode="mode" in options,
+        offers_ai="ai" in options or "ai_context" in options,
+    )
+
+
+@router.get("/generate", response_class=HTMLResponse)
+async def generate_many(request: Request, context: ContextDep, session: SessionDep) -> HTMLResponse:
+    user = _needs_user(await page_user(request, context, session))
+    tables = (
+        await session.scalars(
+            sa.select(TableView)
+            .where(TableView.owner_id == user.user_id, TableView.status == "created")
+            .order_by(TableView.table_name)
+        )
+    ).all()
+    return render(request, "generate.html", user, tables=tables, max_rows=MAX_ROWS_PER_JOB, max_seed=MAX_SEED)
+
+
+def _fragment(request: Request) -> bool:
+    """An HTMX request swaps only the list, not the whole page."""
+    return request.headers.get("hx-request") == "true"
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+async def jobs_page(
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    job_status: Annotated[str, Query(alias="status")] = "",
+    table: str = "",
+) -> HTMLResponse:
+    user = _needs_user(await page_user(request, context, session))
+    query = sa.select(JobView).where(JobView.owner_id == user.user_id)
+    if job_status in JOB_STATUSES:
+        query = query.where(JobView.status == job_status)
+    names = await _names(session, user.user_id)
+    table_id = next((key for key, name in names.items() if str(key) == table), None)
+    if table_id is not None:
+        query = query.where(JobView.table_id == table_id)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    jobs = (
+        await session.scalars(query.order_by(JobView.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    ).all()
+    return render(
+        request,
+        "partials/jobs_list.html" if _fragment(request) else "jobs.html",
+        user,
+        jobs=jobs,
+        names=names,
+        pager=Pager.of(page, total),
+        filters={"status": job_status, "table": table},
+        statuses=JOB_STATUSES,
+    )
+
+
+@router.get("/exports", response_class=HTMLResponse)
+async def exports_page(
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    export_status: Annotated[str, Query(alias="status")] = "",
+    format: str = "",
+) -> HTMLResponse:
+    user = _needs_user(await page_user(request, context, session))
+    query = sa.select(ExportView).where(ExportView.owner_id == user.user_id)
+    if export_status in EXPORT_STATUSES:
+        query = query.where(ExportView.status == export_status)
+    if format in {fmt.value for fmt in ExportFormat}:
+        query = query.where(ExportView.format == format)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    exports = (
+        await session.scalars(
+            query.order_by(ExportView.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        )
+    ).all()
+    return render(
+        request,
+        "partials/exports_list.html" if _fragment(request) else "exports.html",
+        user,
+        exports=exports,
+        names=await _names(session, user.user_id),
+        pager=Pager.of(page, total),
+        filters={"status": export_status, "format": format},
+        statuses=EXPORT_STATUSES,
+        formats=[fmt.value for fmt in ExportFormat],
+    )
+
+
+@router.get("/dashboard/jobs", response_class=HTMLResponse)
+async def dashboard_jobs(request: Request, context: ContextDep, session: SessionDep) -> Response:
+    """The dashboard's jobs card, refreshed in place by HTMX while a job runs."""
+    user = _needs_user(await page_user(request, context, session))
+    jobs = (
+        await session.scalars(
+            sa.select(JobView).where(JobView.owner_id == user.user_id).order_by(JobView.created_at.desc()).limit(8)
+        )
+    ).all()
+    return render(
+        request,
+        "partials/dashboard_jobs.html",
+        user,
+        jobs=jobs,
+        names=await _names(session, user.user_id),
+        busy=any(job.status in ("pending", "running") for job in jobs),
     )
 
 

@@ -45,6 +45,7 @@ class CatalogueEntry(BaseModel):
 
 
 class Catalogue(BaseModel):
+    locales: list[str] = Field(description="The locales a job may use (Faker's).")
     groups: list[str]
     entries: list[CatalogueEntry]
 
@@ -122,7 +123,7 @@ CONFIGURED: tuple[CatalogueEntry, ...] = (
 @lru_cache(maxsize=1)
 def values_catalogue() -> Catalogue:
     """Every generator on offer: Faker providers by group, then the kinds a person configures."""
-    raw = json.loads(FAKER_DATA.read_text(encoding="utf-8"))
+    data = json.loads(FAKER_DATA.read_text(encoding="utf-8"))
     providers = [
         CatalogueEntry(
             kind="faker",
@@ -132,9 +133,9 @@ def values_catalogue() -> Catalogue:
             example=item["example"],
             value_type=item["value_type"],
         )
-        for item in raw
+        for item in data["providers"]
     ]
     rank = {group: index for index, group in enumerate(GROUP_ORDER)}
     providers.sort(key=lambda entry: (rank.get(entry.group, len(rank)), entry.label))
     groups = [group for group in GROUP_ORDER if any(entry.group == group for entry in providers)]
-    return Catalogue(groups=["Custom", *groups], entries=[*CONFIGURED, *providers])
+    return Catalogue(locales=data["locales"], groups=["Custom", *groups], entries=[*CONFIGURED, *providers])

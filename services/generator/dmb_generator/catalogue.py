@@ -19,6 +19,7 @@ from typing import Any
 
 from dmb_contracts.catalogue import FAKER_DATA
 from faker import Faker
+from faker.config import AVAILABLE_LOCALES
 
 from dmb_generator.domain.faker_catalogue import provider_catalogue
 
@@ -103,11 +104,13 @@ def build() -> list[dict[str, Any]]:
 
 
 def render() -> str:
-    return json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
+    data = {"locales": sorted(AVAILABLE_LOCALES), "providers": build()}
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-def _offer(text: str) -> list[tuple[str, str, str]]:
-    return [(item["provider"], item["group"], item["value_type"]) for item in json.loads(text)]
+def _offer(text: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+    data = json.loads(text)
+    return data["locales"], [(item["provider"], item["group"], item["value_type"]) for item in data["providers"]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {len(json.loads(text))} providers to {target}")
+    print(f"wrote {len(json.loads(text)['providers'])} providers to {target}")
     return 0
 
 
