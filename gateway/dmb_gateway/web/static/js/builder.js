@@ -302,8 +302,11 @@ async function refreshPreview() {
   const asked = ++previewAsked;
   const spec = currentSpec();
   const status = $("#preview-status");
-  if (!spec.fields.length) { say(status, "Add a field to see rows."); renderPreview(null); return; }
-  const named = {...spec, table_name: spec.table_name || "new_table"};
+  // A row still without a name (just added) is left out until it has one, rather than shown as an error.
+  const kept = spec.fields.map((field, index) => [field, index]).filter(([field]) => field.name);
+  if (!kept.length) { say(status, "Add a field to see rows."); renderPreview(null); return; }
+  const named = {...spec, table_name: spec.table_name || "new_table", fields: kept.map(([field]) => field)};
+  const rowIndex = (location) => location.replace(/^(spec\.)?fields\.(\d+)/, (_, prefix, n) => `fields.${kept[Number(n)]?.[1] ?? n}`);
   const body = {spec: named, seed: Number($("#preview-seed").value || 0), locale: $("#preview-locale").value, rows: 10};
   say(status, "Making sample rows…");
   try {
@@ -319,7 +322,7 @@ async function refreshPreview() {
     if (asked !== previewAsked) return;
     renderPreview(null);
     if (error instanceof ApiError && error.status === 422) {
-      showErrors(error.errors, error.message, {scroll: false, target: status});
+      showErrors(error.errors.map((e) => ({...e, location: rowIndex(e.location ?? "")})), error.message, {scroll: false, target: status});
     } else say(status, error.message, "error");
   }
 }
