@@ -1,4 +1,4 @@
-"""One platform process and one browser serve the whole browser session (the suite must stay fast); each test
+"""One browser serves the whole session and one platform process each module (the suite must stay fast); each test
 gets a fresh browser context and fails if a page logged a console error or asked another host for anything."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dmb_testing.browser import AXE, DESKTOP, Watch, launch_chromium, running_pl
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh platform per test module, so a module's story (an empty dashboard first) is its own."""
     with running_platform(tmp_path_factory.mktemp("browser-platform")) as url:
         yield url
 
