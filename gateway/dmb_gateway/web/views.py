@@ -202,7 +202,7 @@ async def jobs_page(
         user,
         jobs=jobs,
         names=names,
-        pager=Pager.of(page, total),
+        paging=Pager.of(page, total),
         filters={"status": job_status, "table": table},
         statuses=JOB_STATUSES,
     )
@@ -235,7 +235,7 @@ async def exports_page(
         user,
         exports=exports,
         names=await _names(session, user.user_id),
-        pager=Pager.of(page, total),
+        paging=Pager.of(page, total),
         filters={"status": export_status, "format": format},
         statuses=EXPORT_STATUSES,
         formats=[fmt.value for fmt in ExportFormat],
