@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway
 
-.PHONY: install run test lint typecheck pytest contracts bench clean
+.PHONY: install run test lint typecheck pytest contracts bench clean browser screenshots web-assets
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,22 @@ contracts: install
 	$(BIN)/python -m dmb_contracts.publish docs/contracts
 	$(BIN)/python -m dmb_generator.catalogue
 
-pytest: install
+# The web UI's browser tests drive Debian's chromium (never a browser Playwright downloads).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+# Refresh the vendored front-end assets (Bootstrap, Bootstrap Icons, HTMX, its SSE extension; axe-core for
+# the tests) from npm at the versions pinned in the script.
+web-assets:
+	scripts/vendor_web_assets.sh
+
+# Screenshots of the main pages into docs/screenshots/ (linked from README.md).
+screenshots: install browser
+	$(BIN)/python scripts/screenshots.py
+
+pytest: install browser
 	@# Exit code 5 means pytest collected nothing: say so loudly instead of failing on a missing selection.
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc

@@ -1,4 +1,4 @@
-"""Every page passes axe-core with no serious or critical violation, at 1366×768 and on a 390 px phone, where
+"""Every page passes axe-core with no serious or critical violation, at 1366x768 and on a 390 px phone, where
 nothing is wider than the screen."""
 
 from __future__ import annotations

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import openpyxl
 import pytest
-from playwright.sync_api import Locator, Page, expect
-
 from dmb_testing.browser import Watch
+from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.xdist_group("browser")
 #: The issue's promise: from the empty dashboard to the workbook in at most this many clicks and key presses.

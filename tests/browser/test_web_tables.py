@@ -75,7 +75,9 @@ def test_values_picker_and_keyboard_reorder_change_the_preview(page: Page) -> No
     page.locator(".catalogue-entry", has_text="iban").first.click()
     expect(second.locator(".f-values-label")).to_have_text("iban")
     expect(second.locator(".f-values-btn")).to_be_focused()  # focus returns to where the user was
-    expect(page.locator("#preview-table tbody tr").first.locator("td").nth(1)).to_have_text(re.compile(r"^[A-Z]{2}\d{2}"))
+    expect(page.locator("#preview-table tbody tr").first.locator("td").nth(1)).to_have_text(
+        re.compile(r"^[A-Z]{2}\d{2}")
+    )
 
     second.get_by_role("button", name="Move field account", exact=True).press("ArrowUp")
     expect(page.locator("#preview-table thead th").first).to_have_text("account")

@@ -30,6 +30,8 @@ from dmb_gateway.settings import AuthMode
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+# Assets by path, not absolute URL: the page works the same behind a proxy that changes scheme or host.
+templates.env.globals["static"] = lambda path: f"/static/{path}"
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled")

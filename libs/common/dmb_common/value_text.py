@@ -7,11 +7,13 @@ import json
 
 
 def value_text(value: object) -> str | None:
-    """Null stays null; booleans as true/false, dates ISO, JSON documents as compact JSON, bytes as hex."""
+    """Null stays null; booleans as true/false, dates ISO (a space between date and time), JSON documents as compact JSON, bytes as hex."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dict | list):

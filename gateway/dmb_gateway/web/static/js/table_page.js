@@ -60,6 +60,7 @@ $("#download-format").addEventListener("change", () => $("#bom-box").classList.t
 // Progress from the job's server-sent events; the ETA comes from the rate since the first rows arrived.
 function follow(job) {
   currentJob = job;
+  $("#job-title").textContent = "Progress";
   $("#job").classList.remove("d-none");
   $("#export-buttons").classList.add("d-none");
   $("#export-status").classList.add("d-none");
@@ -288,7 +289,15 @@ async function start() {
   const {items} = await api("GET", `/jobs?table_id=${tableId}`);
   const running = items.find((job) => !FINISHED.includes(job.status));
   if (running) follow(running).then(loadRows);
-  else if (items.length) { currentJob = items[0]; }
+  else if (items.length) {
+    // The last job's report (time, fallbacks, constraint report) and its export buttons stay at hand.
+    currentJob = items[0];
+    $("#job").classList.remove("d-none");
+    $("#job-title").textContent = "Last job";
+    setBar($("#job-bar"), currentJob.rows ? currentJob.rows_done / currentJob.rows : 0);
+    $("#job-text").textContent = `${currentJob.status}: ${formatNumber(currentJob.rows_done)} of ${formatNumber(currentJob.rows)} rows`;
+    finish(currentJob);
+  }
 }
 
 start().catch((error) => say($("#job-status"), error.message, "error"));

@@ -86,12 +86,16 @@ export class Catalogue {
   // The entries that fit the field's type and match the search (words in any order), grouped in order.
   render() {
     const words = $("#catalogue-search").value.toLowerCase().split(/\s+/).filter(Boolean);
-    const group = $("#catalogue-group").value;
+    const wanted = $("#catalogue-group").value;
     const shown = this.entries.filter((entry) => TYPE_FITS[entry.value_type](this.field.type)
-      && (!group || entry.group === group)
+      && (!wanted || entry.group === wanted)
       && words.every((word) => `${entry.label} ${entry.group} ${entry.description} ${entry.provider ?? ""}`.toLowerCase().includes(word)));
     const list = $("#catalogue-list");
-    list.replaceChildren(...shown.slice(0, 300).map((entry) => {
+    let group = null;
+    list.replaceChildren(...shown.slice(0, 300).flatMap((entry) => {
+      const heading = entry.group !== group
+        ? [element("div", {className: "list-group-item bg-body-secondary fw-semibold small catalogue-heading", text: entry.group, attrs: {role: "presentation"}})] : [];
+      group = entry.group;
       const node = clone("catalogue-entry-template");
       $(".entry-label", node).textContent = entry.label;
       $(".entry-group", node).textContent = entry.group;
@@ -103,7 +107,7 @@ export class Catalogue {
         node.setAttribute("aria-current", "true");
       }
       node.addEventListener("click", () => (entry.kind === "faker" ? this.pick({kind: "faker", provider: entry.provider}) : this.showConfig(entry, null)));
-      return node;
+      return [...heading, node];
     }));
     $("#catalogue-count").textContent = shown.length ? `${shown.length} generators fit a ${this.field.type} field.` : "Nothing matches: try another word.";
   }
