@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python bench/generate_insert.py
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
+	$(BIN)/python bench/preview_latency.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
