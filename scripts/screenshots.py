@@ -5,44 +5,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
-import httpx
-from dmb_contracts.starters import starter
-from dmb_testing.browser import DESKTOP, PHONE, launch_chromium, running_platform
+from dmb_testing.browser import DESKTOP, PHONE, fill_a_shop, launch_chromium, running_platform
 from playwright.sync_api import Page, sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
-
-def _wait(api: httpx.Client, path: str, done: set[str]) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while (state := api.get(path).json())["status"] not in done:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{path} stayed {state['status']}")
-        time.sleep(0.1)
-    return state
-
-
-def _shop(base_url: str) -> list[str]:
-    shop = starter("customers_orders")
-    assert shop is not None
-    with httpx.Client(base_url=f"{base_url}/api/v1", timeout=30) as api:
-        ids = []
-        for table in shop.tables:
-            ids.append(api.post("/tables", json=table.spec.model_dump(mode="json")).json()["id"])
-            _wait(api, f"/tables/{ids[-1]}", {"created"})
-        rows = [table.rows for table in shop.tables]
-        batch = api.post(
-            "/jobs", json={"tables": [{"table_id": i, "rows": n} for i, n in zip(ids, rows, strict=True)], "seed": 7}
-        ).json()
-        for job in batch["jobs"]:
-            _wait(api, f"/jobs/{job['job_id']}", {"completed"})
-        export = api.post("/exports", json={"tables": ids, "format": "xlsx"}).json()
-        _wait(api, f"/exports/{export['id']}", {"completed"})
-    return ids
 
 
 def _shoot(page: Page, path: str, name: str, *, full: bool = True) -> None:
@@ -64,7 +32,7 @@ def main() -> int:
         page.wait_for_timeout(600)
         page.screenshot(path=str(OUT / "values-picker.png"))
         print("docs/screenshots/values-picker.png")
-        customers, orders = _shop(url)
+        customers, orders = fill_a_shop(url)
         _shoot(page, "/", "dashboard")
         _shoot(page, f"/tables/{orders}", "table")
         _shoot(page, f"/generate?t={customers}:1000&t={orders}:5000", "generate", full=False)

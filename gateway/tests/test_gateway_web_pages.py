@@ -37,7 +37,7 @@ async def test_every_page_renders_in_the_layout_with_local_assets_only(client: h
         page = await client.get(path)
         assert page.status_code == 200, path
         assert '<meta name="csrf-token"' in page.text
-        assert 'aria-current="page"' in page.text or path.startswith("/tables/") and "/new" not in path
+        assert 'aria-current="page"' in page.text or (path.startswith("/tables/") and "/new" not in path)
         for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
             assert (await client.get(asset)).status_code == 200, asset
         assert "http://" not in page.text

@@ -1,4 +1,4 @@
-"""One browser serves the whole session and one platform process each module (the suite must stay fast); each test
+"""One browser and one platform process serve each test module (the suite must stay fast); each test
 gets a fresh browser context and fails if a page logged a console error or asked another host for anything."""
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+# Module scope, like the platform: sync Playwright holds an event loop while it runs, which must be gone
+# before the suite's asyncio tests run in the same worker.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = launch_chromium(playwright)
     yield browser

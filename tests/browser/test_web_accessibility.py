@@ -3,42 +3,18 @@ nothing is wider than the screen."""
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-import httpx
 import pytest
-from dmb_contracts.starters import starter
-from dmb_testing.browser import PHONE, serious_violations
+from dmb_testing.browser import PHONE, fill_a_shop, serious_violations
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.xdist_group("browser")
 
 
-def _wait(api: httpx.Client, path: str, done: set[str]) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while (state := api.get(path).json())["status"] not in done:
-        assert time.monotonic() < deadline, state
-        time.sleep(0.1)
-    return state
-
-
 @pytest.fixture(scope="module")
 def pages(base_url: str) -> list[str]:
     """Every kind of page, with content: the customers + orders template filled, generated and exported."""
-    shop = starter("customers_orders")
-    assert shop is not None
-    with httpx.Client(base_url=f"{base_url}/api/v1", timeout=30) as api:
-        ids = []
-        for table in shop.tables:
-            ids.append(api.post("/tables", json=table.spec.model_dump(mode="json")).json()["id"])
-            _wait(api, f"/tables/{ids[-1]}", {"created"})
-        batch = api.post("/jobs", json={"tables": [{"table_id": i, "rows": 50} for i in ids], "seed": 1}).json()
-        for job in batch["jobs"]:
-            _wait(api, f"/jobs/{job['job_id']}", {"completed"})
-        export = api.post("/exports", json={"tables": ids, "format": "xlsx"}).json()
-        _wait(api, f"/exports/{export['id']}", {"completed"})
-    return ["/", "/tables/new", f"/tables/{ids[1]}/edit", f"/tables/{ids[1]}", "/generate", "/jobs", "/exports"]
+    _, orders = fill_a_shop(base_url, rows=(50, 200))
+    return ["/", "/tables/new", f"/tables/{orders}/edit", f"/tables/{orders}", "/generate", "/jobs", "/exports"]
 
 
 def test_every_page_has_no_serious_accessibility_violation(page: Page, pages: list[str]) -> None:

@@ -7,11 +7,13 @@ JavaScript modules. Every page extends base.html and gets `request`, `user` and 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, ExportFormat
@@ -21,6 +23,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import InstrumentedAttribute
 
 from dmb_gateway.api.deps import ContextDep, SessionDep
 from dmb_gateway.api.schemas import JobCreate
@@ -36,6 +39,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
 EXPORT_STATUSES = ("pending", "completed", "failed", "expired")
+Listed = TypeVar("Listed", JobView, ExportView)
 
 
 async def page_user(request: Request, context: ContextDep, session: SessionDep) -> User | None:
@@ -73,6 +77,15 @@ class Pager:
     @classmethod
     def of(cls, page: int, total: int) -> Pager:
         return cls(page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), total=total)
+
+
+async def _page(
+    session: SessionDep, query: sa.Select[Listed], newest: InstrumentedAttribute[dt.datetime], page: int
+) -> tuple[Sequence[Listed], Pager]:
+    """One page of a history list, newest first, and where it stands among the pages."""
+    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = (await session.scalars(query.order_by(newest.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))).all()
+    return rows, Pager.of(page, total)
 
 
 async def _names(session: SessionDep, owner: uuid.UUID) -> dict[uuid.UUID, str]:
@@ -194,17 +207,14 @@ async def jobs_page(
     table_id = next((key for key, name in names.items() if str(key) == table), None)
     if table_id is not None:
         query = query.where(JobView.table_id == table_id)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    jobs = (
-        await session.scalars(query.order_by(JobView.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    ).all()
+    jobs, paging = await _page(session, query, JobView.created_at, page)
     return render(
         request,
         "partials/jobs_list.html" if _fragment(request) else "jobs.html",
         user,
         jobs=jobs,
         names=names,
-        paging=Pager.of(page, total),
+        paging=paging,
         filters={"status": job_status, "table": table},
         statuses=JOB_STATUSES,
     )
@@ -225,19 +235,14 @@ async def exports_page(
         query = query.where(ExportView.status == export_status)
     if format in {fmt.value for fmt in ExportFormat}:
         query = query.where(ExportView.format == format)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    exports = (
-        await session.scalars(
-            query.order_by(ExportView.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        )
-    ).all()
+    exports, paging = await _page(session, query, ExportView.created_at, page)
     return render(
         request,
         "partials/exports_list.html" if _fragment(request) else "exports.html",
         user,
         exports=exports,
         names=await _names(session, user.user_id),
-        paging=Pager.of(page, total),
+        paging=paging,
         filters={"status": export_status, "format": format},
         statuses=EXPORT_STATUSES,
         formats=[fmt.value for fmt in ExportFormat],

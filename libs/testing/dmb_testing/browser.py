@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from dmb_contracts.starters import starter
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright
 
 from dmb_testing.servers import chromium_binary
@@ -116,3 +118,32 @@ def serious_violations(page: Page) -> list[str]:
         ".map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)"
     )
     return [str(violation) for violation in violations]
+
+
+def _settled(api: httpx.Client, path: str, done: set[str]) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while (state := api.get(path).json())["status"] not in done:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} stayed {state['status']}")
+        time.sleep(0.1)
+    return dict(state)
+
+
+def fill_a_shop(base_url: str, rows: tuple[int, int] | None = None) -> list[str]:
+    """Pages with content, through the REST API: the customers + orders template created, generated (the
+    template's row counts unless `rows` says otherwise) and exported to one workbook. The two tables' ids."""
+    shop = starter("customers_orders")
+    assert shop is not None
+    counts = rows or tuple(table.rows for table in shop.tables)
+    with httpx.Client(base_url=f"{base_url}/api/v1", timeout=30) as api:
+        ids = []
+        for table in shop.tables:
+            ids.append(api.post("/tables", json=table.spec.model_dump(mode="json")).json()["id"])
+            _settled(api, f"/tables/{ids[-1]}", {"created"})
+        tables = [{"table_id": table_id, "rows": count} for table_id, count in zip(ids, counts, strict=True)]
+        batch = api.post("/jobs", json={"tables": tables, "seed": 7}).json()
+        for job in batch["jobs"]:
+            _settled(api, f"/jobs/{job['job_id']}", {"completed"})
+        export = api.post("/exports", json={"tables": ids, "format": "xlsx"}).json()
+        _settled(api, f"/exports/{export['id']}", {"completed"})
+    return ids
