@@ -12,6 +12,7 @@ import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
+from dmb_cli import design
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
@@ -525,3 +526,6 @@ def users_create(
     settings = _settings(GatewaySettings)
     token = asyncio.run(provision_user(settings.service_database_url("gateway"), email, is_admin=admin))
     typer.echo(f"user {email}{' (admin)' if admin else ''}; API token (shown once): {token}")
+
+
+design.register(tables_app, app)
