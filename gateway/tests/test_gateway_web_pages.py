@@ -66,3 +66,11 @@ def test_no_script_builds_markup_from_strings() -> None:
     for script in scripts:
         text = script.read_text(encoding="utf-8")
         assert not re.search(r"\.(inner|outer)HTML\s*\+?=|insertAdjacentHTML\(|document\.write\(", text), script.name
+
+
+async def test_in_token_mode_a_page_without_a_signed_in_user_asks_to_sign_in(tmp_path: Path) -> None:
+    async with embedded_client(tmp_path, auth_mode="token") as client:
+        page = await client.get("/jobs")
+    assert page.status_code == 401
+    assert "Please sign in" in page.text
+    assert 'href="/login?next=/jobs"' in page.text

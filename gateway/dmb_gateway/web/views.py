@@ -60,10 +60,20 @@ def render(request: Request, name: str, user: User | None, **context: Any) -> HT
     )
 
 
+class SignInRequired(Exception):
+    """A page asked for without a signed-in user (token mode): answered with a page that says so."""
+
+
 def _needs_user(user: User | None) -> User:
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Sign in to see this page")
+        raise SignInRequired
     return user
+
+
+async def _sign_in_page(request: Request, _: Exception) -> Response:
+    response = render(request, "sign_in_required.html", None)
+    response.status_code = status.HTTP_401_UNAUTHORIZED
+    return response
 
 
 @dataclass
@@ -270,3 +280,4 @@ async def dashboard_jobs(request: Request, context: ContextDep, session: Session
 
 def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_exception_handler(SignInRequired, _sign_in_page)
