@@ -114,6 +114,8 @@ function finish(state) {
   $("#cancel-job").classList.add("d-none");
   $("#job-bar").classList.remove("progress-bar-animated");
   $("#job-report").replaceChildren(window.jobReport.renderJobReport(state, document));
+  $("#report-card").classList.remove("d-none");
+  $("#report-link").classList.remove("d-none");
   $("#export-buttons").classList.toggle("d-none", state.status !== "completed");
   if (state.status === "failed") toast(`The job failed: ${state.reason}`, "error");
 }
