@@ -314,7 +314,8 @@ async function refreshPreview() {
     if (asked !== previewAsked) return;
     window.fieldGenerators.showHints($$(".field-row"), hints.generators);
     clearErrors();
-    $("#form-status").classList.add("d-none");
+    // An error by the Create button is answered now; a success message there stays.
+    if ($("#form-status").classList.contains("text-danger")) $("#form-status").classList.add("d-none");
     if (preview.problem) { say(status, preview.problem, "error"); renderPreview(null); return; }
     renderPreview(preview);
     say(status, `Made in ${Math.round(preview.seconds * 1000)} ms by generator ${preview.generator_version} (seed ${preview.seed}, ${preview.locale}).`);
