@@ -316,7 +316,8 @@ async function refreshPreview() {
     clearErrors();
     // An error by the Create button is answered now; a success message there stays.
     if ($("#form-status").classList.contains("text-danger")) $("#form-status").classList.add("d-none");
-    if (preview.problem) { say(status, preview.problem, "error"); renderPreview(null); return; }
+    // Not an error in the design (e.g. a parent table without rows yet): said plainly, not in red.
+    if (preview.problem) { say(status, `No sample rows yet: ${preview.problem}`); renderPreview(null); return; }
     renderPreview(preview);
     say(status, `Made in ${Math.round(preview.seconds * 1000)} ms by generator ${preview.generator_version} (seed ${preview.seed}, ${preview.locale}).`);
   } catch (error) {
