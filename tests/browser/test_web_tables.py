@@ -83,6 +83,10 @@ def test_values_picker_and_keyboard_reorder_change_the_preview(page: Page) -> No
     expect(page.locator("#preview-table thead th").first).to_have_text("account")
     expect(page.locator("#reorder-status")).to_have_text("account moved to position 1 of 2.")
 
+    rows = page.locator(".field-row")
+    rows.nth(1).locator(".drag-handle").drag_to(rows.nth(0), target_position={"x": 20, "y": 5})
+    expect(page.locator("#preview-table thead th").first).not_to_have_text("account")
+
 
 def test_alter_with_a_rename_keeps_the_rows(page: Page, api: httpx.Client) -> None:
     table_id = created(api, SHOPS, rows=30)
