@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
 
-from dmb_cli.client import ApiError, Client
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return Client().request(method, path, **kwargs)
-    except ApiError as exc:
-        _fail(str(exc))
+from dmb_cli.client import call as _call
+from dmb_cli.client import fail as _fail
 
 
 def _grid(columns: list[str], rows: list[list[str | None]]) -> str:

@@ -6,14 +6,14 @@ import enum
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
 from dmb_cli import design
-from dmb_cli.client import ApiError, Client
+from dmb_cli.client import ApiError, Client, call, fail
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
 
@@ -42,16 +42,8 @@ class Dialect(enum.StrEnum):
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return Client().request(method, path, **kwargs)
-    except ApiError as exc:
-        _fail(str(exc))
+_fail = fail
+_call = call
 
 
 def _print(data: Any) -> None:
