@@ -74,3 +74,19 @@ async def test_in_token_mode_a_page_without_a_signed_in_user_asks_to_sign_in(tmp
     assert page.status_code == 401
     assert "Please sign in" in page.text
     assert 'href="/login?next=/jobs"' in page.text
+
+
+async def test_the_dashboard_pushes_its_jobs_card_while_a_job_runs(client: httpx.AsyncClient) -> None:
+    table = await create_table(client, SPEC)
+    await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": 20000, "seed": 1})
+    dashboard = (await client.get("/")).text
+    assert 'sse-connect="/dashboard/jobs/events"' in dashboard
+
+    stream = (await client.get("/dashboard/jobs/events")).text  # ends once no job is pending or running
+
+    cards = [part for part in stream.split("event: ") if part.startswith("jobs")]
+    assert cards, stream
+    assert "notes" in cards[-1]
+    assert "completed" in cards[-1]
+    assert stream.rstrip().split("event: ")[-1].startswith("done")
+    assert 'sse-connect' not in (await client.get("/")).text  # nothing left to follow

@@ -110,6 +110,12 @@ def test_a_running_job_can_be_cancelled_from_its_progress(page: Page, api: httpx
     page.get_by_role("spinbutton", name="Rows").fill("1000000")
     page.get_by_role("button", name="Generate", exact=True).click()
     expect(page.locator("#job-text")).to_contain_text(re.compile("running|pending"))
+
+    # The dashboard follows it live (its jobs card pushed over SSE), and the table page picks it up again.
+    page.goto("/")
+    expect(page.locator("#dashboard-jobs")).to_contain_text(re.compile(r"[1-9][\d,]* / 1,000,000"))
+    page.goto(f"/tables/{table_id}")
+    expect(page.locator("#job-text")).to_contain_text("running")
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#job-text")).to_contain_text("cancelled", timeout=60_000)
     expect(page.get_by_role("button", name="Cancel")).to_be_hidden()

@@ -7,10 +7,11 @@ JavaScript modules. Every page extends base.html and gets `request`, `user` and 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -24,6 +25,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import InstrumentedAttribute
+from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.api.deps import ContextDep, SessionDep
 from dmb_gateway.api.schemas import JobCreate
@@ -113,11 +115,7 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
             .order_by(TableView.created_at.desc())
         )
     ).all()
-    jobs = (
-        await session.scalars(
-            sa.select(JobView).where(JobView.owner_id == user.user_id).order_by(JobView.created_at.desc()).limit(8)
-        )
-    ).all()
+    jobs = await _recent_jobs(session, user.user_id)
     exports = (
         await session.scalars(
             sa.select(ExportView)
@@ -259,23 +257,34 @@ async def exports_page(
     )
 
 
-@router.get("/dashboard/jobs", response_class=HTMLResponse)
-async def dashboard_jobs(request: Request, context: ContextDep, session: SessionDep) -> Response:
-    """The dashboard's jobs card, refreshed in place by HTMX while a job runs."""
+async def _recent_jobs(session: SessionDep, owner: uuid.UUID) -> Sequence[JobView]:
+    query = sa.select(JobView).where(JobView.owner_id == owner).order_by(JobView.created_at.desc()).limit(8)
+    return (await session.scalars(query)).all()
+
+
+@router.get("/dashboard/jobs/events")
+async def dashboard_job_events(request: Request, context: ContextDep, session: SessionDep) -> EventSourceResponse:
+    """Server-sent events for the dashboard's jobs card: the card's HTML (event `jobs`) whenever it changes,
+    then `done` once no job is pending or running."""
     user = _needs_user(await page_user(request, context, session))
-    jobs = (
-        await session.scalars(
-            sa.select(JobView).where(JobView.owner_id == user.user_id).order_by(JobView.created_at.desc()).limit(8)
-        )
-    ).all()
-    return render(
-        request,
-        "partials/dashboard_jobs.html",
-        user,
-        jobs=jobs,
-        names=await _names(session, user.user_id),
-        busy=any(job.status in ("pending", "running") for job in jobs),
-    )
+    card = templates.get_template("partials/dashboard_jobs_table.html")
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        last = ""
+        while not await request.is_disconnected():
+            async with context.runtime.sessions() as fresh:
+                jobs = await _recent_jobs(fresh, user.user_id)
+                names = await _names(fresh, user.user_id)
+            html = card.render(jobs=jobs, names=names)
+            if html != last:
+                last = html
+                yield {"event": "jobs", "data": html}
+            if not any(job.status in ("pending", "running") for job in jobs):
+                yield {"event": "done", "data": ""}
+                return
+            await asyncio.sleep(1)
+
+    return EventSourceResponse(stream())
 
 
 def mount_static(app: FastAPI) -> None:
