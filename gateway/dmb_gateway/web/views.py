@@ -21,20 +21,19 @@ from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, ExportFormat
 from dmb_contracts.fields import StorageType
 from dmb_contracts.starters import STARTERS
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import InstrumentedAttribute
 from sse_starlette.sse import EventSourceResponse
 
-from dmb_gateway.api.deps import ContextDep, SessionDep
+from dmb_gateway.api.deps import ContextDep, OptionalUser, SessionDep
 from dmb_gateway.api.schemas import JobCreate
-from dmb_gateway.auth import LOCAL_USER_ID
 from dmb_gateway.models import ExportView, JobView, TableView, User
-from dmb_gateway.settings import AuthMode
+from dmb_gateway.web import pages
+from dmb_gateway.web.pages import signed_in
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+templates = pages.templates
 # Assets by path, not absolute URL: the page works the same behind a proxy that changes scheme or host.
 templates.env.globals["static"] = lambda path: f"/static/{path}"
 router = APIRouter(include_in_schema=False)
@@ -44,38 +43,9 @@ EXPORT_STATUSES = ("pending", "completed", "failed", "expired")
 Listed = TypeVar("Listed", JobView, ExportView)
 
 
-async def page_user(request: Request, context: ContextDep, session: SessionDep) -> User | None:
-    """Who sees the page: the user a sign-in put on the request, else the local user in local mode."""
-    signed_in = getattr(request.state, "user", None)
-    if isinstance(signed_in, User):
-        return signed_in
-    if context.settings.auth_mode is AuthMode.LOCAL:
-        return await session.get(User, LOCAL_USER_ID)
-    return None
-
-
-def render(request: Request, name: str, user: User | None, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"user": user, "csrf_token": getattr(request.state, "csrf_token", ""), **context},
-    )
-
-
-class SignInRequired(Exception):
-    """A page asked for without a signed-in user (token mode): answered with a page that says so."""
-
-
-def _needs_user(user: User | None) -> User:
-    if user is None:
-        raise SignInRequired
-    return user
-
-
-async def _sign_in_page(request: Request, _: Exception) -> Response:
-    response = render(request, "sign_in_required.html", None)
-    response.status_code = status.HTTP_401_UNAUTHORIZED
-    return response
+def render(request: Request, context: ContextDep, name: str, user: User, **values: Any) -> HTMLResponse:
+    """A page in the layout, with what every page gets (pages.render: `user`, `csrf_token`, ...)."""
+    return pages.render(request, context, name, user, values)
 
 
 @dataclass
@@ -106,8 +76,8 @@ async def _names(session: SessionDep, owner: uuid.UUID) -> dict[uuid.UUID, str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def dashboard(request: Request, context: ContextDep, session: SessionDep) -> HTMLResponse:
-    user = _needs_user(await page_user(request, context, session))
+async def dashboard(request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser) -> HTMLResponse:
+    user = signed_in(request, viewer)
     tables = (
         await session.scalars(
             sa.select(TableView)
@@ -126,6 +96,7 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
     ).all()
     return render(
         request,
+        context,
         "dashboard.html",
         user,
         tables=tables,
@@ -138,16 +109,22 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
 
 
 @router.get("/tables/new", response_class=HTMLResponse)
-async def new_table(request: Request, context: ContextDep, session: SessionDep, starter: str = "") -> HTMLResponse:
-    user = _needs_user(await page_user(request, context, session))
-    return render(request, "builder.html", user, table_id="", starter=starter, starters=STARTERS, **_builder())
+async def new_table(
+    request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser, starter: str = ""
+) -> HTMLResponse:
+    user = signed_in(request, viewer)
+    return render(request, context, "builder.html", user, table_id="", starter=starter, starters=STARTERS, **_builder())
 
 
 @router.get("/tables/{table_id}/edit", response_class=HTMLResponse)
-async def edit_table(request: Request, table_id: uuid.UUID, context: ContextDep, session: SessionDep) -> HTMLResponse:
-    user = _needs_user(await page_user(request, context, session))
+async def edit_table(
+    request: Request, table_id: uuid.UUID, context: ContextDep, session: SessionDep, viewer: OptionalUser
+) -> HTMLResponse:
+    user = signed_in(request, viewer)
     view = await _owned_table(session, table_id, user)
-    return render(request, "builder.html", user, table_id=str(view.table_id), starter="", starters=(), **_builder())
+    return render(
+        request, context, "builder.html", user, table_id=str(view.table_id), starter="", starters=(), **_builder()
+    )
 
 
 def _builder() -> dict[str, Any]:
@@ -162,12 +139,15 @@ async def _owned_table(session: SessionDep, table_id: uuid.UUID, user: User) -> 
 
 
 @router.get("/tables/{table_id}", response_class=HTMLResponse)
-async def table_page(request: Request, table_id: uuid.UUID, context: ContextDep, session: SessionDep) -> HTMLResponse:
-    user = _needs_user(await page_user(request, context, session))
+async def table_page(
+    request: Request, table_id: uuid.UUID, context: ContextDep, session: SessionDep, viewer: OptionalUser
+) -> HTMLResponse:
+    user = signed_in(request, viewer)
     view = await _owned_table(session, table_id, user)
     options = JobCreate.model_fields
     return render(
         request,
+        context,
         "table.html",
         user,
         table=view,
@@ -181,8 +161,10 @@ async def table_page(request: Request, table_id: uuid.UUID, context: ContextDep,
 
 
 @router.get("/generate", response_class=HTMLResponse)
-async def generate_many(request: Request, context: ContextDep, session: SessionDep) -> HTMLResponse:
-    user = _needs_user(await page_user(request, context, session))
+async def generate_many(
+    request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser
+) -> HTMLResponse:
+    user = signed_in(request, viewer)
     tables = (
         await session.scalars(
             sa.select(TableView)
@@ -190,7 +172,7 @@ async def generate_many(request: Request, context: ContextDep, session: SessionD
             .order_by(TableView.table_name)
         )
     ).all()
-    return render(request, "generate.html", user, tables=tables, max_rows=MAX_ROWS_PER_JOB, max_seed=MAX_SEED)
+    return render(request, context, "generate.html", user, tables=tables, max_rows=MAX_ROWS_PER_JOB, max_seed=MAX_SEED)
 
 
 def _fragment(request: Request) -> bool:
@@ -203,11 +185,12 @@ async def jobs_page(
     request: Request,
     context: ContextDep,
     session: SessionDep,
+    viewer: OptionalUser,
     page: Annotated[int, Query(ge=1)] = 1,
     job_status: Annotated[str, Query(alias="status")] = "",
     table: str = "",
 ) -> HTMLResponse:
-    user = _needs_user(await page_user(request, context, session))
+    user = signed_in(request, viewer)
     query = sa.select(JobView).where(JobView.owner_id == user.user_id)
     if job_status in JOB_STATUSES:
         query = query.where(JobView.status == job_status)
@@ -218,6 +201,7 @@ async def jobs_page(
     jobs, paging = await _page(session, query, JobView.created_at, page)
     return render(
         request,
+        context,
         "partials/jobs_list.html" if _fragment(request) else "jobs.html",
         user,
         jobs=jobs,
@@ -233,11 +217,12 @@ async def exports_page(
     request: Request,
     context: ContextDep,
     session: SessionDep,
+    viewer: OptionalUser,
     page: Annotated[int, Query(ge=1)] = 1,
     export_status: Annotated[str, Query(alias="status")] = "",
     format: str = "",
 ) -> HTMLResponse:
-    user = _needs_user(await page_user(request, context, session))
+    user = signed_in(request, viewer)
     query = sa.select(ExportView).where(ExportView.owner_id == user.user_id)
     if export_status in EXPORT_STATUSES:
         query = query.where(ExportView.status == export_status)
@@ -246,6 +231,7 @@ async def exports_page(
     exports, paging = await _page(session, query, ExportView.created_at, page)
     return render(
         request,
+        context,
         "partials/exports_list.html" if _fragment(request) else "exports.html",
         user,
         exports=exports,
@@ -263,10 +249,12 @@ async def _recent_jobs(session: SessionDep, owner: uuid.UUID) -> Sequence[JobVie
 
 
 @router.get("/dashboard/jobs/events")
-async def dashboard_job_events(request: Request, context: ContextDep, session: SessionDep) -> EventSourceResponse:
+async def dashboard_job_events(
+    request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser
+) -> EventSourceResponse:
     """Server-sent events for the dashboard's jobs card: the card's HTML (event `jobs`) whenever it changes,
     then `done` once no job is pending or running."""
-    user = _needs_user(await page_user(request, context, session))
+    user = signed_in(request, viewer)
     card = templates.get_template("partials/dashboard_jobs_table.html")
 
     async def stream() -> AsyncIterator[dict[str, str]]:
@@ -289,4 +277,3 @@ async def dashboard_job_events(request: Request, context: ContextDep, session: S
 
 def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_exception_handler(SignInRequired, _sign_in_page)

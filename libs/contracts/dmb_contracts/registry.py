@@ -22,6 +22,7 @@ from dmb_contracts.envelope import Command, Event, Message
 from dmb_contracts.events import (
     AIValuesFailed,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesRequested,
     ExportCompleted,
     ExportExpired,
@@ -62,6 +63,7 @@ EVENTS: tuple[type[Event], ...] = (
     JobCancelled,
     AIValuesRequested,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesFailed,
     ExportCompleted,
     ExportFailed,
@@ -91,6 +93,7 @@ AnyMessage = Annotated[
     | JobCancelled
     | AIValuesRequested
     | AIValuesGenerated
+    | AIValuesProgressed
     | AIValuesFailed
     | ExportCompleted
     | ExportFailed

@@ -15,7 +15,7 @@ function jobBody() {
   if ($("#seed").value !== "") body.seed = Number($("#seed").value);
   const mode = $('input[name="mode"]:checked');
   if (mode) body.mode = mode.value;
-  if ($("#ai-context")?.value.trim()) body.ai_context = $("#ai-context").value.trim();
+  if ($("#ai-context")?.value.trim()) body.ai = {context: $("#ai-context").value.trim()};
   return body;
 }
 

@@ -1,15 +1,15 @@
 """Answers to row previews (RowsPreviewed), held until the waiting request reads them.
 
-Revision ID: 0005_webui
-Revises: 0004
+Revision ID: 0007_webui
+Revises: 0006
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_webui"
-down_revision = "0004"
+revision = "0007_webui"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
