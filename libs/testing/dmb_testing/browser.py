@@ -65,8 +65,12 @@ def running_platform(data_dir: Path) -> Iterator[str]:
                 process.kill()
 
 
+#: Start-up migrates five databases and loads every service: ~15 s on an idle machine, much more on a busy one.
+STARTUP_SECONDS = 300
+
+
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
