@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai llm llm-bench clean
+.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai llm llm-bench clean browser screenshots web-assets
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,7 @@ typecheck: install
 
 contracts: install
 	$(BIN)/python -m dmb_contracts.publish docs/contracts
+	$(BIN)/python -m dmb_generator.catalogue
 
 # The local LLM the real-model tests use (llama.cpp server + the 0.5B model) and, for `make bench-ai`, the 1.5B
 # model; all cached under ~/.cache/dmb, outside the repo and its uv.lock (dmb_testing.local_llm says how).
@@ -44,7 +45,23 @@ llm: install
 llm-bench: install
 	$(BIN)/python -m dmb_testing.local_llm install --model 1.5b
 
-pytest: install llm
+# The web UI's browser tests drive Debian's chromium (never a browser Playwright downloads).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+# Refresh the vendored front-end assets (Bootstrap, Bootstrap Icons, HTMX, its SSE extension; axe-core for
+# the tests) from npm at the versions pinned in the script.
+web-assets:
+	scripts/vendor_web_assets.sh
+
+# Screenshots of the main pages into docs/screenshots/ (linked from README.md).
+screenshots: install browser
+	$(BIN)/python scripts/screenshots.py
+
+
+pytest: install llm browser
 	@# Exit code 5 means pytest collected nothing: say so loudly instead of failing on a missing selection.
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
@@ -61,6 +78,7 @@ bench: install
 	$(BIN)/python bench/generate_insert.py
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
+	$(BIN)/python bench/preview_latency.py
 
 # AI quality on the 1.5B model (minutes per design on 2 CPU cores): see bench/ai_quality.py.
 bench-ai: llm llm-bench

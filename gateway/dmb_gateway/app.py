@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dmb_bus.base import MessageBus
 from dmb_bus.factory import create_bus
+from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import RunningService, Service, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
@@ -23,11 +24,14 @@ from dmb_gateway.api import (
     accounts,
     admin,
     ai,
+    catalogue,
     dead_letters,
     errors,
     exports,
     jobs,
+    previews,
     table_import,
+    table_rows,
     table_sets,
     table_versions,
     tables,
@@ -59,8 +63,11 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
         settings.rate_limit_storage,
         settings.signup_limit_per_address,
     )
-    context = GatewayContext(settings=settings, runtime=runtime, store=build_object_store(settings), throttle=throttle)
-    return RunningService(NAME, runtime), context
+    datasets = create_datasets_engine(settings.resolved_datasets_url())
+    context = GatewayContext(
+        settings=settings, runtime=runtime, store=build_object_store(settings), throttle=throttle, datasets=datasets
+    )
+    return RunningService(NAME, runtime, engines=[datasets]), context
 
 
 def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = ()) -> FastAPI:
@@ -100,6 +107,10 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     for router in (
         table_import.router,
         table_sets.router,
+        previews.router,
+        catalogue.router,
+        catalogue.starters_router,
+        table_rows.router,
         tables.router,
         table_versions.router,
         jobs.router,

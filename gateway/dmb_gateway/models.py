@@ -252,3 +252,12 @@ class AISettings(Base):
     api_key_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     api_key_hint: Mapped[str | None] = mapped_column(sa.String(4))
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+class RowPreviewView(Base):
+    """A preview's answer (RowsPreviewed), kept until the request that asked for it reads it. Any gateway
+    process may consume the answer, so it lands here for whichever process is waiting."""
+
+    __tablename__ = "row_previews"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    answer: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)

@@ -91,16 +91,3 @@ async def test_the_export_schema_names_every_status(client: httpx.AsyncClient) -
     schema = (await client.get("/api/v1/openapi.json")).json()["components"]["schemas"]["ExportPublic"]
 
     assert schema["properties"]["status"]["description"].startswith("pending, completed, failed or expired.")
-
-
-async def test_the_page_offers_restore_multi_table_export_and_foreign_key_references(client: httpx.AsyncClient) -> None:
-    page = await client.get("/")
-    script = (await client.get("/static/app.js")).text
-
-    assert page.status_code == 200
-    for element in ('id="export-selected"', 'class="form-select f-ref-table"', 'class="form-select f-ref-field"'):
-        assert element in page.text
-    assert "<option>set null</option>" in page.text
-    assert "/versions/${restore}/restore`" in script
-    assert 'api("POST", "/exports", {tables, format: "xlsx"})' in script
-    assert 'e.status === "completed" ? "Note: " : ""' in script

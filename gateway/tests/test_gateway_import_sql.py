@@ -146,14 +146,3 @@ async def test_an_unknown_dialect_is_refused_by_the_request_schema(client: httpx
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "dialect"
-
-
-async def test_the_page_offers_the_import_panel_and_the_export_options(client: httpx.AsyncClient) -> None:
-    page = await client.get("/")
-    script = await client.get("/static/app.js")
-
-    assert page.status_code == 200
-    for element in ('id="import-sql-text"', 'id="import-dialect"', 'id="import-url"', 'id="excel-bom"'):
-        assert element in page.text
-    assert '"/tables/import"' in script.text
-    assert "/retry`" in script.text

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dmb_cli import accounts, admin, dead_letters
+from dmb_cli import accounts, admin, dead_letters, design
 from dmb_cli.ai import ai_app
 from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
 from dmb_cli.calls import call as _call
@@ -518,3 +518,4 @@ def exports_download(export_id: str, output: Path) -> None:
                 _fail(f"expired: {record['reason']}")
         _fail(str(exc))
     typer.echo(f"saved {output} ({size:,} bytes)")
+design.register(tables_app, app)

@@ -193,6 +193,24 @@ class CancelJob(Command):
     job_id: UUID
 
 
+#: Rows one preview may ask for: a screenful, so a preview never competes with real jobs.
+MAX_PREVIEW_ROWS = 50
+
+
+class PreviewRows(Command):
+    """Make the first rows a job with this definition, seed and locale would write, without writing them.
+
+    The generator answers with RowsPreviewed (same `request_id`); nothing is stored. Foreign keys draw from
+    the parent tables' rows as a job would (`references.key_type` must be resolved by the sender)."""
+
+    type: Literal["generator.rows.preview"] = "generator.rows.preview"
+    request_id: UUID
+    spec: TableSpec
+    rows: Annotated[int, Field(gt=0, le=MAX_PREVIEW_ROWS)] = 10
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    locale: Locale = "en_US"
+
+
 #: Tables one workbook may hold (the first plus `more_tables`).
 MAX_TABLES_PER_EXPORT = 50
 

@@ -23,6 +23,7 @@ from dmb_contracts.commands import (
     GenerateChunk,
     GenerateRows,
     GenerateTables,
+    PreviewRows,
     RequestExport,
     RestoreTable,
 )
@@ -40,6 +41,7 @@ from dmb_contracts.events import (
     JobFailed,
     JobProgressed,
     JobStarted,
+    RowsPreviewed,
     TableAltered,
     TableCreated,
     TableDropped,
@@ -59,6 +61,7 @@ COMMANDS: tuple[type[Command], ...] = (
     RequestExport,
     RequestDesign,
     RequestVocabulary,
+    PreviewRows,
 )
 EVENTS: tuple[type[Event], ...] = (
     TableCreated,
@@ -81,6 +84,7 @@ EVENTS: tuple[type[Event], ...] = (
     DesignFailed,
     VocabularyProposed,
     VocabularyFailed,
+    RowsPreviewed,
 )
 MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
@@ -116,7 +120,9 @@ AnyMessage = Annotated[
     | DesignProposed
     | DesignFailed
     | VocabularyProposed
-    | VocabularyFailed,
+    | VocabularyFailed
+    | PreviewRows
+    | RowsPreviewed,
     Field(discriminator="type"),
 ]
 

@@ -1,5 +1,5 @@
 """Foreign keys between an owner's tables: resolving each reference to its parent key, refusing what cannot
-work (pure: the handler passes in the owner's current definitions)."""
+work (pure: callers pass in the owner's current definitions; the schema service and the preview use it)."""
 
 from __future__ import annotations
 

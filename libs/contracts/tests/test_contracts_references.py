@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from dmb_contracts.fields import SpecError, StorageType, TableSpec
-from dmb_schema.domain.references import referencing_tables, resolve_references
+from dmb_contracts.references import referencing_tables, resolve_references
 
 
 def _table(name: str, *fields: dict[str, Any]) -> TableSpec:
