@@ -252,6 +252,8 @@ class AISettings(Base):
     api_key_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     api_key_hint: Mapped[str | None] = mapped_column(sa.String(4))
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 class RowPreviewView(Base):
     """A preview's answer (RowsPreviewed), kept until the request that asked for it reads it. Any gateway
     process may consume the answer, so it lands here for whichever process is waiting."""

@@ -79,7 +79,8 @@ def test_nginx_is_the_way_in_serving_the_gateways_static_files_and_proxying_the_
     mounts = {container: host for host, container, _ in (volume.split(":") for volume in nginx["volumes"])}
     config = (ROOT / mounts["/etc/nginx/conf.d/default.conf"].removeprefix("./")).read_text()
     static = ROOT / mounts["/usr/share/nginx/dmb-static"].removeprefix("./")
-    assert (static / "bootstrap.min.css").is_file()
+    assert (static / "js" / "base.js").is_file()
+    assert (static / "vendor" / "bootstrap@5.3.8" / "dist" / "css" / "bootstrap.min.css").is_file()
     assert re.search(r"location /static/ \{\s*alias /usr/share/nginx/dmb-static/;", config)
     assert "server gateway:8000;" in config
     assert "proxy_buffering off;" in config  # live progress (server-sent events) is not held back

@@ -518,4 +518,6 @@ def exports_download(export_id: str, output: Path) -> None:
                 _fail(f"expired: {record['reason']}")
         _fail(str(exc))
     typer.echo(f"saved {output} ({size:,} bytes)")
+
+
 design.register(tables_app, app)

@@ -7,9 +7,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from dmb_contracts.fields import SpecError, TableSpec
+from dmb_contracts.references import resolve_references
 from dmb_contracts.table_order import ReferenceCycle, parents_first
-
-from dmb_schema.domain.references import resolve_references
 
 
 def plan_set(
