@@ -14,7 +14,7 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
-from dmb_gateway.api import errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.api import admission, errors, exports, jobs, table_import, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
@@ -70,6 +70,12 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
         openapi_url="/api/v1/openapi.json",
     )
     errors.install(app)
+    admission.install(
+        app,
+        limit=settings.max_concurrent_requests,
+        queue_seconds=settings.request_queue_seconds,
+        retry_after=settings.busy_retry_after_seconds,
+    )
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
     for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
         app.include_router(router, prefix="/api/v1")

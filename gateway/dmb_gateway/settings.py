@@ -19,6 +19,18 @@ class GatewaySettings(BaseServiceSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     auth_mode: AuthMode = AuthMode.LOCAL
     download_url_seconds: int = Field(default=300, gt=0, le=7 * 24 * 3600)
+    max_concurrent_requests: int = Field(
+        default=32,
+        ge=1,
+        le=10_000,
+        description="API requests the gateway serves at once; more wait in a queue (its database pool holds 15).",
+    )
+    request_queue_seconds: float = Field(
+        default=10, ge=0, le=300, description="How long a request waits for a slot before it gets 503 + Retry-After."
+    )
+    busy_retry_after_seconds: float = Field(
+        default=2, ge=1, le=600, description="The Retry-After a busy gateway answers with."
+    )
 
     @model_validator(mode="after")
     def _no_local_auth_in_production(self) -> Self:

@@ -40,18 +40,26 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def current_user(request: Request, context: ContextDep, session: SessionDep) -> User:
+async def current_user(request: Request, context: ContextDep) -> User:
+    """The caller, read in a session of its own that is closed before the endpoint runs.
+
+    It used to share the request's session, whose connection then stayed checked out for the whole request;
+    an endpoint that opens a unit of work needs a second connection, so 15 concurrent requests held the pool's
+    15 connections and all waited for a 16th: the pool ran dry and every request failed after 30 s.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
-        user = await user_for_token(session, token.strip())
+        async with context.runtime.sessions() as session:
+            user = await user_for_token(session, token.strip())
         if user is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid API token", {"WWW-Authenticate": "Bearer"})
         return user
     if context.settings.auth_mode is AuthMode.LOCAL:
-        user = await session.get(User, LOCAL_USER_ID)
-        assert user is not None
-        return user
+        async with context.runtime.sessions() as session:
+            local = await session.get(User, LOCAL_USER_ID)
+        assert local is not None
+        return local
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,
         "An API token is required (Authorization: Bearer ...)",
