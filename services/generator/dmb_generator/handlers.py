@@ -33,7 +33,7 @@ from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
 from sqlalchemy.engine import Engine
 
 from dmb_generator.adapters.column_report import column_report
-from dmb_generator.adapters.datasets_writer import insert_chunk
+from dmb_generator.adapters.datasets_writer import RowsRefused, insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
 from dmb_generator.domain import check_capacity, generate_chunk
@@ -298,7 +298,16 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
         return
-    await asyncio.to_thread(insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
+    try:
+        await asyncio.to_thread(
+            insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index
+        )
+    except RowsRefused as exc:
+        # The same seed writes the same rows on every redelivery, so a refusal never heals by retrying: it
+        # was retried five times, dead-lettered, and the job showed "running" for ever. Fail it, plainly.
+        log.warning("job %s chunk %d could not be written: %s", cmd.job_id, cmd.chunk_index, exc.problem)
+        await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be written: {exc.problem}")
+        return
     await _record_chunk(cmd, deps, spec)
 
 
