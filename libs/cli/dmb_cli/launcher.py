@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from dmb_gateway.settings import GatewaySettings
 
 ServiceName = Literal["gateway", "schema", "generator", "ai", "exporter"]
+#: Idle keep-alive connections live longer than a client's pauses (and than Nginx's 60 s upstream keep-alive):
+#: with uvicorn's 5 s, a burst's pooled connections were closed by the server while a client reused them.
+KEEP_ALIVE_SECONDS = 75
 WORKER_SERVICES: tuple[ServiceName, ...] = ("schema", "generator", "ai", "exporter")
 
 
@@ -60,7 +63,13 @@ def run_embedded(settings: GatewaySettings) -> None:
         f"Dynamic Model Builder is starting on http://{settings.host}:{settings.port}/  (data in {settings.data_dir.resolve()})"
     )
     print("Press Ctrl-C to stop.", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
 
 
 def serve_gateway(settings: GatewaySettings) -> None:
@@ -68,7 +77,13 @@ def serve_gateway(settings: GatewaySettings) -> None:
     from dmb_gateway.app import create_app
 
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
 
 
 def serve_worker(name: ServiceName, settings: BaseServiceSettings) -> None:

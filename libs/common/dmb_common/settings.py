@@ -64,6 +64,15 @@ class BaseServiceSettings(BaseSettings):
         "(and notes it in the job's fallbacks).",
     )
 
+    generator_chunks_per_owner: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="Chunks of one user's jobs queued or running at once (generator): users take turns on the "
+        "generators, so no one waits for another's whole queue. At least the number of generator workers, so "
+        "that one user alone keeps them all busy.",
+    )
+
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:
         if self.environment is Environment.PRODUCTION and self.secret_key.get_secret_value() == DEV_SECRET:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ class Platform:
 
     url: str
     processes: list[ServiceProcess] = field(default_factory=list)
+    #: Each service's own database URL (e.g. the gateway's, to provision users in token mode).
+    databases: dict[str, str] = field(default_factory=dict)
 
     def of(self, name: str) -> list[ServiceProcess]:
         return [process for process in self.processes if process.name == name]
@@ -84,7 +86,7 @@ def distributed_platform(work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *,
 
 @contextlib.contextmanager
 def platform_processes(
-    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1
+    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1, env: Mapping[str, str] | None = None
 ) -> Iterator[Platform]:
     """distributed_platform, yielding the processes too (to kill one, or read its memory use). Every
     worker has subscribed to its queues when this yields, so `generators` processes share the first job.
@@ -103,7 +105,7 @@ def platform_processes(
             "DMB_DATA_DIR": str(work_dir),
             "DMB_PORT": str(port),
             "DMB_LOG_LEVEL": "WARNING",
-        }
+        } | dict(env or {})
         names = [name for name in SERVICES for _ in range(generators if name == "generator" else 1)]
         processes: list[ServiceProcess] = []
         try:
@@ -116,7 +118,7 @@ def platform_processes(
                 processes.append(ServiceProcess(name, process, log))
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, processes)
-            yield Platform(url, processes)
+            yield Platform(url, processes, databases)
         finally:
             _stop_all(processes)
 
