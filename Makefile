@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway
 
-.PHONY: install run test lint typecheck pytest contracts bench clean
+.PHONY: install run test lint typecheck pytest contracts bench bench-load clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install
 	$(BIN)/python bench/generate_insert.py
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
+
+# Requests/s and p50/p99 per endpoint at 10, 50 and 200 concurrent clients, both modes (bench/results/load-*.json).
+bench-load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

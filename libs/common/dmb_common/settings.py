@@ -56,6 +56,17 @@ class BaseServiceSettings(BaseSettings):
     export_retention_sweep_seconds: float = Field(
         default=3600, gt=0, le=86_400, description="How often the exporter looks for exports past their retention."
     )
+    export_temp_dir: Path | None = Field(
+        default=None,
+        description="Where the exporter writes files before upload (one folder per export); unset: dmb-exports "
+        "in the system temp folder. Keep it local to the host.",
+    )
+    export_temp_sweep_seconds: float = Field(
+        default=600,
+        gt=0,
+        le=86_400,
+        description="How often the exporter removes temp files a crashed export left (also done at start-up).",
+    )
     ai_wait_seconds: float = Field(
         default=120,
         gt=0,

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from dmb_common.datasets import table_for
@@ -23,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dmb_exporter.adapters.datasets_reader import stream_rows
+from dmb_exporter.adapters.temp_files import ExportTempFiles
 from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
 from dmb_exporter.domain import ExportAbout, ExportResult, WorkbookTable, write_export
 from dmb_exporter.models import ExportRecord, ExportStatus
@@ -41,6 +40,7 @@ class ExporterDeps:
     #: How long a completed export's file is kept; None keeps it forever.
     retention: dt.timedelta | None = None
     clock: Callable[[], dt.datetime] = utcnow
+    temp_files: ExportTempFiles = field(default_factory=ExportTempFiles)
 
 
 #: File names of multi-table workbooks list the tables up to this length, then say how many more.
@@ -86,8 +86,8 @@ def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, Stor
         )
         for extra, each, count in zip(cmd.more_tables, more, more_totals, strict=True)
     ]
-    with tempfile.TemporaryDirectory(prefix="dmb-export-") as folder:
-        path = Path(folder) / f"export.{cmd.format.value}"
+    with deps.temp_files.folder(cmd.export_id) as folder:
+        path = folder / f"export.{cmd.format.value}"
         result = write_export(
             cmd.format,
             stream_rows(deps.datasets, table),
