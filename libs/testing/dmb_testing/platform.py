@@ -71,9 +71,35 @@ class Platform:
     processes: list[ServiceProcess] = field(default_factory=list)
     #: Each service's own database URL (e.g. the gateway's, to provision users in token mode).
     databases: dict[str, str] = field(default_factory=dict)
+    #: The environment every process shares (bus, datasets, S3 endpoint and bucket, data folder).
+    env: dict[str, str] = field(default_factory=dict)
+    work_dir: Path | None = None
 
     def of(self, name: str) -> list[ServiceProcess]:
         return [process for process in self.processes if process.name == name]
+
+    def start(self, name: str) -> ServiceProcess:
+        """One more `dmb serve <name>` process (e.g. to restart a killed one); it is stopped with the others.
+        Returns once it reports its subscriptions in place."""
+        assert self.work_dir is not None
+        process = _spawn(
+            name, len(self.processes), self.work_dir, self.env | {"DMB_DATABASE_URL": self.databases[name]}
+        )
+        self.processes.append(process)
+        deadline = time.monotonic() + 90
+        while "service running" not in process.log.read_text():
+            if process.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{name} did not start:\n{process.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        return process
+
+
+def _spawn(name: str, index: int, work_dir: Path, env: dict[str, str]) -> ServiceProcess:
+    log = work_dir / f"{name}-{index}.log"
+    with log.open("wb") as handle:
+        command = [sys.executable, "-m", "dmb_cli", "serve", name]
+        process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return ServiceProcess(name, process, log)
 
 
 @contextlib.contextmanager
@@ -110,15 +136,10 @@ def platform_processes(
         processes: list[ServiceProcess] = []
         try:
             for index, name in enumerate(names):
-                log = work_dir / f"{name}-{index}.log"
-                env = common | {"DMB_DATABASE_URL": databases[name]}
-                with log.open("wb") as handle:
-                    command = [sys.executable, "-m", "dmb_cli", "serve", name]
-                    process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
-                processes.append(ServiceProcess(name, process, log))
+                processes.append(_spawn(name, index, work_dir, common | {"DMB_DATABASE_URL": databases[name]}))
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, processes)
-            yield Platform(url, processes, databases)
+            yield Platform(url, processes, databases, common, work_dir)
         finally:
             _stop_all(processes)
 
