@@ -46,10 +46,16 @@ async def test_an_exporter_killed_mid_export_is_replaced_and_the_export_complete
             assert requested.status_code == 202, requested.text
             export_path = f"/api/v1/exports/{requested.json()['id']}"
 
+            # Running, with its progress, while the workbook is being written.
             deadline = time.monotonic() + 120
-            while not any(path.stat().st_size > 0 for path in leftovers(temp)):  # the workbook is being written
-                assert time.monotonic() < deadline, "the export never started writing"
+            while True:
+                state = (await client.get(export_path)).json()
+                if state["status"] == "running" and any(path.stat().st_size > 0 for path in leftovers(temp)):
+                    break
+                assert time.monotonic() < deadline, f"the export never showed running: {state}"
                 await asyncio.sleep(0.05)
+            assert state["rows_total"] == ROWS
+            assert 0 <= state["rows_written"] < ROWS
             platform.of("exporter")[0].kill()
             assert leftovers(temp), "the killed exporter's file is left behind"
 

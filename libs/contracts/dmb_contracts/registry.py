@@ -25,6 +25,7 @@ from dmb_contracts.events import (
     ExportCompleted,
     ExportExpired,
     ExportFailed,
+    ExportProgressed,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -60,6 +61,7 @@ EVENTS: tuple[type[Event], ...] = (
     AIValuesRequested,
     AIValuesGenerated,
     AIValuesFailed,
+    ExportProgressed,
     ExportCompleted,
     ExportFailed,
     ExportExpired,
@@ -88,6 +90,7 @@ AnyMessage = Annotated[
     | AIValuesRequested
     | AIValuesGenerated
     | AIValuesFailed
+    | ExportProgressed
     | ExportCompleted
     | ExportFailed
     | ExportExpired,

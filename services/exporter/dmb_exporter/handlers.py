@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import logging
 import time
@@ -16,7 +17,7 @@ from dmb_common.runtime import ServiceRuntime
 from dmb_common.storage import ObjectStore, StoredObject
 from dmb_contracts.commands import RequestExport
 from dmb_contracts.envelope import utcnow
-from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed
+from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed, ExportProgressed
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +26,7 @@ from dmb_exporter.adapters.temp_files import ExportTempFiles
 from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
 from dmb_exporter.domain import ExportAbout, ExportResult, WorkbookTable, write_export
 from dmb_exporter.models import ExportRecord, ExportStatus
+from dmb_exporter.progress import RowCounter
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,11 @@ def object_key(cmd: RequestExport, extension: str) -> str:
     return f"exports/{owner}/{cmd.export_id.hex}/{file_stem(cmd)}.{extension}"
 
 
-def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, StoredObject]:
-    """Blocking: stream the rows into a temporary file, then upload it (the file never lingers)."""
+def _produce(
+    cmd: RequestExport, deps: ExporterDeps, report: Callable[[int, int], None]
+) -> tuple[ExportResult, StoredObject]:
+    """Blocking: stream the rows into a temporary file, then upload it (the file never lingers); `report`
+    hears (rows written, rows in all) at the start and about every second."""
     table = table_for(cmd.spec, deps.datasets_schema)
     more = [table_for(extra.spec, deps.datasets_schema) for extra in cmd.more_tables]
     started = time.perf_counter()
@@ -70,10 +75,12 @@ def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, Stor
             conn.execute(sa.select(sa.func.count()).select_from(each)).scalar_one() for each in (table, *more)
         )
     about = ExportAbout.for_request(cmd, rows=total)
+    progress = RowCounter(total + sum(more_totals), report)
+    progress.start()
     # The generators open their connection only when the workbook reaches their table, one table at a time.
     more_tables = [
         WorkbookTable(
-            stream_rows(deps.datasets, each),
+            progress.counted(stream_rows(deps.datasets, each)),
             extra.spec,
             ExportAbout.for_spec(
                 extra.spec,
@@ -90,7 +97,7 @@ def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, Stor
         path = folder / f"export.{cmd.format.value}"
         result = write_export(
             cmd.format,
-            stream_rows(deps.datasets, table),
+            progress.counted(stream_rows(deps.datasets, table)),
             cmd.spec,
             about,
             path,
@@ -128,8 +135,14 @@ async def request_export(cmd: RequestExport, deps: ExporterDeps) -> None:
             )
             await uow.commit()
     started = time.perf_counter()
+    loop = asyncio.get_running_loop()
+
+    def report(written: int, total: int) -> None:  # called from the writing thread
+        future = asyncio.run_coroutine_threadsafe(_progressed(cmd, deps, written, total), loop)
+        future.add_done_callback(_log_progress_failure)
+
     try:
-        result, stored = await asyncio.to_thread(_produce, cmd, deps)
+        result, stored = await asyncio.to_thread(_produce, cmd, deps, report)
     except (UploadFailed, SQLAlchemyError, OSError, ValueError) as exc:
         await _finish_failed(cmd, deps, _reason(exc))
         return
@@ -141,6 +154,21 @@ async def request_export(cmd: RequestExport, deps: ExporterDeps) -> None:
         # object must not outlive it, or the store would hold a file no completed export points at.
         await asyncio.to_thread(discard_object, deps.store, stored.key)
         raise
+
+
+async def _progressed(cmd: RequestExport, deps: ExporterDeps, written: int, total: int) -> None:
+    async with deps.runtime.uow() as uow:
+        uow.emit(
+            ExportProgressed(export_id=cmd.export_id, table_id=cmd.table_id, rows_written=written, rows_total=total),
+            cmd,
+        )
+        await uow.commit()
+
+
+def _log_progress_failure(future: concurrent.futures.Future[None]) -> None:
+    # Progress is informative: a lost report must not fail the export, but the operator should know.
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("could not record an export's progress: %r", future.exception())
 
 
 async def _finish_completed(

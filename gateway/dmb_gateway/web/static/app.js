@@ -120,7 +120,7 @@ async function refreshExports() {
   // A completed export's reason is a note (e.g. cells cut to Excel's limit); otherwise it says why it failed or expired.
   const reason = (e) => !e.reason ? "" : `<div class="small text-body-secondary text-break">${e.status === "completed" ? "Note: " : ""}${esc(e.reason)}</div>`;
   $("#exports").innerHTML = page.items.map((e) => `<tr><td>${(e.table_ids ?? [e.table_id]).map((id) => esc(names[id] ?? id)).join(", ")}</td><td>${esc(e.format)}</td>
-    <td>${e.rows ?? ""}</td><td><span class="status-${esc(e.status)}">${esc(e.status)}</span>${reason(e)}</td>
+    <td>${esc(exportRows(e))}</td><td><span class="status-${esc(e.status)}">${esc(e.status)}</span>${exportProgress(e)}${reason(e)}</td>
     <td class="text-nowrap">${e.download_url && e.status === "completed" ? `<a class="btn btn-sm btn-success" href="${esc(e.download_url)}">Download</a>` : ""}
       ${["failed", "expired"].includes(e.status) ? `<button class="btn btn-sm btn-outline-warning" data-retry="${esc(e.id)}">Retry</button>` : ""}</td></tr>`).join("");
   const last = page.offset + page.items.length;
@@ -130,11 +130,20 @@ async function refreshExports() {
   return page.items;
 }
 
-// Polls the history until no export on the shown page is still pending.
+// A running export: rows written so far of all its rows, and a progress bar (like a job's).
+const exportRows = (e) => e.status === "running" && e.rows_total ? `${e.rows_written ?? 0} / ${e.rows_total}` : `${e.rows ?? ""}`;
+function exportProgress(e) {
+  if (e.status !== "running" || !e.rows_total) return "";
+  const percent = Math.min(100, Math.round((100 * (e.rows_written ?? 0)) / e.rows_total));
+  return `<div class="progress mt-1" role="progressbar" aria-label="Export progress" aria-valuenow="${percent}" aria-valuemin="0" aria-valuemax="100">
+    <div class="progress-bar" style="width: ${percent}%">${percent}%</div></div>`;
+}
+
+// Polls the history until no export on the shown page is still pending or running.
 async function followExports() {
   for (let i = 0; i < 240; i++) {
     const items = await refreshExports();
-    if (!items.some((e) => e.status === "pending")) break;
+    if (!items.some((e) => ["pending", "running"].includes(e.status))) break;
     await sleep(500);
   }
 }
