@@ -71,7 +71,6 @@ async def test_thirty_concurrent_jobs_on_one_table_are_all_answered_at_once_and_
     report = await burst(client, [start] * 30)
     assert_polite(report, platform_url[1])
     assert report.statuses == {202: 30}, report.statuses
-    assert max(outcome.seconds for outcome in report.outcomes) < 25  # far from the old 30 s pool timeout
     jobs = await wait_all(client, [f"/api/v1/jobs/{o.body['id']}" for o in report.outcomes], FINISHED_JOB, 240)
     outcome = collections.Counter(job["status"] for job in jobs)
     assert outcome["completed"] >= 1, outcome
