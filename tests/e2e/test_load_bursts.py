@@ -30,21 +30,31 @@ from dmb_testing.load import (
     wait_all,
 )
 from dmb_testing.platform import platform_processes
+from dmb_testing.servers import rabbitmq_vhost
 
 FINISHED_JOB = {"completed", "failed", "cancelled"}
 FINISHED_EXPORT = {"completed", "failed"}
 
 
-@pytest.fixture(params=["embedded", "distributed"])
-def platform_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, list[Path]]]:
+# Both tests of a mode share its platform (module fixture), so they run in one xdist worker.
+pytestmark = pytest.mark.xdist_group("load_bursts")
+
+
+@pytest.fixture(scope="module", params=["embedded", "distributed"])
+def platform_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, list[Path]]]:
     """The platform's URL and its service logs, in each mode."""
+    work_dir = tmp_path_factory.mktemp(f"burst-{request.param}")
     if request.param == "embedded":
-        with embedded_server(tmp_path) as url:
-            yield url, [tmp_path / "embedded.log"]
+        with embedded_server(work_dir) as url:
+            yield url, [work_dir / "embedded.log"]
         return
-    rabbitmq_url = request.getfixturevalue("rabbitmq_url")
     seaweed_endpoint = request.getfixturevalue("seaweed_endpoint")
-    with platform_processes(tmp_path, rabbitmq_url, seaweed_endpoint, generators=2) as platform:
+    with (
+        rabbitmq_vhost() as rabbitmq_url,
+        platform_processes(work_dir, rabbitmq_url, seaweed_endpoint, generators=2) as platform,
+    ):
         yield platform.url, [process.log for process in platform.processes]
 
 
