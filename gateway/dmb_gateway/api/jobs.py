@@ -7,14 +7,25 @@ import uuid
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
-from dmb_contracts.commands import BatchTable, CancelJob, GenerateRows, GenerateTables
+from dmb_common.crypto import SecretBox
+from dmb_contracts.commands import AIOptions, BatchTable, CancelJob, GenerateRows, GenerateTables
 from dmb_contracts.envelope import utcnow
 from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
+from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import BatchCreate, BatchJobPublic, BatchPublic, JobCreate, JobPublic, JobsPublic
+from dmb_gateway.api.schemas import (
+    BatchCreate,
+    BatchJobPublic,
+    BatchPublic,
+    JobAIOptions,
+    JobCreate,
+    JobPublic,
+    JobsPublic,
+)
 from dmb_gateway.api.tables import ERRORS, created_table
 from dmb_gateway.models import JobView
 from dmb_gateway.projection import FINISHED
@@ -28,6 +39,7 @@ router = APIRouter(tags=["jobs"])
 async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
     """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_jobs(user, [body.rows])
         view, spec = await created_table(uow.session, table_id, user)
         job = _pending_job(user.user_id, table_id, body.rows, seed=body.seed, locale=body.locale)
         uow.session.add(job)
@@ -40,6 +52,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 rows=body.rows,
                 seed=body.seed,
                 locale=body.locale,
+                ai=_ai_options(body.ai, context.settings.secret_key),
                 owner_id=user.user_id,
                 correlation_id=job.job_id,
             )
@@ -48,12 +61,26 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
         return job
 
 
+def _ai_options(options: JobAIOptions | None, secret_key: SecretStr) -> AIOptions | None:
+    """The job's AI options as the generator carries them: the key sealed with the platform's secret box."""
+    if options is None:
+        return None
+    key = options.api_key
+    return AIOptions(
+        context=options.context,
+        base_url=options.base_url,
+        model=options.model,
+        api_key_encrypted=SecretBox(secret_key).seal(key.get_secret_value()) if key is not None else None,
+    )
+
+
 @router.post("/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=BatchPublic, responses=ERRORS)
 async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep) -> BatchPublic:
     """Fill several tables, one job each: parents before the tables whose foreign keys point at them, each job
     starting when the one before it has completed. Same tables + seed → the same rows."""
     batch_id = uuid.uuid4()
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_jobs(user, [entry.rows for entry in body.tables])
         tables = []
         for entry in body.tables:
             view, spec = await created_table(uow.session, entry.table_id, user)

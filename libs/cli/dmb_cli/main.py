@@ -12,6 +12,8 @@ import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
+from dmb_cli import accounts, admin
+from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
@@ -31,6 +33,8 @@ app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
 app.add_typer(users_app, name="users")
+accounts.register(app)
+app.add_typer(admin.admin_app, name="admin")
 
 
 class Dialect(enum.StrEnum):
@@ -335,6 +339,8 @@ def _echo_report(job: dict[str, Any]) -> None:
     details = [f"{job['status']} {timing}"] if (timing := timing_line(job)) else []
     if job.get("generator_version"):
         details.append(f"generator {job['generator_version']}")
+    if ai_line := ai_progress_line(job):
+        details.append(ai_line)
     if details:
         typer.echo("  " + "; ".join(details))
     for line in report_table(job):
@@ -351,11 +357,17 @@ def generate(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    ai_context: AIContext = None,
+    ai_base_url: AIBaseUrl = None,
+    ai_model: AIModel = None,
+    ai_key: AIKey = None,
 ) -> None:
     """Fill a table with generated rows; prints the job's line, then its time and constraint report."""
     body: dict[str, Any] = {"rows": rows, "locale": locale}
     if seed is not None:
         body["seed"] = seed
+    if (ai := ai_options(ai_context, ai_base_url, ai_model, ai_key)) is not None:
+        body["ai"] = ai
     job = _call("POST", f"/tables/{table_id}/jobs", json=body)
     if wait:
         job = _wait(f"/jobs/{job['id']}", ("completed", "failed", "cancelled"))
@@ -521,6 +533,10 @@ def exports_download(export_id: str, output: Path) -> None:
 def users_create(
     email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
     admin: Annotated[bool, typer.Option("--admin", help="Let the user see and manage everything.")] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="DMB_USER_PASSWORD", help="Also set a password, to sign in to the web UI."),
+    ] = None,
 ) -> None:
     """Create a user (or reuse one) and print a new API token; only its hash is stored, so keep it."""
     import asyncio
@@ -531,5 +547,12 @@ def users_create(
     if "@" not in email or len(email) > 254:
         _fail(f"{email!r} is not an e-mail address")
     settings = _settings(GatewaySettings)
-    token = asyncio.run(provision_user(settings.service_database_url("gateway"), email, is_admin=admin))
+    from dmb_gateway.accounts.refusal import Refused
+
+    try:
+        token = asyncio.run(
+            provision_user(settings.service_database_url("gateway"), email, is_admin=admin, password=password)
+        )
+    except Refused as refusal:
+        _fail(refusal.message)
     typer.echo(f"user {email}{' (admin)' if admin else ''}; API token (shown once): {token}")

@@ -21,6 +21,7 @@ from dmb_contracts.envelope import Command, Event, Message
 from dmb_contracts.events import (
     AIValuesFailed,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesRequested,
     ExportCompleted,
     ExportExpired,
@@ -60,6 +61,7 @@ EVENTS: tuple[type[Event], ...] = (
     JobCancelled,
     AIValuesRequested,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesFailed,
     ExportProgressed,
     ExportCompleted,
@@ -89,6 +91,7 @@ AnyMessage = Annotated[
     | JobCancelled
     | AIValuesRequested
     | AIValuesGenerated
+    | AIValuesProgressed
     | AIValuesFailed
     | ExportProgressed
     | ExportCompleted

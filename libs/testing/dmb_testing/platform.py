@@ -42,6 +42,35 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
             yield client
 
 
+@contextlib.contextmanager
+def live_embedded(data_dir: Path, **settings: Any) -> Iterator[str]:
+    """The embedded platform served over real HTTP by uvicorn on a thread of this process (for CLI tests, which
+    reach it as a shell would); yields its URL. `settings` are further GatewaySettings fields."""
+    import threading
+
+    import uvicorn
+    from dmb_cli.launcher import embedded_builders
+    from dmb_gateway.app import create_app
+    from dmb_gateway.settings import GatewaySettings
+
+    fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "log_level": "WARNING", "_env_file": None}
+    app = create_app(GatewaySettings(**(fields | settings)), embedded_builders())
+    (port,) = free_ports(1)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="dmb-live-platform", daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started or not thread.is_alive():
+            break
+        thread.join(0.1)
+    assert server.started, "the platform did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+
+
 @dataclass
 class ServiceProcess:
     """One `dmb serve <name>` process of a running distributed platform, and its log file."""

@@ -1,15 +1,15 @@
 """An export's progress while it runs: rows written so far of rows in all.
 
-Revision ID: 0005_ops_load
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ops_load"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

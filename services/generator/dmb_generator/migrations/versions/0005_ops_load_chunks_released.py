@@ -1,7 +1,7 @@
 """Chunks leave per owner, a few at a time: how many of each job's chunks have been sent to the work queue.
 
 Revision ID: 0004_ops_load_chunks_released
-Revises: 0003_batches
+Revises: 0004_ai_core_ai_progress
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_ops_load_chunks_released"
-down_revision = "0003_batches"
+down_revision = "0004_ai_core_ai_progress"
 branch_labels = None
 depends_on = None
 
