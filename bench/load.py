@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from dmb_testing.flow import create_table
-from dmb_testing.load import burst_client, burst_spec, clients_loop, embedded_server, mixed_calls, unique_name
+from dmb_testing.load import (
+    LOAD_QUOTAS,
+    burst_client,
+    burst_spec,
+    clients_loop,
+    embedded_server,
+    mixed_calls,
+    unique_name,
+)
 from dmb_testing.platform import platform_processes
 from dmb_testing.seaweed import seaweed_server
 from dmb_testing.servers import rabbitmq_vhost
@@ -38,13 +46,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def platform(mode: str) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         if mode == "embedded":
-            with embedded_server(Path(folder)) as url:
+            with embedded_server(Path(folder), **LOAD_QUOTAS) as url:
                 yield url
             return
         with (
             rabbitmq_vhost() as amqp,
             seaweed_server() as s3,
-            platform_processes(Path(folder), amqp, s3, generators=2) as running,
+            platform_processes(Path(folder), amqp, s3, generators=2, env=LOAD_QUOTAS) as running,
         ):
             yield running.url
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 from dmb_gateway.auth import provision_user
 from dmb_testing.flow import create_table, wait_for
-from dmb_testing.load import burst_spec, unique_name, wait_all
+from dmb_testing.load import LOAD_QUOTAS, burst_spec, unique_name, wait_all
 from dmb_testing.platform import Platform, platform_processes
 
 WINDOW = 4  # chunks of one user queued or running at once
@@ -107,7 +107,7 @@ def finished(job: dict[str, object]) -> dt.datetime:
 async def test_fifty_jobs_of_five_users_on_two_generators_complete_exactly_with_users_taking_turns_and_a_bounded_queue(
     tmp_path: Path, rabbitmq_url: str, seaweed_endpoint: str
 ) -> None:
-    env = {"DMB_AUTH_MODE": "token", "DMB_GENERATOR_CHUNKS_PER_OWNER": str(WINDOW)}
+    env = {"DMB_AUTH_MODE": "token", "DMB_GENERATOR_CHUNKS_PER_OWNER": str(WINDOW)} | LOAD_QUOTAS
     with platform_processes(tmp_path, rabbitmq_url, seaweed_endpoint, generators=2, env=env) as platform:
         tokens = [
             await provision_user(platform.databases["gateway"], f"user{index}@example.com")

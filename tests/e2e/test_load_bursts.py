@@ -18,6 +18,7 @@ import httpx
 import pytest
 from dmb_testing.flow import create_table, exported_rows, reference_spec
 from dmb_testing.load import (
+    LOAD_QUOTAS,
     BurstReport,
     Call,
     burst,
@@ -47,13 +48,13 @@ def platform_url(
     """The platform's URL and its service logs, in each mode."""
     work_dir = tmp_path_factory.mktemp(f"burst-{request.param}")
     if request.param == "embedded":
-        with embedded_server(work_dir) as url:
+        with embedded_server(work_dir, **LOAD_QUOTAS) as url:
             yield url, [work_dir / "embedded.log"]
         return
     seaweed_endpoint = request.getfixturevalue("seaweed_endpoint")
     with (
         rabbitmq_vhost() as rabbitmq_url,
-        platform_processes(work_dir, rabbitmq_url, seaweed_endpoint, generators=2) as platform,
+        platform_processes(work_dir, rabbitmq_url, seaweed_endpoint, generators=2, env=LOAD_QUOTAS) as platform,
     ):
         yield platform.url, [process.log for process in platform.processes]
 
