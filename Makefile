@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
-MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) gateway/pyproject.toml
-PACKAGES := dmb_contracts dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway
+MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
+PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run test lint typecheck pytest contracts bench bench-load clean
+.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai llm llm-bench bench-load clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ install: $(VENV)/.synced
 run: install
 	$(BIN)/dmb run
 
+# Every service its own process (two generators) on the local PostgreSQL and RabbitMQ, a SeaweedFS S3 it
+# starts; logs per service under data/distributed/logs; Ctrl-C stops all.
+run-distributed: install
+	$(BIN)/python -m dmb_testing.run_distributed
+
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
@@ -31,12 +36,26 @@ typecheck: install
 contracts: install
 	$(BIN)/python -m dmb_contracts.publish docs/contracts
 
-pytest: install
+# The local LLM the real-model tests use (llama.cpp server + the 0.5B model) and, for `make bench-ai`, the 1.5B
+# model; all cached under ~/.cache/dmb, outside the repo and its uv.lock (dmb_testing.local_llm says how).
+llm: install
+	$(BIN)/python -m dmb_testing.local_llm install --model 0.5b
+
+llm-bench: install
+	$(BIN)/python -m dmb_testing.local_llm install --model 1.5b
+
+pytest: install llm
 	@# Exit code 5 means pytest collected nothing: say so loudly instead of failing on a missing selection.
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
 
-test: lint typecheck pytest
+# Debian's docker-compose (v1) validates docker-compose.yml without a Docker engine (tests/deploy).
+deploy-tools:
+	@command -v docker-compose >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; }
+
+test: lint typecheck deploy-tools pytest
 
 bench: install
 	$(BIN)/python bench/generate_insert.py
@@ -46,6 +65,10 @@ bench: install
 # Requests/s and p50/p99 per endpoint at 10, 50 and 200 concurrent clients, both modes (bench/results/load-*.json).
 bench-load: install
 	$(BIN)/python bench/load.py
+
+# AI quality on the 1.5B model (minutes per design on 2 CPU cores): see bench/ai_quality.py.
+bench-ai: llm llm-bench
+	$(BIN)/python bench/ai_quality.py --model 1.5b
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.accounts.quotas import QuotaService
+from dmb_gateway.api.ai_service import job_ai_options
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import (
@@ -52,7 +53,9 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 rows=body.rows,
                 seed=body.seed,
                 locale=body.locale,
-                ai=_ai_options(body.ai, context.settings.secret_key),
+                ai=await job_ai_options(
+                    uow.session, user, context.settings, _ai_options(body.ai, context.settings.secret_key)
+                ),
                 owner_id=user.user_id,
                 correlation_id=job.job_id,
             )

@@ -1,24 +1,25 @@
-"""The `dmb` command: run the platform, and drive it (tables, jobs, exports) from a terminal."""
+"""The `dmb` API client commands: drive the platform (tables, jobs, exports, dead letters) from a terminal.
+
+The platform app (apps/platform, dmb_platform.main) adds `run`, `serve` and `users` to this same command."""
 
 from __future__ import annotations
 
 import enum
 import json
-import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
-from dmb_common.settings import BaseServiceSettings
-from pydantic import ValidationError
 
-from dmb_cli import accounts, admin
+from dmb_cli import accounts, admin, dead_letters
+from dmb_cli.ai import ai_app
 from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
+from dmb_cli.calls import call as _call
+from dmb_cli.calls import fail as _fail
+from dmb_cli.calls import wait as _wait
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
-
-Settings = TypeVar("Settings", bound=BaseServiceSettings)
 
 app = typer.Typer(
     help="Dynamic Model Builder: design tables, fill them with realistic data, export them.", no_args_is_help=True
@@ -26,15 +27,13 @@ app = typer.Typer(
 tables_app = typer.Typer(help="Design, list and drop tables.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Follow and cancel generation jobs.", no_args_is_help=True)
 exports_app = typer.Typer(help="List and download exports.", no_args_is_help=True)
-users_app = typer.Typer(
-    help="Manage users and their API tokens (run where the gateway's database is).", no_args_is_help=True
-)
 app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
-app.add_typer(users_app, name="users")
 accounts.register(app)
 app.add_typer(admin.admin_app, name="admin")
+app.add_typer(dead_letters.app, name="dead-letters")
+app.add_typer(ai_app, name="ai")
 
 
 class Dialect(enum.StrEnum):
@@ -45,74 +44,8 @@ class Dialect(enum.StrEnum):
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return Client().request(method, path, **kwargs)
-    except ApiError as exc:
-        _fail(str(exc))
-
-
 def _print(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def _wait(path: str, done: tuple[str, ...], timeout: float = 3600) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = _call("GET", path)
-        if state["status"] in done:
-            return state
-        if time.monotonic() > deadline:
-            _fail(f"still {state['status']} after {timeout:.0f} s")
-        time.sleep(0.3)
-
-
-def _settings(kind: type[Settings]) -> Settings:
-    try:
-        return kind()
-    except ValidationError as exc:
-        _fail(f"invalid configuration: {exc}")
-
-
-@app.command()
-def run(
-    port: Annotated[int | None, typer.Option(help="Port of the web UI and API (DMB_PORT).")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where data is kept (DMB_DATA_DIR).")] = None,
-) -> None:
-    """Start the whole platform in this process (SQLite, in-process bus, local object folder)."""
-    from dmb_gateway.settings import GatewaySettings
-
-    from dmb_cli.launcher import run_embedded
-
-    settings = _settings(GatewaySettings)
-    updates: dict[str, Any] = {}
-    if port is not None:
-        updates["port"] = port
-    if data_dir is not None:
-        updates["data_dir"] = data_dir
-    run_embedded(settings.model_copy(update=updates))
-
-
-@app.command("serve")
-def serve_command(service: Annotated[str, typer.Argument(help="gateway, schema, generator, ai or exporter")]) -> None:
-    """Start one service as its own process (distributed mode: RabbitMQ, PostgreSQL, S3 from DMB_* settings)."""
-    from dmb_cli.launcher import WORKER_SERVICES, serve_gateway, serve_worker
-
-    if service == "gateway":
-        from dmb_gateway.settings import GatewaySettings
-
-        serve_gateway(_settings(GatewaySettings))
-        return
-    for name in WORKER_SERVICES:
-        if service == name:
-            serve_worker(name, _settings(BaseServiceSettings))
-            return
-    _fail(f"unknown service {service!r}; choose one of gateway, {', '.join(WORKER_SERVICES)}")
 
 
 def _read_json(path: Path) -> Any:
@@ -527,32 +460,3 @@ def exports_download(export_id: str, output: Path) -> None:
                 _fail(f"expired: {record['reason']}")
         _fail(str(exc))
     typer.echo(f"saved {output} ({size:,} bytes)")
-
-
-@users_app.command("create")
-def users_create(
-    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
-    admin: Annotated[bool, typer.Option("--admin", help="Let the user see and manage everything.")] = False,
-    password: Annotated[
-        str | None,
-        typer.Option(envvar="DMB_USER_PASSWORD", help="Also set a password, to sign in to the web UI."),
-    ] = None,
-) -> None:
-    """Create a user (or reuse one) and print a new API token; only its hash is stored, so keep it."""
-    import asyncio
-
-    from dmb_gateway.auth import provision_user
-    from dmb_gateway.settings import GatewaySettings
-
-    if "@" not in email or len(email) > 254:
-        _fail(f"{email!r} is not an e-mail address")
-    settings = _settings(GatewaySettings)
-    from dmb_gateway.accounts.refusal import Refused
-
-    try:
-        token = asyncio.run(
-            provision_user(settings.service_database_url("gateway"), email, is_admin=admin, password=password)
-        )
-    except Refused as refusal:
-        _fail(refusal.message)
-    typer.echo(f"user {email}{' (admin)' if admin else ''}; API token (shown once): {token}")

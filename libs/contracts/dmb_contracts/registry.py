@@ -6,6 +6,14 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
+from dmb_contracts.ai_assist import (
+    DesignFailed,
+    DesignProposed,
+    RequestDesign,
+    RequestVocabulary,
+    VocabularyFailed,
+    VocabularyProposed,
+)
 from dmb_contracts.commands import (
     AlterTable,
     CancelJob,
@@ -48,6 +56,8 @@ COMMANDS: tuple[type[Command], ...] = (
     GenerateTables,
     CancelJob,
     RequestExport,
+    RequestDesign,
+    RequestVocabulary,
 )
 EVENTS: tuple[type[Event], ...] = (
     TableCreated,
@@ -67,6 +77,10 @@ EVENTS: tuple[type[Event], ...] = (
     ExportCompleted,
     ExportFailed,
     ExportExpired,
+    DesignProposed,
+    DesignFailed,
+    VocabularyProposed,
+    VocabularyFailed,
 )
 MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
@@ -96,7 +110,13 @@ AnyMessage = Annotated[
     | ExportProgressed
     | ExportCompleted
     | ExportFailed
-    | ExportExpired,
+    | ExportExpired
+    | RequestDesign
+    | RequestVocabulary
+    | DesignProposed
+    | DesignFailed
+    | VocabularyProposed
+    | VocabularyFailed,
     Field(discriminator="type"),
 ]
 
