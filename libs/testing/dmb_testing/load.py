@@ -189,7 +189,7 @@ def embedded_server(work_dir: Path, **env: str) -> Iterator[str]:
     log = work_dir / "embedded.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "dmb_cli", "run"], env=settings | env, stdout=handle, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "dmb_platform", "run"], env=settings | env, stdout=handle, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:
