@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai llm llm-bench clean browser screenshots web-assets
+.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai bench-load llm llm-bench clean browser screenshots web-assets
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ bench: install
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
 	$(BIN)/python bench/preview_latency.py
+
+# Requests/s and p50/p99 per endpoint at 10, 50 and 200 concurrent clients, both modes (bench/results/load-*.json).
+bench-load: install
+	$(BIN)/python bench/load.py
 
 # AI quality on the 1.5B model (minutes per design on 2 CPU cores): see bench/ai_quality.py.
 bench-ai: llm llm-bench

@@ -23,6 +23,7 @@ from dmb_gateway.ai_projection import AIProjection
 from dmb_gateway.api import (
     accounts,
     admin,
+    admission,
     ai,
     catalogue,
     dead_letters,
@@ -103,6 +104,12 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     errors.install(app)
     refusal.install(app)
     app.add_exception_handler(pages.PageRefusal, pages.page_refusal_response)
+    admission.install(
+        app,
+        limit=settings.max_concurrent_requests,
+        queue_seconds=settings.request_queue_seconds,
+        retry_after=settings.busy_retry_after_seconds,
+    )
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
     for router in (
         table_import.router,

@@ -157,6 +157,9 @@ class ExportView(Base):
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
     content_type: Mapped[str | None] = mapped_column(sa.String(100))
     rows: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: While running: rows written so far, of rows_total (ExportProgressed).
+    rows_written: Mapped[int | None] = mapped_column(sa.BigInteger)
+    rows_total: Mapped[int | None] = mapped_column(sa.BigInteger)
     seconds: Mapped[float | None]
     reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -16,6 +16,7 @@ from dmb_contracts.events import (
     ExportCompleted,
     ExportExpired,
     ExportFailed,
+    ExportProgressed,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -49,6 +50,7 @@ class Projection:
             JobCompleted: self.job_completed,
             JobFailed: self.job_failed,
             JobCancelled: self.job_cancelled,
+            ExportProgressed: self.export_progressed,
             ExportCompleted: self.export_completed,
             ExportFailed: self.export_failed,
             ExportExpired: self.export_expired,
@@ -170,6 +172,16 @@ class Projection:
             row.rows_done = max(row.rows_done, event.rows_done)
 
         await self._update(JobView, event.job_id, apply)
+
+    async def export_progressed(self, event: ExportProgressed) -> None:
+        def apply(row: ExportView) -> None:
+            if row.status not in ("pending", "running"):
+                return  # a late report of an export that has ended
+            # 0 is a (re)start: an exporter that took over a crashed export begins again from the first row.
+            if event.rows_written == 0 or event.rows_written >= (row.rows_written or 0):
+                row.status, row.rows_written, row.rows_total = "running", event.rows_written, event.rows_total
+
+        await self._update(ExportView, event.export_id, apply)
 
     async def export_completed(self, event: ExportCompleted) -> None:
         def apply(row: ExportView) -> None:

@@ -28,6 +28,18 @@ class GatewaySettings(BaseServiceSettings):
         default=AuthMode.LOCAL, description="local (one user, no sign-in) or token (alias accounts): multi-user."
     )
     download_url_seconds: int = Field(default=300, gt=0, le=7 * 24 * 3600)
+    max_concurrent_requests: int = Field(
+        default=32,
+        ge=1,
+        le=10_000,
+        description="API requests the gateway serves at once; more wait in a queue (its database pool holds 15).",
+    )
+    request_queue_seconds: float = Field(
+        default=10, ge=0, le=300, description="How long a request waits for a slot before it gets 503 + Retry-After."
+    )
+    busy_retry_after_seconds: float = Field(
+        default=2, ge=1, le=600, description="The Retry-After a busy gateway answers with."
+    )
 
     signup: SignupMode = Field(default=SignupMode.INVITE, description="Who may create an account (token mode).")
     invite_days: float = Field(default=7, gt=0, le=365, description="How long an invitation link is valid.")

@@ -90,4 +90,4 @@ async def test_the_retry_of_a_csv_export_keeps_its_byte_order_mark(client: httpx
 async def test_the_export_schema_names_every_status(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/api/v1/openapi.json")).json()["components"]["schemas"]["ExportPublic"]
 
-    assert schema["properties"]["status"]["description"].startswith("pending, completed, failed or expired.")
+    assert schema["properties"]["status"]["description"].startswith("pending, running, completed, failed or expired.")

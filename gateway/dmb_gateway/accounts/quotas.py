@@ -21,6 +21,8 @@ from dmb_gateway.settings import GatewaySettings
 ACTIVE_JOB = ("pending", "running")
 #: Table statuses that no longer count: a dropped table is gone, a rejected one never existed.
 GONE_TABLE = ("dropped", "rejected")
+#: When a user at their concurrent-jobs quota may ask again: a small job ends in about this long.
+JOBS_RETRY_AFTER_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class QuotaService:
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 f"Your quota allows {quotas.concurrent_jobs} jobs at once; {active} are pending or running "
                 f"and this asks for {asked} more. Wait for one to finish or cancel one",
+                # Running jobs end on their own: the refusal is temporary, so it says when to ask again.
+                headers={"Retry-After": str(JOBS_RETRY_AFTER_SECONDS)},
             )
 
     async def check_new_table(self, user: User) -> None:

@@ -79,7 +79,13 @@ async def optional_user(
             )
         return _refuse_disabled(request, user)
     if context.settings.auth_mode is AuthMode.LOCAL:
-        return await session.get(User, LOCAL_USER_ID)
+        local = await session.get(User, LOCAL_USER_ID)
+        # Ends the read, so the request's connection goes back to the pool until the endpoint needs one. Held
+        # through the request, it was the first of two connections every writing request needs at once (its
+        # unit of work is another session): 15 concurrent requests emptied the pool (5 + 10) waiting for their
+        # second, and all failed after 30 s. Every branch here commits for the same reason.
+        await session.commit()
+        return local
     cookie = request.cookies.get(csrf.SESSION_COOKIE)
     if not cookie:
         return None

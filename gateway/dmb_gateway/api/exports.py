@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -34,6 +35,22 @@ from dmb_gateway.models import ExportMoreTableView, ExportView, JobView, TableVi
 
 router = APIRouter(tags=["exports"])
 API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+#: How long a download waits for the file store's first bytes before it answers 503 (the store is down).
+STORE_WAIT_SECONDS = 5.0
+STORE_RETRY_AFTER_SECONDS = 10
+
+
+def _store_unavailable(export_id: uuid.UUID, exc: BaseException) -> HTTPException:
+    # The store's error names its endpoint, bucket and key: the log gets it, the user gets plain words.
+    log.warning("download of export %s: the file store did not answer: %r", export_id, exc)
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        f"The file store is unavailable right now; export {export_id} is kept. "
+        f"Please retry in {STORE_RETRY_AFTER_SECONDS} s.",
+        {"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _public(row: ExportView) -> ExportPublic:
@@ -297,17 +314,24 @@ async def download_export(
     store = context.store
     if presigned:
         expires = timedelta(seconds=context.settings.download_url_seconds)
-        url = await asyncio.to_thread(store.presigned_url, export.object_key, expires)
+        try:
+            async with asyncio.timeout(STORE_WAIT_SECONDS):
+                url = await asyncio.to_thread(store.presigned_url, export.object_key, expires)
+        except Exception as exc:  # signing may ask the store for its region
+            raise _store_unavailable(export_id, exc) from exc
         if url:
             return RedirectResponse(url, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
     filename = f"{export.object_key.rsplit('/', 1)[-1]}"
     body = _chunks(store, export.object_key)
     try:
-        first = await anext(body)
+        async with asyncio.timeout(STORE_WAIT_SECONDS):
+            first = await anext(body)
     except ObjectNotFound as exc:
         raise HTTPException(status.HTTP_410_GONE, f"The file of export {export_id} is no longer stored") from exc
     except StopAsyncIteration:
         first = b""
+    except Exception as exc:  # no answer in time, connection refused, the store's own 5xx
+        raise _store_unavailable(export_id, exc) from exc
 
     async def replay() -> AsyncIterator[bytes]:
         yield first

@@ -235,12 +235,14 @@ class ExportPublic(_Public):
     sql_dialect: str | None = Field(default=None, description="sql only: the database the script is written for.")
     sql_copy: bool = Field(default=False, description="sql only: whether the script loads its rows with COPY.")
     status: str = Field(
-        description="pending, completed, failed or expired. `reason` says why an export failed or expired; "
-        "on a completed export it is a note (e.g. cells cut to Excel's limit)."
+        description="pending, running, completed, failed or expired. `reason` says why an export failed or "
+        "expired; on a completed export it is a note (e.g. cells cut to Excel's limit)."
     )
     size_bytes: int | None
     sha256: str | None
     rows: int | None
+    rows_written: int | None = Field(default=None, description="While running: rows written to the file so far.")
+    rows_total: int | None = Field(default=None, description="While running: rows the export holds in all.")
     seconds: float | None
     reason: str | None
     created_at: dt.datetime

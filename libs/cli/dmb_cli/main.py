@@ -488,13 +488,21 @@ def exports_list(
     for record in page["items"]:
         reason = f"  {record['reason']}" if record["reason"] else ""
         typer.echo(
-            f"{record['id']}  {record['format']:<7} {record['status']:<10} {record['rows'] or '':>8}  "
+            f"{record['id']}  {record['format']:<7} {record['status']:<10} {_export_rows(record):>8}  "
             f"{record['created_at']}{reason}"
         )
     shown = len(page["items"])
     if shown < page["total"]:
         first = page["offset"] + 1 if shown else page["offset"]
         typer.echo(f"{first}-{page['offset'] + shown} of {page['total']} exports (see more with --offset)", err=True)
+
+
+def _export_rows(record: dict[str, Any]) -> str:
+    """Rows exported; while running, rows written so far of all (e.g. "40%: 4000/10000")."""
+    if record["status"] == "running" and record.get("rows_total"):
+        written, total = record.get("rows_written") or 0, record["rows_total"]
+        return f"{100 * written // total}%: {written}/{total}"
+    return str(record["rows"] or "")
 
 
 @exports_app.command("retry")

@@ -210,8 +210,8 @@ def test_exports_list_shows_a_failure_and_retry_exports_again(platform: Platform
     again = dmb("exports", "retry", failed_id.replace(failed_id[:8], "00000000"))
 
     assert failed.exit_code == 1
-    assert "failed: the object store refused the upload after 1 attempts" in failed.output
-    assert re.search(rf"^{failed_id}  csv\s+failed\s+.*the object store refused the upload", history, re.MULTILINE)
+    assert "failed: the file store is unavailable; 1 attempt over" in failed.output
+    assert re.search(rf"^{failed_id}  csv\s+failed\s+.*the file store is unavailable", history, re.MULTILINE)
     assert retried.startswith(f"saved {download}")
     assert download.read_bytes().startswith(b"id,name,code\r\n1,")
     assert newest.exit_code == 0

@@ -65,6 +65,17 @@ class BaseServiceSettings(BaseSettings):
     export_retention_sweep_seconds: float = Field(
         default=3600, gt=0, le=86_400, description="How often the exporter looks for exports past their retention."
     )
+    export_temp_dir: Path | None = Field(
+        default=None,
+        description="Where the exporter writes files before upload (one folder per export); unset: dmb-exports "
+        "in the system temp folder. Keep it local to the host.",
+    )
+    export_temp_sweep_seconds: float = Field(
+        default=600,
+        gt=0,
+        le=86_400,
+        description="How often the exporter removes temp files a crashed export left (also done at start-up).",
+    )
     ai_wait_seconds: float = Field(
         default=120,
         gt=0,
@@ -83,6 +94,15 @@ class BaseServiceSettings(BaseSettings):
     def ai_default_configured(self) -> bool:
         """Whether the operator set a default model: a base URL (a local server needs no key) or a key."""
         return self.ai_base_url is not None or self.ai_api_key is not None
+
+    generator_chunks_per_owner: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="Chunks of one user's jobs queued or running at once (generator): users take turns on the "
+        "generators, so no one waits for another's whole queue. At least the number of generator workers, so "
+        "that one user alone keeps them all busy.",
+    )
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 from urllib.parse import urlsplit
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 from pydantic import BaseModel, ConfigDict
@@ -35,6 +37,13 @@ class StoredObject(BaseModel):
 
 class ObjectNotFound(LookupError):
     pass
+
+
+#: How long a connection to the S3 endpoint may take to open, and a read may stall. The SDK's defaults are
+#: five minutes each, with five retries: a download asked while the store was down hung for that long.
+S3_CONNECT_SECONDS = 3.0
+S3_READ_SECONDS = 120.0
+S3_RETRIES = 2
 
 
 class ObjectStore(Protocol):
@@ -131,8 +140,20 @@ class S3Store:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"S3 endpoint must be an http(s) URL, got {endpoint_url!r}")
         self.bucket = bucket
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=S3_CONNECT_SECONDS, read=S3_READ_SECONDS),
+            maxsize=10,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+            retries=urllib3.Retry(total=S3_RETRIES, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+        )
         self.client = Minio(
-            parts.netloc, access_key=access_key, secret_key=secret_key, secure=parts.scheme == "https", region=region
+            parts.netloc,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=parts.scheme == "https",
+            region=region,
+            http_client=http,
         )
         self._bucket_ready = False
 

@@ -180,6 +180,17 @@ class AIValuesFailed(Event):
     reason: str
 
 
+class ExportProgressed(Event):
+    """An export is being written: sent when it starts (rows_written 0) and about every second after, so its
+    state shows `running` with its progress; sent again from 0 when a redelivered export is taken over."""
+
+    type: Literal["exporter.export.progressed"] = "exporter.export.progressed"
+    export_id: UUID
+    table_id: UUID
+    rows_written: int = Field(ge=0)
+    rows_total: int = Field(ge=0, description="Rows of every table in the export when it started.")
+
+
 class ExportCompleted(Event):
     type: Literal["exporter.export.completed"] = "exporter.export.completed"
     export_id: UUID

@@ -36,6 +36,7 @@ from dmb_contracts.events import (
     ExportCompleted,
     ExportExpired,
     ExportFailed,
+    ExportProgressed,
     JobCancelled,
     JobCompleted,
     JobFailed,
@@ -77,6 +78,7 @@ EVENTS: tuple[type[Event], ...] = (
     AIValuesGenerated,
     AIValuesProgressed,
     AIValuesFailed,
+    ExportProgressed,
     ExportCompleted,
     ExportFailed,
     ExportExpired,
@@ -112,6 +114,7 @@ AnyMessage = Annotated[
     | AIValuesGenerated
     | AIValuesProgressed
     | AIValuesFailed
+    | ExportProgressed
     | ExportCompleted
     | ExportFailed
     | ExportExpired

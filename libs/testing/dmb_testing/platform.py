@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,31 @@ class Platform:
     processes: list[ServiceProcess] = field(default_factory=list)
     #: Each service's own database URL, and "datasets" for the users' tables (schema `datasets`).
     databases: dict[str, str] = field(default_factory=dict)
+    #: The environment every process shares (bus, datasets, S3 endpoint and bucket, data folder).
+    env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
 
     def of(self, name: str) -> list[ServiceProcess]:
         return [process for process in self.processes if process.name == name]
+
+    def start(self, name: str) -> ServiceProcess:
+        """One more `dmb serve <name>` process (e.g. to restart a killed one); it is stopped with the others.
+        Returns once it reports its subscriptions in place."""
+        assert self.log_dir is not None
+        (health_port,) = free_ports(1)
+        log = self.log_dir / f"{name}-restarted-{len(self.processes)}.log"
+        env = self.env | {"DMB_DATABASE_URL": self.databases[name], "DMB_HEALTH_PORT": str(health_port)}
+        with log.open("wb") as handle:
+            command = [sys.executable, "-m", "dmb_platform", "serve", name]
+            popen = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        process = ServiceProcess(name, popen, log, f"http://127.0.0.1:{health_port}")
+        self.processes.append(process)
+        deadline = time.monotonic() + 90
+        while "service running" not in log.read_text():
+            if popen.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{name} did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        return process
 
 
 @contextlib.contextmanager
@@ -99,7 +121,13 @@ def distributed_platform(work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *,
 
 @contextlib.contextmanager
 def platform_processes(
-    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1, log_level: str = "WARNING"
+    work_dir: Path,
+    rabbitmq_url: str,
+    s3_endpoint: str,
+    *,
+    generators: int = 1,
+    log_level: str = "WARNING",
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Platform]:
     """distributed_platform, yielding the processes too (to kill one, or read its memory use). Every
     worker has subscribed to its queues when this yields, so `generators` processes share the first job.
@@ -113,7 +141,7 @@ def platform_processes(
             "DMB_S3_ENDPOINT": s3_endpoint,
             "DMB_S3_BUCKET": f"dmb-{uuid.uuid4().hex[:12]}",
             "DMB_LOG_LEVEL": log_level,
-        }
+        } | dict(env or {})
         with running_platform(work_dir, work_dir, settings, databases, generators=generators) as platform:
             yield platform
 
@@ -156,7 +184,7 @@ def running_platform(
             processes.append(ServiceProcess(name, process, log, health_url))
         _wait_healthy(url, processes)
         datasets = {"datasets": settings["DMB_DATASETS_URL"]} if "DMB_DATASETS_URL" in settings else {}
-        yield Platform(url, processes, databases | datasets)
+        yield Platform(url, processes, databases | datasets, common, log_dir)
     finally:
         _stop_all(processes, must_stop_cleanly=must_stop_cleanly)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import logging
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from dmb_common.datasets import table_for
@@ -18,15 +17,17 @@ from dmb_common.runtime import ServiceRuntime
 from dmb_common.storage import ObjectStore, StoredObject
 from dmb_contracts.commands import RequestExport
 from dmb_contracts.envelope import utcnow
-from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed
+from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed, ExportProgressed
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dmb_exporter.adapters.datasets_reader import stream_rows
 from dmb_exporter.adapters.formats import ExportResult, write_export
+from dmb_exporter.adapters.temp_files import ExportTempFiles
 from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
 from dmb_exporter.domain import ExportAbout, WorkbookTable
 from dmb_exporter.models import ExportRecord, ExportStatus
+from dmb_exporter.progress import RowCounter
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class ExporterDeps:
     #: How long a completed export's file is kept; None keeps it forever.
     retention: dt.timedelta | None = None
     clock: Callable[[], dt.datetime] = utcnow
+    temp_files: ExportTempFiles = field(default_factory=ExportTempFiles)
 
 
 #: File names of multi-table workbooks list the tables up to this length, then say how many more.
@@ -61,8 +63,11 @@ def object_key(cmd: RequestExport, extension: str) -> str:
     return f"exports/{owner}/{cmd.export_id.hex}/{file_stem(cmd)}.{extension}"
 
 
-def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, StoredObject]:
-    """Blocking: stream the rows into a temporary file, then upload it (the file never lingers)."""
+def _produce(
+    cmd: RequestExport, deps: ExporterDeps, report: Callable[[int, int], None]
+) -> tuple[ExportResult, StoredObject]:
+    """Blocking: stream the rows into a temporary file, then upload it (the file never lingers); `report`
+    hears (rows written, rows in all) at the start and about every second."""
     table = table_for(cmd.spec, deps.datasets_schema)
     more = [table_for(extra.spec, deps.datasets_schema) for extra in cmd.more_tables]
     started = time.perf_counter()
@@ -71,10 +76,12 @@ def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, Stor
             conn.execute(sa.select(sa.func.count()).select_from(each)).scalar_one() for each in (table, *more)
         )
     about = ExportAbout.for_request(cmd, rows=total)
+    progress = RowCounter(total + sum(more_totals), report)
+    progress.start()
     # The generators open their connection only when the workbook reaches their table, one table at a time.
     more_tables = [
         WorkbookTable(
-            stream_rows(deps.datasets, each),
+            progress.counted(stream_rows(deps.datasets, each)),
             extra.spec,
             ExportAbout.for_spec(
                 extra.spec,
@@ -87,11 +94,11 @@ def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, Stor
         )
         for extra, each, count in zip(cmd.more_tables, more, more_totals, strict=True)
     ]
-    with tempfile.TemporaryDirectory(prefix="dmb-export-") as folder:
-        path = Path(folder) / f"export.{cmd.format.value}"
+    with deps.temp_files.folder(cmd.export_id) as folder:
+        path = folder / f"export.{cmd.format.value}"
         result = write_export(
             cmd.format,
-            stream_rows(deps.datasets, table),
+            progress.counted(stream_rows(deps.datasets, table)),
             cmd.spec,
             about,
             path,
@@ -131,8 +138,14 @@ async def request_export(cmd: RequestExport, deps: ExporterDeps) -> None:
             )
             await uow.commit()
     started = time.perf_counter()
+    loop = asyncio.get_running_loop()
+
+    def report(written: int, total: int) -> None:  # called from the writing thread
+        future = asyncio.run_coroutine_threadsafe(_progressed(cmd, deps, written, total), loop)
+        future.add_done_callback(_log_progress_failure)
+
     try:
-        result, stored = await asyncio.to_thread(_produce, cmd, deps)
+        result, stored = await asyncio.to_thread(_produce, cmd, deps, report)
     except (UploadFailed, SQLAlchemyError, OSError, ValueError) as exc:
         await _finish_failed(cmd, deps, _reason(exc))
         return
@@ -144,6 +157,21 @@ async def request_export(cmd: RequestExport, deps: ExporterDeps) -> None:
         # object must not outlive it, or the store would hold a file no completed export points at.
         await asyncio.to_thread(discard_object, deps.store, stored.key)
         raise
+
+
+async def _progressed(cmd: RequestExport, deps: ExporterDeps, written: int, total: int) -> None:
+    async with deps.runtime.uow() as uow:
+        uow.emit(
+            ExportProgressed(export_id=cmd.export_id, table_id=cmd.table_id, rows_written=written, rows_total=total),
+            cmd,
+        )
+        await uow.commit()
+
+
+def _log_progress_failure(future: concurrent.futures.Future[None]) -> None:
+    # Progress is informative: a lost report must not fail the export, but the operator should know.
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("could not record an export's progress: %r", future.exception())
 
 
 async def _finish_completed(

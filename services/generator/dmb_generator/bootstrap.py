@@ -61,6 +61,7 @@ async def build(settings: BaseServiceSettings, bus: MessageBus, *, chunk_workers
         create_datasets_engine(settings.resolved_datasets_url()),
         settings.datasets_schema,
         ai_wait=dt.timedelta(seconds=settings.ai_wait_seconds),
+        chunks_per_owner=settings.generator_chunks_per_owner,
     )
     subscribe_handlers(
         bus,

@@ -10,8 +10,8 @@ import math
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,10 +37,11 @@ from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
 from sqlalchemy.engine import Engine
 
 from dmb_generator.adapters.column_report import column_report
-from dmb_generator.adapters.datasets_writer import empty_tables, insert_chunk
+from dmb_generator.adapters.datasets_writer import RowsRefused, empty_tables, insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
 from dmb_generator.adapters.table_maxima import read_maxima
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
+from dmb_generator.chunk_release import OwnerTurns, lock_owner, release_chunks
 from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
@@ -63,10 +64,28 @@ class GeneratorDeps:
     #: How long a job waits for its AI values before Faker fills its AI fields instead.
     ai_wait: dt.timedelta = dt.timedelta(seconds=120)
     clock: Callable[[], dt.datetime] = utcnow
+    #: Chunks of one owner queued or running at once (domain.fair_share): owners take turns on the workers.
+    chunks_per_owner: int = 8
+    owner_turns: OwnerTurns = field(default_factory=OwnerTurns)
+
+
+@contextlib.asynccontextmanager
+async def _owner_uow(deps: GeneratorDeps, owner_id: uuid.UUID | None) -> AsyncIterator[UnitOfWork]:
+    """A unit of work holding the owner's turn, so it may send the owner's next chunks (chunk_release)."""
+    async with deps.owner_turns.turn(owner_id), deps.runtime.uow() as uow:
+        await lock_owner(uow, owner_id)
+        yield uow
+
+
+async def _job_owner(deps: GeneratorDeps, job_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
+    """(whether the job exists, its owner)."""
+    async with deps.runtime.sessions() as session:
+        row = (await session.execute(sa.select(Job.owner_id).where(Job.job_id == job_id))).first()
+    return (row is not None, row[0] if row is not None else None)
 
 
 async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
-    async with deps.runtime.uow() as uow:
+    async with _owner_uow(deps, cmd.owner_id) as uow:
         if not await uow.claim(cmd) or await uow.session.get(Job, cmd.job_id) is not None:
             await uow.commit()
             return
@@ -150,7 +169,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
                 cmd,
             )
         else:
-            _emit_chunks(uow, job, cmd)
+            await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cmd)
         await uow.commit()
 
 
@@ -197,23 +216,6 @@ def _refusal(
     return None
 
 
-def _emit_chunks(uow: UnitOfWork, job: Job, cause: Message | None) -> None:
-    """The job's chunk commands; without a cause (the AI deadline sweep) they belong to the job itself."""
-    for index in range(job.chunks):
-        first = index * job.chunk_size
-        uow.emit(
-            GenerateChunk(
-                job_id=job.job_id,
-                chunk_index=index,
-                first_row=first,
-                rows=min(job.chunk_size, job.rows - first),
-                owner_id=job.owner_id,
-                correlation_id=job.job_id,
-            ),
-            cause,
-        )
-
-
 def _fail(uow: UnitOfWork, job: Job, reason: str, cause: Message) -> None:
     job.status = JobStatus.FAILED
     job.error = reason
@@ -250,14 +252,17 @@ async def _resume_after_ai(
     notes: Sequence[str] = (),
     compositions: Mapping[str, Composition] | None = None,
 ) -> None:
-    async with deps.runtime.uow() as uow:
+    known, owner_id = await _job_owner(deps, event.job_id)
+    if not known:
+        return
+    async with _owner_uow(deps, owner_id) as uow:
         job = await _take_waiting_job(uow, event.job_id)
         if job is None:
             return  # a duplicate answer, or one after the deadline: the job already runs (or was cancelled)
         job.fallbacks = [*job.fallbacks, *notes]
         if compositions:
             job.ai_compositions = {name: c.model_dump(mode="json") for name, c in compositions.items()}
-        _resume(uow, job, pools, fallback, event)
+        await _resume(uow, deps, job, pools, fallback, event)
         await uow.commit()
 
 
@@ -277,12 +282,17 @@ async def _take_waiting_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job | None:
     return await uow.session.get(Job, job_id)
 
 
-def _resume(
-    uow: UnitOfWork, job: Job, pools: Mapping[str, Sequence[JsonScalar]], fallback: str | None, cause: Message | None
+async def _resume(
+    uow: UnitOfWork,
+    deps: GeneratorDeps,
+    job: Job,
+    pools: Mapping[str, Sequence[JsonScalar]],
+    fallback: str | None,
+    cause: Message | None,
 ) -> None:
     job.ai_pools = {name: list(values) for name, values in pools.items()}
     job.fallbacks = [*job.fallbacks, fallback] if fallback else job.fallbacks
-    _emit_chunks(uow, job, cause)
+    await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cause)
 
 
 def ai_deadline_note(wait: dt.timedelta) -> str:
@@ -309,11 +319,12 @@ async def resume_overdue_ai_jobs(deps: GeneratorDeps, now: dt.datetime) -> int:
     note = ai_deadline_note(deps.ai_wait)
     resumed = 0
     for job_id in overdue:
-        async with deps.runtime.uow() as uow:
+        _, owner_id = await _job_owner(deps, job_id)
+        async with _owner_uow(deps, owner_id) as uow:
             job = await _take_waiting_job(uow, job_id)
             if job is None:
                 continue
-            _resume(uow, job, {}, note, None)
+            await _resume(uow, deps, job, {}, note, None)
             await uow.commit()
         log.warning("job %s: %s", job_id, note)
         resumed += 1
@@ -349,7 +360,15 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
         return
-    if await _write_chunk(cmd, deps, table, rows):
+    try:
+        written = await _write_chunk(cmd, deps, table, rows)
+    except RowsRefused as exc:
+        # The same seed writes the same rows on every redelivery, so a refusal never heals by retrying: it
+        # was retried five times, dead-lettered, and the job showed "running" for ever. Fail it, plainly.
+        log.warning("job %s chunk %d could not be written: %s", cmd.job_id, cmd.chunk_index, exc.problem)
+        await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be written: {exc.problem}")
+        return
+    if written:
         await _record_chunk(cmd, deps, spec)
 
 
@@ -381,10 +400,11 @@ def _job_guard(deps: GeneratorDeps, job_id: uuid.UUID) -> contextlib.AbstractAsy
 
 
 async def _fail_job(cmd: GenerateChunk, deps: GeneratorDeps, reason: str) -> None:
-    async with deps.runtime.uow() as uow:
+    async with _owner_uow(deps, cmd.owner_id) as uow:
         job = await _locked_job(uow, cmd.job_id)
         if job.status not in JobStatus.FINISHED:
             _fail(uow, job, reason, cmd)
+            await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cmd)  # its slots go to the next job
         await uow.commit()
 
 
@@ -396,7 +416,7 @@ async def _locked_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
 
 
 async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec) -> None:
-    async with deps.runtime.uow() as uow:
+    async with _owner_uow(deps, cmd.owner_id) as uow:
         job = await _locked_job(uow, cmd.job_id)
         if job.status in JobStatus.FINISHED:
             return
@@ -434,11 +454,13 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
                 ),
                 cmd,
             )
+        await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cmd)
         await uow.commit()
 
 
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
-    async with _job_guard(deps, cmd.job_id), deps.runtime.uow() as uow:
+    _, owner_id = await _job_owner(deps, cmd.job_id)
+    async with _job_guard(deps, cmd.job_id), _owner_uow(deps, owner_id) as uow:
         job = await uow.session.get(Job, cmd.job_id)
         if job is None and await cancel_unstarted_batch_job(uow, cmd):
             await uow.commit()
@@ -458,4 +480,5 @@ async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
         job.status = JobStatus.CANCELLED
         job.finished_at = utcnow()
         uow.emit(JobCancelled(job_id=job.job_id, rows_done=int(done_rows or 0)), cmd)
+        await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cmd)
         await uow.commit()

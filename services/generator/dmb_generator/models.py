@@ -41,6 +41,8 @@ class Job(Base):
     locale: Mapped[str] = mapped_column(sa.String(20))
     chunk_size: Mapped[int]
     chunks: Mapped[int]
+    #: Chunks sent to the work queue so far (0..chunks): they leave a few per owner at a time (fair_share).
+    chunks_released: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(sa.String(20))
     generator_version: Mapped[str] = mapped_column(sa.String(20))
     ai_pools: Mapped[dict[str, list[Any]]] = mapped_column(sa.JSON, default=dict)

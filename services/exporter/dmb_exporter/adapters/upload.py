@@ -33,6 +33,7 @@ def upload_with_retry(
     recorded as complete without its whole object behind it.
     """
     expected_size = path.stat().st_size
+    started = time.monotonic()
     for attempt in range(1, attempts + 1):
         try:
             stored = store.put_file(key, path, content_type)
@@ -40,12 +41,19 @@ def upload_with_retry(
                 raise OSError(f"the store holds {stored.size_bytes} bytes of a {expected_size}-byte file")
             return stored
         except Exception as exc:  # any storage error: network, credentials, server, short object
+            # The store's error names its endpoint, bucket and key: for the operator's log, not the user.
+            log.warning("upload of %s failed (attempt %d/%d): %s", key, attempt, attempts, exc)
             if attempt == attempts:
                 discard_object(store, key)
-                raise UploadFailed(f"the object store refused the upload after {attempts} attempts: {exc}") from exc
-            log.warning("upload of %s failed (attempt %d/%d): %s", key, attempt, attempts, exc)
+                raise UploadFailed(unavailable_reason(attempts, time.monotonic() - started)) from exc
             sleep(first_delay * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
+
+
+def unavailable_reason(attempts: int, seconds: float) -> str:
+    """What the user reads when the store stayed away: plain words, no endpoint, bucket or key."""
+    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+    return f"the file store is unavailable; {tries} over {max(1, round(seconds))} s"
 
 
 def discard_object(store: ObjectStore, key: str) -> None:

@@ -131,11 +131,50 @@ def _binary_types(raw: psycopg.Connection[Any], target: sql.Identifier, table: s
     return [int(oid) for oid in oids]  # type: ignore[arg-type]
 
 
+class RowsRefused(Exception):
+    """The database refused a chunk's rows (a duplicate key, a foreign key, a check): the same rows would be
+    refused again on every retry, so the job fails with `problem`, which never quotes the values."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _violation(exc: sa.exc.IntegrityError | psycopg.IntegrityError) -> str:
+    """What the database refused, in words and without the values (generated values never go into logs or
+    job reasons): which constraint, and for a duplicate, the likely cause."""
+    original = exc.orig if isinstance(exc, sa.exc.IntegrityError) else exc
+    text = str(original)
+    sqlstate = getattr(original, "sqlstate", None)  # psycopg
+    constraint = getattr(getattr(original, "diag", None), "constraint_name", None)
+    if constraint is None and "constraint failed:" in text:  # SQLite: "UNIQUE constraint failed: people.id"
+        constraint = text.split("constraint failed:", 1)[1].strip()
+    elif constraint is None and "for key" in text:  # MySQL: "Duplicate entry '...' for key 'people.PRIMARY'"
+        constraint = text.rsplit("for key", 1)[1].strip(" '\"")
+    where = f" ({constraint})" if constraint else ""
+    if sqlstate == "23505" or "UNIQUE constraint" in text or "Duplicate entry" in text:
+        return (
+            f"its rows repeat a unique value the table already holds{where}; another job on this table wrote it "
+            "first, or the table's earlier rows hold it"
+        )
+    return f"the database refused its rows{where}"
+
+
 def insert_chunk(
     engine: Engine, table: sa.Table, rows: list[tuple[Any, ...]], *, job_id: uuid.UUID, chunk_index: int
 ) -> bool:
-    """Write a chunk (tuples in table column order) once; False when this chunk was already written."""
+    """Write a chunk (tuples in table column order) once; False when this chunk was already written.
+    RowsRefused when the database refuses the rows (COPY raises psycopg's error unwrapped)."""
     ledger = _ensure_ledger(engine, table.schema)
+    try:
+        return _write_chunk(engine, ledger, table, rows, job_id, chunk_index)
+    except (sa.exc.IntegrityError, psycopg.IntegrityError) as exc:
+        raise RowsRefused(_violation(exc)) from None
+
+
+def _write_chunk(
+    engine: Engine, ledger: sa.Table, table: sa.Table, rows: list[tuple[Any, ...]], job_id: uuid.UUID, chunk_index: int
+) -> bool:
     with engine.begin() as conn:
         if not _claim(conn, ledger, job_id, chunk_index, len(rows)):
             return False

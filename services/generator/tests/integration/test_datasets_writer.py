@@ -6,10 +6,17 @@ import uuid
 
 import psycopg
 import psycopg.sql
+import pytest
 import sqlalchemy as sa
 from dmb_common.datasets import create_datasets_engine, table_for
 from dmb_contracts.fields import StorageType, TableSpec
-from dmb_generator.adapters.datasets_writer import _binary_types, chunk_rows_written, count_rows, insert_chunk
+from dmb_generator.adapters.datasets_writer import (
+    RowsRefused,
+    _binary_types,
+    chunk_rows_written,
+    count_rows,
+    insert_chunk,
+)
 from dmb_generator.domain import generate_chunk
 from dmb_generator.domain.context import ParentKeys
 
@@ -139,3 +146,23 @@ def test_postgresql_falls_back_to_text_copy_for_a_type_without_a_binary_dumper(p
         stored = conn.exec_driver_sql("SELECT id, words::text FROM odd ORDER BY id").all()
     engine.dispose()
     assert [tuple(row) for row in stored] == [(1, "'data' 'fast'"), (2, "'data' 'slow'")]
+
+
+def test_a_chunk_repeating_the_tables_keys_is_refused_in_words_without_its_values_and_writes_nothing(
+    reference_spec: TableSpec, target: tuple[sa.Engine, str | None]
+) -> None:
+    # Two jobs with the same sequence key on one table: the second one's rows collide (COPY on PostgreSQL
+    # raises psycopg's error unwrapped, the INSERT path SQLAlchemy's; both become one plain refusal).
+    engine, schema = target
+    table = make_table(engine, reference_spec, schema)
+    rows = generate_chunk(reference_spec, seed=5, chunk_index=0, first_row=0, rows=50)
+    assert insert_chunk(engine, table, rows, job_id=uuid.uuid4(), chunk_index=0)
+    again = generate_chunk(reference_spec, seed=6, chunk_index=0, first_row=0, rows=50)
+    second_job = uuid.uuid4()
+    with pytest.raises(RowsRefused) as refused:
+        insert_chunk(engine, table, again, job_id=second_job, chunk_index=0)
+    assert "repeat a unique value the table already holds" in refused.value.problem
+    assert str(again[0][1]) not in refused.value.problem
+    assert "VALUES" not in refused.value.problem
+    assert count_rows(engine, table) == 50
+    assert chunk_rows_written(engine, schema, second_job) == 0  # the ledger row went with the rollback

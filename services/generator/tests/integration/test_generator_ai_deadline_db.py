@@ -83,7 +83,9 @@ class Rig:
 
 
 def settings_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path, **extra: Any) -> BaseServiceSettings:
-    """The generator's own database and the datasets: both in a fresh PostgreSQL database, or SQLite files."""
+    """The generator's own database and the datasets: both in a fresh PostgreSQL database, or SQLite files.
+    Every chunk of a job leaves at once (a window wider than a job), so the outbox shows them all."""
+    extra = {"generator_chunks_per_owner": 1000} | extra
     if backend == "postgresql":
         url: str = request.getfixturevalue("postgres_url")
         datasets = create_datasets_engine(url)
