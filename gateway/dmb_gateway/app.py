@@ -14,13 +14,14 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
-from dmb_gateway.api import errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway import security
+from dmb_gateway.api import errors, exports, jobs, openapi, table_import, table_versions, tables
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import views
+from dmb_gateway.web import docs, views
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +67,18 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
         version="0.1.0",
         description="Design tables, fill them with realistic data, export professional workbooks.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # web.docs serves it from vendored assets
+        redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
     errors.install(app)
+    openapi.install(app)
+    security.install(app, settings)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
     for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
         app.include_router(router, prefix="/api/v1")
     app.include_router(views.router)
+    app.include_router(docs.router)
     views.mount_static(app)
     app.add_api_route("/healthz", partial(_health), methods=["GET"], include_in_schema=False)
     return app

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from dmb_common.settings import BaseServiceSettings, Environment
 from pydantic import Field, model_validator
+from pydantic_settings import NoDecode
+
+MIB = 1024 * 1024
+#: The names a browser on this machine uses for it; `*.localhost` names resolve to loopback too (RFC 6761).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class AuthMode(StrEnum):
@@ -14,14 +20,72 @@ class AuthMode(StrEnum):
     TOKEN = "token"  # noqa: S105 - every request carries an API token
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a host name (no port) can only mean this machine."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _comma_separated(value: object) -> object:
+    return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+
 class GatewaySettings(BaseServiceSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     auth_mode: AuthMode = AuthMode.LOCAL
     download_url_seconds: int = Field(default=300, gt=0, le=7 * 24 * 3600)
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=list(LOOPBACK_HOSTS),
+        description="Host names the gateway answers to (comma-separated; `*.example.com` for subdomains); any "
+        "other Host header gets a 400. Local mode accepts loopback names only.",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins besides the gateway's own (e.g. https://tools.example.com) whose pages may send "
+        "state-changing requests; comma-separated.",
+    )
+    max_body_bytes: int = Field(
+        default=MIB, ge=1024, le=1024 * MIB, description="Largest request body, checked while it is read (413)."
+    )
+    max_import_body_bytes: int = Field(
+        default=2 * MIB,
+        ge=1024,
+        le=1024 * MIB,
+        description="Largest body of the /api/v1/tables/import endpoints (a pasted CREATE TABLE statement).",
+    )
+    body_read_seconds: float = Field(
+        default=30, gt=0, le=3600, description="Time allowed to receive a whole request body (408 after)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key in ("allowed_hosts", "allowed_origins"):
+                if key in data:
+                    data[key] = _comma_separated(data[key])
+        return data
 
     @model_validator(mode="after")
     def _no_local_auth_in_production(self) -> Self:
         if self.environment is Environment.PRODUCTION and self.auth_mode is AuthMode.LOCAL:
             raise ValueError("DMB_AUTH_MODE=local is for development; use token in production")
+        return self
+
+    @model_validator(mode="after")
+    def _local_mode_answers_loopback_only(self) -> Self:
+        # Local mode has no sign-in: a name that reaches this machine from elsewhere (or a DNS-rebound one)
+        # would hand the local user's tables to any web page.
+        foreign = [h for h in self.allowed_hosts if not is_loopback(h.removeprefix("*."))]
+        if self.auth_mode is AuthMode.LOCAL and foreign:
+            raise ValueError(
+                f"DMB_ALLOWED_HOSTS: local mode answers loopback names only (not {', '.join(foreign)}); "
+                "use DMB_AUTH_MODE=token to serve other hosts"
+            )
         return self

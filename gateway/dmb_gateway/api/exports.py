@@ -14,13 +14,13 @@ from dmb_contracts.commands import MAX_TABLES_PER_EXPORT, ExportFormat, ExportTa
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ColumnReport
 from dmb_contracts.table_order import parents_first
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic
+from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic, Offset, PageLimit
 from dmb_gateway.api.tables import ERRORS, created_table
 from dmb_gateway.models import ExportMoreTableView, ExportView, JobView, TableView, User
 
@@ -36,7 +36,10 @@ def _public(row: ExportView) -> ExportPublic:
 
 
 @router.post(
-    "/tables/{table_id}/exports", status_code=status.HTTP_202_ACCEPTED, response_model=ExportPublic, responses=ERRORS
+    "/tables/{table_id:uuid}/exports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExportPublic,
+    responses=ERRORS,
 )
 async def request_export(
     table_id: uuid.UUID, body: ExportCreate, user: CurrentUser, context: ContextDep
@@ -90,7 +93,10 @@ async def request_tables_export(body: TablesExportCreate, user: CurrentUser, con
 
 
 @router.post(
-    "/exports/{export_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=ExportPublic, responses=ERRORS
+    "/exports/{export_id:uuid}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExportPublic,
+    responses=ERRORS,
 )
 async def retry_export(export_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> ExportPublic:
     """Export again what a failed or expired export was asked for (the same tables, job, format and options),
@@ -190,10 +196,6 @@ async def _start_export(
         return _public(export)
 
 
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=500)]
-
-
 async def _page(session: SessionDep, query: sa.Select[ExportView], offset: int, limit: int) -> ExportsPublic:
     total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     order = (ExportView.created_at.desc(), ExportView.export_id)
@@ -213,7 +215,7 @@ async def list_exports(
     session: SessionDep,
     table_id: uuid.UUID | None = None,
     offset: Offset = 0,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
 ) -> ExportsPublic:
     """The caller's own export history, newest first (admins included; they reach others' by id)."""
     query = sa.select(ExportView).where(ExportView.owner_id == user.user_id)
@@ -222,9 +224,9 @@ async def list_exports(
     return await _page(session, query, offset, limit)
 
 
-@router.get("/tables/{table_id}/exports", response_model=ExportsPublic, responses=ERRORS)
+@router.get("/tables/{table_id:uuid}/exports", response_model=ExportsPublic, responses=ERRORS)
 async def list_table_exports(
-    table_id: uuid.UUID, user: CurrentUser, session: SessionDep, offset: Offset = 0, limit: Limit = 50
+    table_id: uuid.UUID, user: CurrentUser, session: SessionDep, offset: Offset = 0, limit: PageLimit = 50
 ) -> ExportsPublic:
     """The export history of one table, newest first: the caller's exports of it (an admin sees everyone's)."""
     await get_owned(session, TableView, table_id, user, "table")
@@ -234,7 +236,7 @@ async def list_table_exports(
     return await _page(session, query, offset, limit)
 
 
-@router.get("/exports/{export_id}", response_model=ExportPublic, responses=ERRORS)
+@router.get("/exports/{export_id:uuid}", response_model=ExportPublic, responses=ERRORS)
 async def get_export(export_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ExportPublic:
     return _public(await get_owned(session, ExportView, export_id, user, "export"))
 
@@ -250,7 +252,7 @@ async def _chunks(store: ObjectStore, key: str) -> AsyncIterator[bytes]:
         yield block
 
 
-@router.get("/exports/{export_id}/download", responses=ERRORS, response_model=None)
+@router.get("/exports/{export_id:uuid}/download", responses=ERRORS, response_model=None)
 async def download_export(
     export_id: uuid.UUID, user: CurrentUser, session: SessionDep, context: ContextDep, presigned: bool = False
 ) -> StreamingResponse | RedirectResponse:

@@ -23,7 +23,7 @@ router = APIRouter(tags=["jobs"])
 
 
 @router.post(
-    "/tables/{table_id}/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
+    "/tables/{table_id:uuid}/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
 )
 async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
     """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
@@ -116,12 +116,14 @@ async def list_jobs(user: CurrentUser, session: SessionDep, table_id: uuid.UUID 
     return JobsPublic(items=[JobPublic.model_validate(r) for r in rows])
 
 
-@router.get("/jobs/{job_id}", response_model=JobPublic, responses=ERRORS)
+@router.get("/jobs/{job_id:uuid}", response_model=JobPublic, responses=ERRORS)
 async def get_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> JobView:
     return await get_owned(session, JobView, job_id, user, "job")
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS)
+@router.post(
+    "/jobs/{job_id:uuid}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
+)
 async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> JobView:
     async with context.runtime.uow() as uow:
         job = await get_owned(uow.session, JobView, job_id, user, "job")
@@ -132,7 +134,7 @@ async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) 
         return job
 
 
-@router.get("/jobs/{job_id}/events", responses=ERRORS)
+@router.get("/jobs/{job_id:uuid}/events", responses=ERRORS)
 async def job_events(
     job_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
 ) -> EventSourceResponse:

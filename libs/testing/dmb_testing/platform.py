@@ -38,7 +38,7 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
     app = create_app(gateway_settings, embedded_builders())
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=60) as client:
             yield client
 
 
