@@ -15,15 +15,11 @@ import argparse
 import datetime as dt
 import http.client
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-from dmb_testing.seaweed import free_ports
+from dmb_testing.platform import embedded_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 1024 * 1024
@@ -59,41 +55,17 @@ def send(port: int, megabytes: int) -> tuple[int | None, str]:
 
 
 def measure(megabytes: int, gateway_source: Path | None) -> dict[str, object]:
-    (port,) = free_ports(1)
-    with tempfile.TemporaryDirectory() as folder:
-        env = os.environ | {
-            "DMB_DATA_DIR": folder,
-            "DMB_PORT": str(port),
-            "DMB_AUTH_MODE": "token",
-            "DMB_LOG_LEVEL": "WARNING",
-        }
-        if gateway_source is not None:
-            env["PYTHONPATH"] = str(gateway_source)
-        log = Path(folder) / "gateway.log"
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "dmb_cli", "run"], env=env, stdout=handle, stderr=subprocess.STDOUT
-            )
-        try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.3)
-            else:
-                raise SystemExit(f"the gateway did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(1)
-            before = memory_kib(process.pid)
-            started = time.perf_counter()
-            status, answer = send(port, megabytes)
-            seconds = time.perf_counter() - started
-            time.sleep(1)
-            after = memory_kib(process.pid)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    environment = {"DMB_AUTH_MODE": "token"}
+    if gateway_source is not None:
+        environment["PYTHONPATH"] = str(gateway_source)
+    with tempfile.TemporaryDirectory() as folder, embedded_server(Path(folder), **environment) as (url, process):
+        time.sleep(1)
+        before = memory_kib(process.pid)
+        started = time.perf_counter()
+        status, answer = send(int(url.rsplit(":", 1)[1]), megabytes)
+        seconds = time.perf_counter() - started
+        time.sleep(1)
+        after = memory_kib(process.pid)
     return {
         "megabytes": megabytes,
         "gateway_source": str(gateway_source) if gateway_source else "this checkout",

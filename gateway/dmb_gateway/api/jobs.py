@@ -16,7 +16,7 @@ from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import BatchCreate, BatchJobPublic, BatchPublic, JobCreate, JobPublic, JobsPublic
 from dmb_gateway.api.tables import ERRORS, created_table
-from dmb_gateway.models import JobView
+from dmb_gateway.models import JobView, TableView
 from dmb_gateway.projection import FINISHED
 
 router = APIRouter(tags=["jobs"])
@@ -107,10 +107,12 @@ def _pending_job(owner_id: uuid.UUID, table_id: uuid.UUID, rows: int, seed: int 
     )
 
 
-@router.get("/jobs", response_model=JobsPublic)
+@router.get("/jobs", response_model=JobsPublic, responses=ERRORS)
 async def list_jobs(user: CurrentUser, session: SessionDep, table_id: uuid.UUID | None = None) -> JobsPublic:
+    """The caller's latest jobs (200 at most), or those of one of their tables (404 for a table not theirs)."""
     query = sa.select(JobView).where(JobView.owner_id == user.user_id)
     if table_id is not None:
+        await get_owned(session, TableView, table_id, user, "table")
         query = query.where(JobView.table_id == table_id)
     rows = (await session.scalars(query.order_by(JobView.created_at.desc()).limit(200))).all()
     return JobsPublic(items=[JobPublic.model_validate(r) for r in rows])

@@ -8,6 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 
 API_PREFIX = "/api/v1"
+#: Marks an operation only admins may call (`openapi_extra={ADMIN_ONLY: True}`): others get a 403. Clients and
+#: the isolation tests read it from the document.
+ADMIN_ONLY = "x-dmb-admin-only"
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
 #: status → (when it is answered, whether only state-changing operations can get it)
 COMMON: dict[str, tuple[str, bool]] = {

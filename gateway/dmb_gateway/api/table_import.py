@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import URL
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser
+from dmb_gateway.api.openapi import ADMIN_ONLY
 from dmb_gateway.api.schemas import ErrorDetail, ErrorResponse
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -132,6 +133,7 @@ class DatabaseImport(BaseModel):
     response_model=ImportedTable,
     responses={403: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 502: {"model": ErrorResponse}},
     summary="Infer a table definition from an existing table of a database (admins only)",
+    openapi_extra={ADMIN_ONLY: True},
 )
 async def import_table_from_database(
     body: DatabaseImport, user: CurrentUser, context: ContextDep
