@@ -144,6 +144,8 @@ async def _start_export(
         tables = [await created_table(uow.session, table_id, user) for table_id in table_ids]
         tables = [tables[index] for index in parents_first([spec for _, spec in tables], cycles="keep_given_order")]
         (view, spec), more = tables[0], tables[1:]
+        if any(other.owner_id != view.owner_id for other, _ in more):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "tables: an export holds tables of one owner")
         table_id = view.table_id
         job = None
         if body.job_id is not None:
@@ -154,7 +156,7 @@ async def _start_export(
                 )
         export = ExportView(
             export_id=uuid.uuid4(),
-            owner_id=user.user_id,
+            owner_id=view.owner_id,  # the tables' owner (an admin may ask): their namespace, their history
             table_id=table_id,
             job_id=body.job_id,
             format=body.format.value,
@@ -188,7 +190,7 @@ async def _start_export(
                     ExportTable(table_id=other.table_id, table_version=other.version, spec=other_spec)
                     for other, other_spec in more
                 ],
-                owner_id=user.user_id,
+                owner_id=view.owner_id,
                 correlation_id=export.export_id,
             )
         )

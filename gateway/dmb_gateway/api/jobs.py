@@ -29,7 +29,8 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
     """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
     async with context.runtime.uow() as uow:
         view, spec = await created_table(uow.session, table_id, user)
-        job = _pending_job(user.user_id, table_id, body.rows, seed=body.seed, locale=body.locale)
+        # The job is the table's owner's (an admin may start it): the generator writes in their namespace.
+        job = _pending_job(view.owner_id, table_id, body.rows, seed=body.seed, locale=body.locale)
         uow.session.add(job)
         uow.emit(
             GenerateRows(
@@ -40,7 +41,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 rows=body.rows,
                 seed=body.seed,
                 locale=body.locale,
-                owner_id=user.user_id,
+                owner_id=view.owner_id,
                 correlation_id=job.job_id,
             )
         )
@@ -55,9 +56,11 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
     batch_id = uuid.uuid4()
     async with context.runtime.uow() as uow:
         tables = []
+        owners = set()
         for entry in body.tables:
             view, spec = await created_table(uow.session, entry.table_id, user)
-            job = _pending_job(user.user_id, entry.table_id, entry.rows, seed=None, locale=body.locale)
+            owners.add(view.owner_id)
+            job = _pending_job(view.owner_id, entry.table_id, entry.rows, seed=None, locale=body.locale)
             uow.session.add(job)
             tables.append(
                 BatchTable(
@@ -68,13 +71,15 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
                     rows=entry.rows,
                 )
             )
+        if len(owners) > 1:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "tables: a batch fills tables of one owner")
         uow.emit(
             GenerateTables(
                 batch_id=batch_id,
                 tables=tables,
                 seed=body.seed,
                 locale=body.locale,
-                owner_id=user.user_id,
+                owner_id=owners.pop(),
                 correlation_id=batch_id,
             )
         )

@@ -14,8 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
-from dmb_common.datasets import table_for
+from dmb_common.datasets import owned_table
 from dmb_common.db import as_utc
+from dmb_common.namespaces import hide_physical_names
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows
 from dmb_contracts.envelope import Message, utcnow
@@ -84,7 +85,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
         )
         uow.session.add(job)
         try:
-            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, cmd.spec)
+            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, cmd.spec, cmd.owner_id)
         except TooManyParentKeys as exc:
             _fail(uow, job, str(exc), cmd)
             await uow.commit()
@@ -139,10 +140,11 @@ def reference_day(created_at: dt.datetime) -> dt.datetime:
     return as_utc(created_at).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec) -> dict[str, list[Any]] | None:
+def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.UUID | None) -> dict[str, list[Any]] | None:
     if not any(field.references is not None for field in spec.fields):
         return None
-    return read_parent_keys(deps.datasets, table_for(spec, deps.datasets_schema), spec, MAX_PARENT_KEYS)
+    table = owned_table(spec, owner_id, deps.datasets_schema)
+    return read_parent_keys(deps.datasets, table, spec, MAX_PARENT_KEYS)
 
 
 def parent_keys(spec: TableSpec, stored: dict[str, list[Any]] | None, rows: int) -> dict[str, ParentKeys]:
@@ -187,6 +189,7 @@ def _emit_chunks(uow: UnitOfWork, job: Job, cause: Message | None) -> None:
 
 
 def _fail(uow: UnitOfWork, job: Job, reason: str, cause: Message) -> None:
+    reason = hide_physical_names(reason)  # a database's message may quote a table's physical name
     job.status = JobStatus.FAILED
     job.error = reason
     job.finished_at = utcnow()
@@ -281,7 +284,8 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         spec = TableSpec.model_validate(job.spec)
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
         parents = parent_keys(spec, job.parent_keys, job.rows)
-    table = table_for(spec, deps.datasets_schema)
+        owner_id = job.owner_id
+    table = owned_table(spec, owner_id, deps.datasets_schema)
     try:
         rows = await asyncio.to_thread(
             generate_chunk,
@@ -334,7 +338,7 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         ).one()
         uow.emit(JobProgressed(job_id=job.job_id, rows_done=int(done_rows), rows_total=job.rows), cmd)
         if done_chunks == job.chunks:
-            table = table_for(spec, deps.datasets_schema)
+            table = owned_table(spec, job.owner_id, deps.datasets_schema)
             rows_written_at = utcnow()
             report = await asyncio.to_thread(column_report, deps.datasets, table, spec)
             job.status = JobStatus.COMPLETED
