@@ -73,6 +73,9 @@ class JobView(Base):
     report_seconds: Mapped[float | None]
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: The AI values made so far and needed, while the AI service makes them (None: no AI request reported).
+    ai_values_made: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    ai_values_needed: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
 
 
 class ExportView(Base):

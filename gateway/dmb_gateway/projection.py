@@ -12,6 +12,7 @@ from typing import Any
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import (
+    AIValuesProgressed,
     ExportCompleted,
     ExportExpired,
     ExportFailed,
@@ -43,6 +44,7 @@ class Projection:
             TableDropped: self.table_dropped,
             JobStarted: self.job_started,
             JobProgressed: self.job_progressed,
+            AIValuesProgressed: self.ai_values_progressed,
             JobCompleted: self.job_completed,
             JobFailed: self.job_failed,
             JobCancelled: self.job_cancelled,
@@ -132,6 +134,13 @@ class Projection:
     async def job_progressed(self, event: JobProgressed) -> None:
         def apply(row: JobView) -> None:
             row.rows_done = max(row.rows_done, event.rows_done)
+
+        await self._update(JobView, event.job_id, apply)
+
+    async def ai_values_progressed(self, event: AIValuesProgressed) -> None:
+        def apply(row: JobView) -> None:
+            row.ai_values_made = max(row.ai_values_made or 0, event.made)
+            row.ai_values_needed = event.needed
 
         await self._update(JobView, event.job_id, apply)
 

@@ -7,14 +7,24 @@ import uuid
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
-from dmb_contracts.commands import BatchTable, CancelJob, GenerateRows, GenerateTables
+from dmb_common.crypto import SecretBox
+from dmb_contracts.commands import AIOptions, BatchTable, CancelJob, GenerateRows, GenerateTables
 from dmb_contracts.envelope import utcnow
 from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import BatchCreate, BatchJobPublic, BatchPublic, JobCreate, JobPublic, JobsPublic
+from dmb_gateway.api.schemas import (
+    BatchCreate,
+    BatchJobPublic,
+    BatchPublic,
+    JobAIOptions,
+    JobCreate,
+    JobPublic,
+    JobsPublic,
+)
 from dmb_gateway.api.tables import ERRORS, created_table
 from dmb_gateway.models import JobView, TableView
 from dmb_gateway.projection import FINISHED
@@ -41,12 +51,26 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 rows=body.rows,
                 seed=body.seed,
                 locale=body.locale,
+                ai=_ai_options(body.ai, context.settings.secret_key),
                 owner_id=view.owner_id,
                 correlation_id=job.job_id,
             )
         )
         await uow.commit()
         return job
+
+
+def _ai_options(options: JobAIOptions | None, secret_key: SecretStr) -> AIOptions | None:
+    """The job's AI options as the generator carries them: the key sealed with the platform's secret box."""
+    if options is None:
+        return None
+    key = options.api_key
+    return AIOptions(
+        context=options.context,
+        base_url=options.base_url,
+        model=options.model,
+        api_key_encrypted=SecretBox(secret_key).seal(key.get_secret_value()) if key is not None else None,
+    )
 
 
 @router.post("/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=BatchPublic, responses=ERRORS)

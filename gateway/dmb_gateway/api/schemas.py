@@ -11,7 +11,7 @@ from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.generator_defaults import FieldGenerator, field_generators
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, computed_field, field_validator, model_validator
 
 #: Every integer the API takes is bounded where it is declared, so no value past what a database column holds
 #: (64-bit at most) gets near a query: out of range is a 422 that names the bound.
@@ -65,6 +65,29 @@ class TableGenerators(BaseModel):
     )
 
 
+class JobAIOptions(BaseModel):
+    """Where a job's AI values come from. Unset endpoint and key: the platform's default (DMB_AI_*). The key
+    is encrypted before it leaves the gateway and is never shown again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    context: str = Field(
+        default="", max_length=4000, description="What the data is about, e.g. 'patients of a Spanish hospital'."
+    )
+    base_url: str | None = Field(
+        default=None, max_length=500, description="An OpenAI-compatible endpoint; unset: OpenAI's."
+    )
+    model: str = Field(default="gpt-4o-mini", min_length=1, max_length=200)
+    api_key: SecretStr | None = Field(default=None, description="Write-only: encrypted at once, never returned.")
+
+    @field_validator("api_key")
+    @classmethod
+    def _short_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not 0 < len(value.get_secret_value()) <= 500:
+            raise ValueError("the API key must have 1 to 500 characters")
+        return value
+
+
 class JobCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"rows": 1000, "seed": 42, "locale": "en_US"}]}
@@ -75,6 +98,9 @@ class JobCreate(BaseModel):
         default=None, ge=0, le=MAX_SEED, description=f"Same seed, same rows (0..{MAX_SEED}). Random if unset."
     )
     locale: Locale = "en_US"
+    ai: JobAIOptions | None = Field(
+        default=None, description="For the table's AI fields: the context, and the job's own endpoint and key."
+    )
 
 
 class JobPublic(_Public):
@@ -97,6 +123,10 @@ class JobPublic(_Public):
     report_seconds: float | None = Field(description="Of `seconds`: checking the written rows for the report.")
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    ai_values_made: int | None = Field(
+        default=None, description="AI values made so far for the job's AI fields (None: no AI progress reported)."
+    )
+    ai_values_needed: int | None = Field(default=None, description="AI values the job's AI fields need.")
 
 
 class JobsPublic(BaseModel):

@@ -12,6 +12,7 @@ import typer
 from dmb_common.settings import BaseServiceSettings
 from pydantic import ValidationError
 
+from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
@@ -335,6 +336,8 @@ def _echo_report(job: dict[str, Any]) -> None:
     details = [f"{job['status']} {timing}"] if (timing := timing_line(job)) else []
     if job.get("generator_version"):
         details.append(f"generator {job['generator_version']}")
+    if ai_line := ai_progress_line(job):
+        details.append(ai_line)
     if details:
         typer.echo("  " + "; ".join(details))
     for line in report_table(job):
@@ -351,11 +354,17 @@ def generate(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    ai_context: AIContext = None,
+    ai_base_url: AIBaseUrl = None,
+    ai_model: AIModel = None,
+    ai_key: AIKey = None,
 ) -> None:
     """Fill a table with generated rows; prints the job's line, then its time and constraint report."""
     body: dict[str, Any] = {"rows": rows, "locale": locale}
     if seed is not None:
         body["seed"] = seed
+    if (ai := ai_options(ai_context, ai_base_url, ai_model, ai_key)) is not None:
+        body["ai"] = ai
     job = _call("POST", f"/tables/{table_id}/jobs", json=body)
     if wait:
         job = _wait(f"/jobs/{job['id']}", ("completed", "failed", "cancelled"))

@@ -503,3 +503,30 @@ def test_tables_generators_refuses_an_invalid_definition_or_a_wrong_call(platfor
     )
     assert both.exit_code == neither.exit_code == 1
     assert "give a table id or --file SPEC.json (one of them)" in both.output
+
+
+def test_generate_with_ai_options_reports_an_unreachable_model_and_never_shows_the_key(
+    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk-cli-key-NEVER-SHOWN-7"
+    spec = {
+        "table_name": "tickets",
+        "fields": [
+            {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
+            {"name": "subject", "type": "string", "max_length": 120, "generator": {"kind": "ai"}},
+        ],
+    }
+    table_id = created_table(tmp_path, spec)
+    monkeypatch.setenv("DMB_JOB_AI_KEY", key)
+    # Port 9 (discard) has no server: the model endpoint is down, the job still completes, with Faker.
+    result = dmb(
+        "generate", table_id, "--rows", "20", "--ai-context", "IT helpdesk", "--ai-base-url", "http://127.0.0.1:9/v1"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "completed" in result.output
+    assert "note: AI values unavailable, Faker used instead: the model endpoint could not be reached" in result.output
+    job_id = result.output.split()[0]
+    shown = ok("jobs", "show", job_id)
+    assert '"status": "completed"' in shown
+    assert key not in result.output + shown

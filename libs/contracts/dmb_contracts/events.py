@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from dmb_contracts.commands import ExportFormat
+from dmb_contracts.compositions import Composition
 from dmb_contracts.envelope import Event
 from dmb_contracts.fields import FieldSpec, JsonScalar, TableSpec
 
@@ -136,6 +137,12 @@ class AIValuesRequested(Event):
     base_url: str | None = None
     model: str = "gpt-4o-mini"
     api_key_encrypted: str | None = None
+    rows: int | None = Field(
+        default=None,
+        gt=0,
+        description="The job's row count (None from older generators): a unique AI field needing more distinct "
+        "values than `count` gets a composition.",
+    )
 
 
 class AIValuesGenerated(Event):
@@ -143,6 +150,27 @@ class AIValuesGenerated(Event):
     request_id: UUID
     job_id: UUID
     values: dict[str, list[JsonScalar]]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the user should know about these values (fields made by code instead, a short pool), "
+        "in plain words; the generator adds them to the job's notes.",
+    )
+    compositions: dict[str, Composition] = Field(
+        default_factory=dict,
+        description="Per unique AI field, parts combined by code: the generator enumerates them for distinct values "
+        "past the pool.",
+    )
+
+
+class AIValuesProgressed(Event):
+    """An AI request is under way: `made` of the `needed` values are ready. Each one restarts the generator's
+    wait deadline, so a job waits for a slow model as long as its values keep coming."""
+
+    type: Literal["ai.values.progressed"] = "ai.values.progressed"
+    request_id: UUID
+    job_id: UUID
+    made: Annotated[int, Field(ge=0)]
+    needed: Annotated[int, Field(gt=0)]
 
 
 class AIValuesFailed(Event):

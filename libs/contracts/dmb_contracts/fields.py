@@ -594,22 +594,35 @@ def _check_default(spec: FieldSpec) -> None:
     value = spec.default
     if value is None or spec.type is StorageType.FOREIGN_KEY:
         return
+    problem = value_problem(spec, value)
+    if problem is not None:
+        raise SpecError(spec.name, "default", f"default {value!r} {problem}")
+
+
+def value_problem(spec: FieldSpec, value: JsonScalar) -> str | None:
+    """Why `value` cannot be stored in the field as it is (None: it can): its type, bounds, length, pattern
+    and choices. The rule a default must pass, and the one every AI value passes before it joins a pool."""
+    if value is None:
+        return None if spec.nullable else "is null but the field is not nullable"
     problem = _kind_problem(spec, value)
     if problem is None and (spec.type in NUMERIC_TYPES or spec.type in TEMPORAL_TYPES):
         problem = _bound_problem(spec, value)
     if problem is None and spec.type in TEXTUAL_TYPES:
-        text = str(value)
-        limit = spec.length_limit
-        if limit is not None and len(text) > limit:
-            problem = f"is longer than max_length {limit}"
-        elif spec.min_length is not None and len(text) < spec.min_length:
-            problem = f"is shorter than min_length {spec.min_length}"
-        elif spec.pattern is not None and not re.fullmatch(spec.pattern, text):
-            problem = f"does not match the pattern {spec.pattern!r}"
+        problem = _text_problem(spec, str(value))
     if problem is None and spec.choices is not None and value not in spec.choices:
         problem = "is not one of the choices"
-    if problem is not None:
-        raise SpecError(spec.name, "default", f"default {value!r} {problem}")
+    return problem
+
+
+def _text_problem(spec: FieldSpec, text: str) -> str | None:
+    limit = spec.length_limit
+    if limit is not None and len(text) > limit:
+        return f"is longer than max_length {limit}"
+    if spec.min_length is not None and len(text) < spec.min_length:
+        return f"is shorter than min_length {spec.min_length}"
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, text):
+        return f"does not match the pattern {spec.pattern!r}"
+    return None
 
 
 def _kind_problem(spec: FieldSpec, value: JsonScalar) -> str | None:

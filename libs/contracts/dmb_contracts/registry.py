@@ -21,6 +21,7 @@ from dmb_contracts.envelope import Command, Event, Message
 from dmb_contracts.events import (
     AIValuesFailed,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesRequested,
     ExportCompleted,
     ExportExpired,
@@ -59,6 +60,7 @@ EVENTS: tuple[type[Event], ...] = (
     JobCancelled,
     AIValuesRequested,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesFailed,
     ExportCompleted,
     ExportFailed,
@@ -87,6 +89,7 @@ AnyMessage = Annotated[
     | JobCancelled
     | AIValuesRequested
     | AIValuesGenerated
+    | AIValuesProgressed
     | AIValuesFailed
     | ExportCompleted
     | ExportFailed

@@ -12,7 +12,14 @@ from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import PeriodicTask, RunningService, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings
 from dmb_contracts.commands import CancelJob, GenerateChunk, GenerateRows, GenerateTables
-from dmb_contracts.events import AIValuesFailed, AIValuesGenerated, JobCancelled, JobCompleted, JobFailed
+from dmb_contracts.events import (
+    AIValuesFailed,
+    AIValuesGenerated,
+    AIValuesProgressed,
+    JobCancelled,
+    JobCompleted,
+    JobFailed,
+)
 
 from dmb_generator import batch_handlers, handlers
 from dmb_generator.adapters.startup_lock import StartupLock
@@ -63,6 +70,7 @@ async def build(settings: BaseServiceSettings, bus: MessageBus, *, chunk_workers
             CancelJob: partial(handlers.cancel_job, deps=deps),
             AIValuesGenerated: partial(handlers.ai_values_generated, deps=deps),
             AIValuesFailed: partial(handlers.ai_values_failed, deps=deps),
+            AIValuesProgressed: partial(handlers.ai_values_progressed, deps=deps),
             GenerateTables: partial(batch_handlers.generate_tables, deps=deps),
             # A batch starts its next table's job when the previous one's has ended.
             JobCompleted: partial(batch_handlers.batch_job_finished, deps=deps),

@@ -19,10 +19,12 @@ from dmb_common.db import as_utc
 from dmb_common.namespaces import hide_physical_names
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows
+from dmb_contracts.compositions import Composition
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import (
     AIValuesFailed,
     AIValuesGenerated,
+    AIValuesProgressed,
     AIValuesRequested,
     JobCancelled,
     JobCompleted,
@@ -126,6 +128,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
                     base_url=ai.base_url if ai else None,
                     model=ai.model if ai else "gpt-4o-mini",
                     api_key_encrypted=ai.api_key_encrypted if ai else None,
+                    rows=cmd.rows,
                 ),
                 cmd,
             )
@@ -197,7 +200,20 @@ def _fail(uow: UnitOfWork, job: Job, reason: str, cause: Message) -> None:
 
 
 async def ai_values_generated(event: AIValuesGenerated, deps: GeneratorDeps) -> None:
-    await _resume_after_ai(event, deps, pools=event.values, fallback=None)
+    await _resume_after_ai(
+        event, deps, pools=event.values, fallback=None, notes=event.notes, compositions=event.compositions
+    )
+
+
+async def ai_values_progressed(event: AIValuesProgressed, deps: GeneratorDeps) -> None:
+    """The AI service is making the job's values: the wait deadline starts again from now."""
+    async with deps.runtime.uow() as uow:
+        await uow.session.execute(
+            sa.update(Job)
+            .where(Job.job_id == event.job_id, Job.status == JobStatus.WAITING_AI)
+            .values(ai_progress_at=deps.clock())
+        )
+        await uow.commit()
 
 
 async def ai_values_failed(event: AIValuesFailed, deps: GeneratorDeps) -> None:
@@ -209,11 +225,16 @@ async def _resume_after_ai(
     deps: GeneratorDeps,
     pools: Mapping[str, Sequence[JsonScalar]],
     fallback: str | None,
+    notes: Sequence[str] = (),
+    compositions: Mapping[str, Composition] | None = None,
 ) -> None:
     async with deps.runtime.uow() as uow:
         job = await _take_waiting_job(uow, event.job_id)
         if job is None:
             return  # a duplicate answer, or one after the deadline: the job already runs (or was cancelled)
+        job.fallbacks = [*job.fallbacks, *notes]
+        if compositions:
+            job.ai_compositions = {name: c.model_dump(mode="json") for name, c in compositions.items()}
         _resume(uow, job, pools, fallback, event)
         await uow.commit()
 
@@ -248,7 +269,8 @@ def ai_deadline_note(wait: dt.timedelta) -> str:
 
 async def resume_overdue_ai_jobs(deps: GeneratorDeps, now: dt.datetime) -> int:
     """Start with Faker's values every job that has waited longer than `deps.ai_wait` for its AI values at
-    `now` (the AI service is down, or its answer was lost); returns how many jobs this call resumed.
+    `now` (the AI service is down, or its answer was lost), counted from the AI service's last progress report
+    on it, else from the job's start; returns how many jobs this call resumed.
 
     A job another process resumed meanwhile (its AI answer, another replica's sweep) is left to that one."""
     cutoff = now.astimezone(dt.UTC) - deps.ai_wait
@@ -256,7 +278,9 @@ async def resume_overdue_ai_jobs(deps: GeneratorDeps, now: dt.datetime) -> int:
         overdue = (
             await session.scalars(
                 sa.select(Job.job_id)
-                .where(Job.status == JobStatus.WAITING_AI, Job.created_at < cutoff)
+                .where(
+                    Job.status == JobStatus.WAITING_AI, sa.func.coalesce(Job.ai_progress_at, Job.created_at) < cutoff
+                )
                 .order_by(Job.created_at)
             )
         ).all()
@@ -283,6 +307,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             return
         spec = TableSpec.model_validate(job.spec)
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
+        compositions = {name: Composition.model_validate(c) for name, c in (job.ai_compositions or {}).items()}
         parents = parent_keys(spec, job.parent_keys, job.rows)
         owner_id = job.owner_id
     table = owned_table(spec, owner_id, deps.datasets_schema)
@@ -298,6 +323,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             ai_pools=pools,
             now=started,
             parents=parents,
+            ai_compositions=compositions,
         )
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")

@@ -50,6 +50,10 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: When the AI service last reported progress on the job's values: the wait deadline counts from here.
+    ai_progress_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    #: Per unique AI field, the composition the AI service sent (dmb_contracts.compositions), as JSON.
+    ai_compositions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
 
 
 class ChunkDone(Base):

@@ -35,6 +35,7 @@ from dmb_generator.domain.faker_catalogue import faker_method
 from dmb_generator.domain.fast_providers import FAST_PROVIDERS, FastContext
 from dmb_generator.domain.json_documents import json_objects
 from dmb_generator.domain.references import reference_values
+from dmb_generator.domain.seeding import numpy_rng
 
 _REGEX_ATTEMPTS = 50
 _T = StorageType
@@ -115,10 +116,13 @@ def constant_values(generator: ConstantGenerator, ctx: ColumnContext) -> list[An
 
 
 def ai_values(generator: AIGenerator, ctx: ColumnContext) -> list[Any]:
+    """Values drawn from the field's AI pool. The AI service writes the AI fields of a table together, one row
+    at a time, so pools of the same length line up (index i is one row: a diagnosis with its department); the
+    draw depends on the pool's length, not on the field, so those fields pick the same index in every row."""
     pool = list(ctx.pool or ())
     if not pool:
         raise ValueError(f"field {ctx.field.name!r}: the AI value pool is empty")
-    picks = ctx.rng.integers(0, len(pool), ctx.rows).tolist()
+    picks = numpy_rng(ctx.seed, ctx.chunk_index, "ai rows", len(pool)).integers(0, len(pool), ctx.rows).tolist()
     return [pool[pick] for pick in picks]
 
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dmb_contracts.compositions import Composition
 from dmb_contracts.fields import FieldSpec, JsonScalar
 from faker import Faker
 
@@ -48,6 +49,8 @@ class ColumnContext:
     #: A self-reference's key column of this chunk (references.hierarchical_references): row j may also point
     #: at the keys of rows 0..j-1, which the same statement inserts before it.
     chunk_keys: Sequence[Any] | None = None
+    #: A unique AI field's composition (parts a model wrote, combined here): its distinct values past the pool.
+    composition: Composition | None = None
 
     def _key(self, purpose: str) -> tuple[object, ...]:
         return (self.seed, self.chunk_index, self.field.name, purpose)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dmb_contracts.compositions import Composition
 from dmb_contracts.fields import ChoicesGenerator, ConstantGenerator, FieldSpec, GeneratorSpec, JsonScalar, TableSpec
 from dmb_contracts.generator_defaults import effective_generator, row_generators
 
@@ -72,13 +73,14 @@ def generate_chunk(
     ai_pools: Mapping[str, Sequence[JsonScalar]] | None = None,
     now: dt.datetime | None = None,
     parents: Mapping[str, ParentKeys] | None = None,
+    ai_compositions: Mapping[str, Composition] | None = None,
 ) -> list[tuple[object, ...]]:
     """`rows` rows for the global rows first_row..first_row+rows-1, values in spec.fields order.
 
     `now` anchors relative dates ("-2y", ages); pass the job's start so every chunk agrees. Unset, it is
     today's midnight UTC, so the output is stable within a day. `parents` holds each foreign key's parent
     keys (by field name), read at job start; a self-reference also draws from the chunk's earlier rows
-    (references.py).
+    (references.py). `ai_compositions` give unique AI fields distinct values past their pools.
     """
     if rows < 0 or first_row < 0 or chunk_index < 0:
         raise ValueError("rows, first_row and chunk_index must not be negative")
@@ -113,6 +115,8 @@ def generate_chunk(
         )
         if parents and field.name in parents:
             ctx = dataclasses.replace(ctx, parent=parents[field.name])
+        if ai_compositions and field.name in ai_compositions:
+            ctx = dataclasses.replace(ctx, composition=ai_compositions[field.name])
         if field.name in hierarchy and field.name not in plan.carriers:
             ctx = dataclasses.replace(ctx, chunk_keys=columns[hierarchy[field.name]])
         columns[field.name] = generate_column(

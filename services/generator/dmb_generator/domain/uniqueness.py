@@ -15,6 +15,7 @@ from typing import Any
 
 from dmb_contracts.fields import (
     TEXTUAL_TYPES,
+    AIGenerator,
     ChoicesGenerator,
     ConstantGenerator,
     FieldSpec,
@@ -132,6 +133,8 @@ def unique_values(field: FieldSpec, generator: GeneratorSpec, values: list[Any],
         distinct = distinct_values(field, generator)
         permutation = Permutation.keyed(len(distinct), *key)
         return [distinct[permutation.slot(row)] for row in rows]
+    if isinstance(generator, AIGenerator) and (dealt := _dealt_ai_values(field, ctx)) is not None:
+        return dealt
     if field.type in TEXTUAL_TYPES:
         return _unique_text(field, values, ctx)
     if field.type is _T.UUID:
@@ -178,6 +181,27 @@ def unique_uuids(ctx: ColumnContext) -> list[uuid.UUID]:
         value = (bits >> 74) << 80 | 0x4 << 76 | ((bits >> 62) & 0xFFF) << 64 | 0b10 << 62 | (bits & (2**62 - 1))
         out.append(uuid.UUID(int=value))
     return out
+
+
+def _dealt_ai_values(field: FieldSpec, ctx: ColumnContext) -> list[Any] | None:
+    """A unique AI text field's values without suffixes, when its composition or its pool holds a distinct
+    value for every row of the job so far (both dealt in a seeded order); None: tag the pooled values instead.
+    E-mails, URLs and patterned fields are rebuilt by the tagging path."""
+    if field.type not in TEXTUAL_TYPES or field.type in (_T.EMAIL, _T.URL) or field.pattern is not None:
+        return None
+    needed = ctx.first_row + ctx.rows
+    composition = ctx.composition
+    if composition is not None and needed <= composition.size:
+        permutation = Permutation.keyed(composition.size, ctx.seed, field.name)
+        return [composition.value(permutation.slot(row)) for row in ctx.row_indexes]
+    pool = [
+        value for value in dict.fromkeys(conform(field.model_copy(update={"nullable": True}), list(ctx.pool or ())))
+    ]
+    pool = [value for value in pool if value is not None]
+    if needed <= len(pool):
+        permutation = Permutation.keyed(len(pool), ctx.seed, field.name)
+        return [pool[permutation.slot(row)] for row in ctx.row_indexes]
+    return None
 
 
 def _in_type(field: FieldSpec, step: int) -> int:

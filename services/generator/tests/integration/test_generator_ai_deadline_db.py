@@ -26,7 +26,7 @@ from dmb_common.db import as_utc
 from dmb_common.settings import BaseServiceSettings
 from dmb_contracts.commands import CancelJob, GenerateRows
 from dmb_contracts.envelope import Message
-from dmb_contracts.events import AIValuesFailed, AIValuesGenerated, JobCompleted
+from dmb_contracts.events import AIValuesFailed, AIValuesGenerated, AIValuesProgressed, JobCompleted
 from dmb_contracts.fields import TableSpec
 from dmb_generator import handlers
 from dmb_generator.bootstrap import GeneratorService, ai_sweep_seconds, build
@@ -159,6 +159,34 @@ async def test_the_sweep_leaves_fresh_and_cancelled_jobs_alone_and_resumes_each_
     assert await resume_overdue_ai_jobs(rig.deps, now + WAIT + dt.timedelta(seconds=1)) == 1  # its turn comes
     assert (await rig.job(fresh.job_id)).fallbacks == [NOTE]
     assert len(await rig.chunk_commands(overdue.job_id)) == 3
+
+
+async def test_the_wait_counts_from_the_last_ai_progress_not_from_the_jobs_start(rig: Rig) -> None:
+    job = await rig.start_job()
+    progressed_at = as_utc(job.created_at) + WAIT - dt.timedelta(seconds=5)
+    rig.deps.clock = lambda: progressed_at
+    progress = AIValuesProgressed(request_id=job.job_id, job_id=job.job_id, made=25, needed=200)
+    await handlers.ai_values_progressed(progress, rig.deps)
+
+    assert await resume_overdue_ai_jobs(rig.deps, after_the_wait(job)) == 0
+    assert (await rig.job(job.job_id)).status == JobStatus.WAITING_AI
+
+    assert await resume_overdue_ai_jobs(rig.deps, progressed_at + WAIT + dt.timedelta(seconds=1)) == 1
+    assert (await rig.job(job.job_id)).fallbacks == [NOTE]
+
+
+async def test_the_ai_services_notes_join_the_jobs_notes(rig: Rig) -> None:
+    job = await rig.start_job()
+    answer = AIValuesGenerated(
+        request_id=job.job_id,
+        job_id=job.job_id,
+        values={"bio": ["Retired teacher who paints"]},
+        notes=["AI made 1 of 200 values (the token budget was spent); they repeat"],
+    )
+    await handlers.ai_values_generated(answer, rig.deps)
+
+    resumed = await rig.job(job.job_id)
+    assert resumed.fallbacks == ["AI made 1 of 200 values (the token budget was spent); they repeat"]
 
 
 async def test_an_ai_answer_after_the_deadline_is_ignored(rig: Rig) -> None:

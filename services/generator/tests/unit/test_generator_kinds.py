@@ -193,6 +193,79 @@ def test_ai_values_come_from_the_pool_and_fall_back_to_faker_without_one() -> No
     assert all(isinstance(value, str) and value for value in fallback)
 
 
+def test_ai_pools_of_the_same_length_stay_rows_together() -> None:
+    spec = TableSpec.model_validate(
+        {
+            "table_name": "admissions",
+            "fields": [
+                {"name": "diagnosis", "type": "string", "generator": {"kind": "ai"}},
+                {"name": "department", "type": "string", "generator": {"kind": "ai"}},
+            ],
+        }
+    )
+    pools = {
+        "diagnosis": ["Neumonía", "Fractura de cadera", "Infarto agudo de miocardio"],
+        "department": ["Neumología", "Traumatología", "Cardiología"],
+    }
+    rows = generate_chunk(spec, seed=7, chunk_index=0, first_row=0, rows=300, ai_pools=pools)
+    pairs = set(zip(pools["diagnosis"], pools["department"], strict=True))
+    assert set(rows) == pairs
+
+
+def test_a_unique_ai_field_with_a_composition_gets_distinct_composed_values_in_every_chunk() -> None:
+    from dmb_contracts.compositions import Composition
+
+    spec = TableSpec.model_validate(
+        {
+            "table_name": "products",
+            "fields": [{"name": "name", "type": "string", "unique": True, "generator": {"kind": "ai"}}],
+        }
+    )
+    composition = Composition(
+        template="{0} {1} {2}",
+        parts=[[f"Head{i}" for i in range(30)], [f"Mid{i}" for i in range(30)], [f"Tail{i}" for i in range(30)]],
+    )
+    pools = {"name": ["Lamp", "Desk"]}
+    chunks = [
+        generate_chunk(
+            spec,
+            seed=3,
+            chunk_index=k,
+            first_row=k * 9000,
+            rows=9000,
+            ai_pools=pools,
+            ai_compositions={"name": composition},
+        )
+        for k in range(3)
+    ]
+    values = [row[0] for chunk in chunks for row in chunk]
+
+    assert len(set(values)) == 27_000
+    assert all(re.fullmatch(r"Head\d+ Mid\d+ Tail\d+", value) for value in values)
+    again = generate_chunk(
+        spec, seed=3, chunk_index=1, first_row=9000, rows=9000, ai_pools=pools, ai_compositions={"name": composition}
+    )
+    assert again == chunks[1]
+
+
+def test_a_unique_ai_field_deals_out_a_pool_large_enough_without_suffixes() -> None:
+    spec = TableSpec.model_validate(
+        {
+            "table_name": "genres",
+            "fields": [{"name": "name", "type": "string", "unique": True, "generator": {"kind": "ai"}}],
+        }
+    )
+    pool = ["Jazz", "Blues", "Flamenco", "Bossa nova", "Reggae", "Cumbia", "Tango", "Fado"]
+
+    rows = generate_chunk(spec, seed=11, chunk_index=0, first_row=0, rows=6, ai_pools={"name": pool})
+    more = generate_chunk(spec, seed=11, chunk_index=0, first_row=0, rows=9, ai_pools={"name": pool})
+
+    assert len({row[0] for row in rows}) == 6
+    assert {row[0] for row in rows} <= set(pool)
+    assert len({row[0] for row in more}) == 9  # one row more than the pool: made distinct otherwise
+    assert not {row[0] for row in more} <= set(pool)
+
+
 def test_null_percentage_gives_about_that_share_of_nulls() -> None:
     values = column({"name": "n", "type": "string", "nullable": True, "null_percentage": 30}, rows=5000)
     assert 0.27 < values.count(None) / 5000 < 0.33

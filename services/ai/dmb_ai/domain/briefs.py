@@ -1,0 +1,92 @@
+"""The analyze step: what each AI field means and which rules its values must pass, from the table, the
+field, the user's context and the row's other fields. Pure: the prompt and the judge read these briefs."""
+
+from __future__ import annotations
+
+from dmb_contracts.fields import TEXTUAL_TYPES, AIGenerator, FieldSpec, StorageType, TableSpec
+from dmb_contracts.generator_defaults import effective_generator
+from pydantic import BaseModel, ConfigDict
+
+from dmb_ai.domain.judge import CheckDigit, implied_check_digit
+from dmb_ai.domain.language import wanted_language
+
+
+class FieldBrief(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    field: FieldSpec
+    meaning: str
+    check_digit: CheckDigit | None = None
+
+
+class RequestBrief(BaseModel):
+    """What the model is asked for: the fields it writes together (one row each), and the rules they pass."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table: str
+    table_description: str
+    context: str
+    locale: str
+    language: str
+    fields: list[FieldBrief]
+    other_fields: list[str]
+    #: Fields whose values code makes (a pattern, choices, a range, a type no model is needed for), with why.
+    code_made: dict[str, str]
+
+
+def code_made_reason(field: FieldSpec) -> str | None:
+    """Why code, not a model, makes the field's values (None: the model writes them)."""
+    if not isinstance(effective_generator(field, has_pool=True), AIGenerator):
+        return "its pattern or choices produce the values"
+    if field.type not in TEXTUAL_TYPES:
+        return f"{field.type.value} values come from its range, not from a model"
+    return None
+
+
+def _describe(field: FieldSpec) -> str:
+    parts = [f"{field.name} ({field.type.value})"]
+    if field.description:
+        parts.append(field.description)
+    if isinstance(field.generator, AIGenerator) and field.generator.instructions:
+        parts.append(f"instructions: {field.generator.instructions}")
+    limits = []
+    if field.min_length is not None:
+        limits.append(f"at least {field.min_length} characters")
+    if field.length_limit is not None:
+        limits.append(f"at most {field.length_limit} characters")
+    if field.unique:
+        limits.append("every value different")
+    if limits:
+        parts.append(", ".join(limits))
+    return "; ".join(parts)
+
+
+def analyze(table: TableSpec, fields: list[FieldSpec], context: str, locale: str) -> RequestBrief:
+    """The brief of one request: model-written fields first, code-made ones set aside with the reason."""
+    written = [field for field in fields if code_made_reason(field) is None]
+    asked = {field.name for field in fields}
+    briefs = []
+    for field in written:
+        kind = implied_check_digit(field)
+        meaning = _describe(field)
+        if kind is not None:
+            meaning += f"; must be a real {kind.value} with a correct check digit, not a counting sequence"
+        if field.type is StorageType.EMAIL:
+            meaning += "; realistic personal or work addresses, varied, never example1@ or test@"
+        briefs.append(FieldBrief(field=field, meaning=meaning, check_digit=kind))
+    return RequestBrief(
+        table=table.display_name or table.table_name,
+        table_description=table.description,
+        context=context,
+        locale=locale,
+        language=wanted_language(context, locale),
+        fields=briefs,
+        other_fields=[_describe(field) for field in table.fields if field.name not in asked],
+        code_made={field.name: reason for field in fields if (reason := code_made_reason(field)) is not None},
+    )
+
+
+def code_notes(brief: RequestBrief) -> list[str]:
+    """What the job says about the fields code made instead of the model."""
+    return [f"field {name}: {reason}" for name, reason in brief.code_made.items()]
