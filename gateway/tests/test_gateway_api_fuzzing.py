@@ -59,6 +59,7 @@ def test_every_api_operation_holds_under_fuzzing(
                 "1",
                 "--no-color",
             ],
+            cwd=tmp_path,  # schemathesis keeps a cache folder in its working directory
             capture_output=True,
             text=True,
             timeout=900,
