@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
-MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) gateway/pyproject.toml
-PACKAGES := dmb_contracts dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway
+MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
+PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run test lint typecheck pytest contracts bench clean
+.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ install: $(VENV)/.synced
 
 run: install
 	$(BIN)/dmb run
+
+# Every service its own process (two generators) on the local PostgreSQL and RabbitMQ, a SeaweedFS S3 it
+# starts; logs per service under data/distributed/logs; Ctrl-C stops all.
+run-distributed: install
+	$(BIN)/python -m dmb_testing.run_distributed
 
 lint: install
 	$(BIN)/ruff format --check .
@@ -36,7 +41,13 @@ pytest: install
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
 
-test: lint typecheck pytest
+# Debian's docker-compose (v1) validates docker-compose.yml without a Docker engine (tests/deploy).
+deploy-tools:
+	@command -v docker-compose >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; }
+
+test: lint typecheck deploy-tools pytest
 
 bench: install
 	$(BIN)/python bench/generate_insert.py

@@ -1,26 +1,20 @@
-"""Who is asking: the local user in single-user mode, else the owner of a bearer API token."""
+"""The local user of single-user mode, and provisioning users from the command line (`dmb users create`)."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import secrets
 import uuid
 
-import sqlalchemy as sa
 from dmb_contracts.envelope import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dmb_gateway.models import ApiToken, User
+from dmb_gateway.accounts.repository import AccountsRepository
+from dmb_gateway.accounts.service import AccountService
+from dmb_gateway.models import User
+from dmb_gateway.settings import GatewaySettings
 
 LOCAL_USER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
 LOCAL_USER_EMAIL = "local@dmb.invalid"
-TOKEN_PREFIX = "dmb_"  # noqa: S105 - a public prefix, not a secret
-
-
-def hash_token(token: str) -> str:
-    # Tokens are long random strings, so a fast hash is enough; only the hash is stored.
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def ensure_local_user(session: AsyncSession) -> None:
@@ -29,25 +23,23 @@ async def ensure_local_user(session: AsyncSession) -> None:
         await session.commit()
 
 
-async def create_user_with_token(session: AsyncSession, email: str, *, is_admin: bool = False) -> tuple[User, str]:
-    """A new user and their first API token (shown once; only its hash is kept)."""
-    user = await session.scalar(sa.select(User).where(User.email == email))
+async def create_user_with_token(
+    session: AsyncSession, email: str, *, is_admin: bool = False, password: str | None = None
+) -> tuple[User, str]:
+    """A user (created, or the existing one with that address) and a new API token (shown once; only its hash
+    is kept). A password given here is set too, so the user can sign in to the web UI."""
+    accounts = AccountService(AccountsRepository(session), GatewaySettings(_env_file=None))
+    user = await accounts.repository.user_by_email(email)
     if user is None:
-        user = User(user_id=uuid.uuid4(), email=email, is_admin=is_admin, created_at=utcnow())
-        session.add(user)
-        await session.flush()  # the token row references the user: insert the user first
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=hash_token(token), user_id=user.user_id, name="default", created_at=utcnow()))
+        user = await accounts.create_user(email, password, is_admin=is_admin)
+    elif password is not None:
+        await accounts.set_password(user, password)
+    new = await accounts.create_token(user, "default", None)
     await session.commit()
-    return user, token
+    return user, new.secret
 
 
-async def user_for_token(session: AsyncSession, token: str) -> User | None:
-    row = await session.get(ApiToken, hash_token(token))
-    return None if row is None else await session.get(User, row.user_id)
-
-
-async def provision_user(database_url: str, email: str, *, is_admin: bool = False) -> str:
+async def provision_user(database_url: str, email: str, *, is_admin: bool = False, password: str | None = None) -> str:
     """Create (or reuse) a user in the gateway's database and return a new API token for them."""
     from dmb_common.db import create_service_engine, session_factory, upgrade_database
 
@@ -57,7 +49,7 @@ async def provision_user(database_url: str, email: str, *, is_admin: bool = Fals
     engine = create_service_engine(database_url)
     try:
         async with session_factory(engine)() as session:
-            _, token = await create_user_with_token(session, email, is_admin=is_admin)
+            _, token = await create_user_with_token(session, email, is_admin=is_admin, password=password)
     finally:
         await engine.dispose()
     return token

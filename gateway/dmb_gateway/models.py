@@ -26,15 +26,76 @@ class User(Base):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: pwdlib's argon2 hash; None for users who sign in only with API tokens (and the local user).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Per-user quota overrides; None takes the operator's default from the settings.
+    quota_rows_per_job: Mapped[int | None] = mapped_column(sa.BigInteger)
+    quota_concurrent_jobs: Mapped[int | None]
+    quota_tables: Mapped[int | None]
+    quota_export_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: What lists and revocations name the token by (its hash never leaves the server).
+    token_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.user_id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    #: The token's first characters, enough for its owner to recognise it.
+    prefix: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, this row only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    session_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.user_id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: The absolute end, whatever the activity; idleness ends it sooner (settings.session_idle_minutes).
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Invite(Base):
+    """An admin's invitation to sign up (DMB_SIGNUP=invite): the link holds a random code, this row its hash."""
+
+    __tablename__ = "invites"
+
+    invite_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    invite_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.user_id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One action an admin took, kept for the audit log (never deleted by the application)."""
+
+    __tablename__ = "audit_log"
+
+    entry_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    actor_email: Mapped[str] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(50))
+    target: Mapped[str] = mapped_column(sa.String(300))
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
 
 class TableView(Base):

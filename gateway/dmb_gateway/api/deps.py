@@ -11,7 +11,12 @@ from dmb_common.storage import ObjectStore
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dmb_gateway.auth import LOCAL_USER_ID, user_for_token
+from dmb_gateway.accounts import csrf
+from dmb_gateway.accounts.repository import AccountsRepository
+from dmb_gateway.accounts.service import AccountService
+from dmb_gateway.accounts.throttle import LoginThrottle
+from dmb_gateway.admin.audit_middleware import ACTOR
+from dmb_gateway.auth import LOCAL_USER_ID
 from dmb_gateway.models import User
 from dmb_gateway.settings import AuthMode, GatewaySettings
 
@@ -21,6 +26,7 @@ class GatewayContext:
     settings: GatewaySettings
     runtime: ServiceRuntime
     store: ObjectStore
+    throttle: LoginThrottle
 
 
 def get_context(request: Request) -> GatewayContext:
@@ -40,23 +46,68 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def current_user(request: Request, context: ContextDep, session: SessionDep) -> User:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def get_accounts(session: SessionDep, context: ContextDep) -> AccountService:
+    return AccountService(AccountsRepository(session), context.settings)
+
+
+AccountsDep = Annotated[AccountService, Depends(get_accounts)]
+
+
+def _refuse_disabled(request: Request, user: User) -> User:
+    if user.is_disabled:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This account is disabled; ask an admin")
+    if user.is_admin:
+        setattr(request.state, ACTOR, (user.user_id, user.email))  # for the audit log of admins' actions
+    return user
+
+
+async def optional_user(
+    request: Request, context: ContextDep, session: SessionDep, accounts: AccountsDep
+) -> User | None:
+    """Who is asking, or None: a bearer token's owner, else (token mode) the browser session's user, else (local
+    mode) the local user. A cookie-authenticated request that changes state must carry its CSRF token."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token:
-        user = await user_for_token(session, token.strip())
+        user = await accounts.user_for_token(token.strip())
+        await session.commit()  # the token's last use
         if user is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid API token", {"WWW-Authenticate": "Bearer"})
-        return user
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "Invalid, expired or revoked API token", {"WWW-Authenticate": "Bearer"}
+            )
+        return _refuse_disabled(request, user)
     if context.settings.auth_mode is AuthMode.LOCAL:
-        user = await session.get(User, LOCAL_USER_ID)
-        assert user is not None
-        return user
-    raise HTTPException(
-        status.HTTP_401_UNAUTHORIZED,
-        "An API token is required (Authorization: Bearer ...)",
-        {"WWW-Authenticate": "Bearer"},
-    )
+        return await session.get(User, LOCAL_USER_ID)
+    cookie = request.cookies.get(csrf.SESSION_COOKIE)
+    if not cookie:
+        return None
+    user = await accounts.user_for_session(cookie)
+    await session.commit()  # the session's last activity, or its end
+    if user is None:
+        return None
+    await csrf.check_request(request, context.settings.secret_key.get_secret_value(), cookie)
+    return _refuse_disabled(request, user)
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+async def current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "An API token is required (Authorization: Bearer ...), or sign in to the web UI",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only admins may do this")
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]

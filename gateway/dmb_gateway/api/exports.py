@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic, Offset, PageLimit
@@ -141,6 +142,7 @@ async def _start_export(
 ) -> ExportPublic:
     """Record the export as pending and send the command; `body.job_id` (provenance) is about the first table."""
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_new_export(user)
         tables = [await created_table(uow.session, table_id, user) for table_id in table_ids]
         tables = [tables[index] for index in parents_first([spec for _, spec in tables], cycles="keep_given_order")]
         (view, spec), more = tables[0], tables[1:]

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
+from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import (
@@ -38,6 +39,7 @@ router = APIRouter(tags=["jobs"])
 async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
     """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_jobs(user, [body.rows])
         view, spec = await created_table(uow.session, table_id, user)
         # The job is the table's owner's (an admin may start it): the generator writes in their namespace.
         job = _pending_job(view.owner_id, table_id, body.rows, seed=body.seed, locale=body.locale)
@@ -79,6 +81,7 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
     starting when the one before it has completed. Same tables + seed → the same rows."""
     batch_id = uuid.uuid4()
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_jobs(user, [entry.rows for entry in body.tables])
         tables = []
         owners = set()
         for entry in body.tables:

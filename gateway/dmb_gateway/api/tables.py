@@ -11,6 +11,7 @@ from dmb_contracts.fields import TableSpec
 from dmb_contracts.generator_defaults import field_generators
 from fastapi import APIRouter, HTTPException, status
 
+from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import ErrorResponse, Offset, PageLimit, TableGenerators, TablePublic, TablesPublic
@@ -22,6 +23,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorResponse},
     409: {"model": ErrorResponse},
     422: {"model": ErrorResponse},
+    429: {"model": ErrorResponse},  # a quota (dmb_gateway.accounts.quotas)
 }
 
 
@@ -30,6 +32,7 @@ async def create_table(spec: TableSpec, user: CurrentUser, context: ContextDep) 
     """Design a table. It is created in the datasets database asynchronously: poll until `status` is
     `created` (or `rejected`, with the reason)."""
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_new_table(user)
         clash = await uow.session.scalar(
             sa.select(TableView.table_id).where(
                 TableView.owner_id == user.user_id, TableView.table_name == spec.table_name, TableView.status.in_(LIVE)

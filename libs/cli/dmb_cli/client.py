@@ -7,6 +7,10 @@ from typing import Any
 
 import httpx
 
+from dmb_cli import stored_login
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
 
 class ApiError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
@@ -24,10 +28,12 @@ def _message(response: httpx.Response) -> str:
 
 
 class Client:
-    def __init__(self, base_url: str | None = None, token: str | None = None) -> None:
-        base = (base_url or os.environ.get("DMB_URL") or "http://127.0.0.1:8000").rstrip("/")
-        token = token or os.environ.get("DMB_TOKEN")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def __init__(self, base_url: str | None = None, token: str | None = None, *, anonymous: bool = False) -> None:
+        stored = stored_login.load()
+        base = (base_url or os.environ.get("DMB_URL") or (stored and stored.url) or DEFAULT_URL).rstrip("/")
+        # The token `dmb login` stored serves only the platform it was issued by.
+        token = token or os.environ.get("DMB_TOKEN") or (stored.token if stored and stored.url == base else None)
+        headers = {"Authorization": f"Bearer {token}"} if token and not anonymous else {}
         self.http = httpx.Client(base_url=f"{base}/api/v1", headers=headers, timeout=60)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:

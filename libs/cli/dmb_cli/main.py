@@ -1,4 +1,6 @@
-"""The `dmb` command: run the platform, and drive it (tables, jobs, exports) from a terminal."""
+"""The `dmb` API client commands: drive the platform (tables, jobs, exports, dead letters) from a terminal.
+
+The platform app (apps/platform, dmb_platform.main) adds `run`, `serve` and `users` to this same command."""
 
 from __future__ import annotations
 
@@ -6,18 +8,15 @@ import enum
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn
 
 import typer
-from dmb_common.settings import BaseServiceSettings
-from pydantic import ValidationError
 
+from dmb_cli import accounts, admin, dead_letters
 from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
-
-Settings = TypeVar("Settings", bound=BaseServiceSettings)
 
 app = typer.Typer(
     help="Dynamic Model Builder: design tables, fill them with realistic data, export them.", no_args_is_help=True
@@ -25,13 +24,12 @@ app = typer.Typer(
 tables_app = typer.Typer(help="Design, list and drop tables.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Follow and cancel generation jobs.", no_args_is_help=True)
 exports_app = typer.Typer(help="List and download exports.", no_args_is_help=True)
-users_app = typer.Typer(
-    help="Manage users and their API tokens (run where the gateway's database is).", no_args_is_help=True
-)
 app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
-app.add_typer(users_app, name="users")
+accounts.register(app)
+app.add_typer(admin.admin_app, name="admin")
+app.add_typer(dead_letters.app, name="dead-letters")
 
 
 class Dialect(enum.StrEnum):
@@ -67,49 +65,6 @@ def _wait(path: str, done: tuple[str, ...], timeout: float = 3600) -> Any:
         if time.monotonic() > deadline:
             _fail(f"still {state['status']} after {timeout:.0f} s")
         time.sleep(0.3)
-
-
-def _settings(kind: type[Settings]) -> Settings:
-    try:
-        return kind()
-    except ValidationError as exc:
-        _fail(f"invalid configuration: {exc}")
-
-
-@app.command()
-def run(
-    port: Annotated[int | None, typer.Option(help="Port of the web UI and API (DMB_PORT).")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where data is kept (DMB_DATA_DIR).")] = None,
-) -> None:
-    """Start the whole platform in this process (SQLite, in-process bus, local object folder)."""
-    from dmb_gateway.settings import GatewaySettings
-
-    from dmb_cli.launcher import run_embedded
-
-    settings = _settings(GatewaySettings)
-    updates: dict[str, Any] = {}
-    if port is not None:
-        updates["port"] = port
-    if data_dir is not None:
-        updates["data_dir"] = data_dir
-    run_embedded(settings.model_copy(update=updates))
-
-
-@app.command("serve")
-def serve_command(service: Annotated[str, typer.Argument(help="gateway, schema, generator, ai or exporter")]) -> None:
-    """Start one service as its own process (distributed mode: RabbitMQ, PostgreSQL, S3 from DMB_* settings)."""
-    from dmb_cli.launcher import WORKER_SERVICES, serve_gateway, serve_worker
-
-    if service == "gateway":
-        from dmb_gateway.settings import GatewaySettings
-
-        serve_gateway(_settings(GatewaySettings))
-        return
-    for name in WORKER_SERVICES:
-        if service == name:
-            serve_worker(name, _settings(BaseServiceSettings))
-            return
-    _fail(f"unknown service {service!r}; choose one of gateway, {', '.join(WORKER_SERVICES)}")
 
 
 def _read_json(path: Path) -> Any:
@@ -516,21 +471,3 @@ def exports_download(export_id: str, output: Path) -> None:
                 _fail(f"expired: {record['reason']}")
         _fail(str(exc))
     typer.echo(f"saved {output} ({size:,} bytes)")
-
-
-@users_app.command("create")
-def users_create(
-    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
-    admin: Annotated[bool, typer.Option("--admin", help="Let the user see and manage everything.")] = False,
-) -> None:
-    """Create a user (or reuse one) and print a new API token; only its hash is stored, so keep it."""
-    import asyncio
-
-    from dmb_gateway.auth import provision_user
-    from dmb_gateway.settings import GatewaySettings
-
-    if "@" not in email or len(email) > 254:
-        _fail(f"{email!r} is not an e-mail address")
-    settings = _settings(GatewaySettings)
-    token = asyncio.run(provision_user(settings.service_database_url("gateway"), email, is_admin=admin))
-    typer.echo(f"user {email}{' (admin)' if admin else ''}; API token (shown once): {token}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,14 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from click.testing import Result
-from dmb_cli.launcher import embedded_builders
 from dmb_cli.main import app
-from dmb_gateway.app import create_app
-from dmb_gateway.settings import GatewaySettings
 from dmb_testing.flow import VISITS_SPEC
-from dmb_testing.seaweed import free_ports
+from dmb_testing.platform import live_embedded
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -60,28 +55,10 @@ def serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **more: Any) -> Itera
     """The whole platform (gateway + every service, in-process bus, SQLite) served by uvicorn on a thread;
     `more` are further GatewaySettings fields."""
     data_dir = tmp_path / "data"
-    fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "export_upload_attempts": 1}
-    settings = GatewaySettings(**(fields | {"log_level": "WARNING", "_env_file": None} | more))
-    (port,) = free_ports(1)
-    config = uvicorn.Config(
-        create_app(settings, embedded_builders()), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="dmb-platform", daemon=True)
-    thread.start()
-    for _ in range(600):
-        if server.started or not thread.is_alive():
-            break
-        thread.join(0.1)
-    assert server.started, "the platform did not start"
-    url = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("DMB_URL", url)
-    monkeypatch.delenv("DMB_TOKEN", raising=False)
-    try:
+    with live_embedded(data_dir, **({"export_upload_attempts": 1} | more)) as url:
+        monkeypatch.setenv("DMB_URL", url)
+        monkeypatch.delenv("DMB_TOKEN", raising=False)
         yield Platform(url, data_dir)
-    finally:
-        server.should_exit = True
-        thread.join(60)
 
 
 def dmb(*args: str | Path) -> Result:

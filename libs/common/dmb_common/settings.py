@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +38,15 @@ class BaseServiceSettings(BaseSettings):
     datasets_schema: str | None = Field(default=None, description="PostgreSQL schema for the users' tables.")
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     log_level: str = "INFO"
+    log_format: Literal["json", "console", "auto"] = Field(
+        default="auto", description="json lines, readable console lines, or auto: console on a terminal, else json."
+    )
+    health_host: str = Field(
+        default="127.0.0.1", description="Worker services: where /healthz, /readyz and /metrics listen."
+    )
+    health_port: int = Field(
+        default=9000, ge=0, le=65535, description="Worker services: the port of /healthz, /readyz and /metrics."
+    )
     s3_endpoint: str | None = Field(
         default=None, description="S3/MinIO endpoint URL; unset: a local folder under data_dir."
     )

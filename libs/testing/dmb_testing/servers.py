@@ -28,6 +28,7 @@ HOW_TO_START = {
     "MariaDB": "start it with `start-stop-daemon --start --background --exec /usr/sbin/mariadbd` or set DMB_TEST_MYSQL_URL",
     "SeaweedFS": "install the dev dependencies (`make test` does) so the `weed` binary exists",
     "Node.js": "install Node.js (Debian: `apt-get install nodejs`) to run the web UI's scripts in tests",
+    "docker-compose": "run `make deploy-tools` (Debian's docker-compose validates docker-compose.yml, no engine needed)",
 }
 
 

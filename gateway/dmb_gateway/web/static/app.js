@@ -1,8 +1,11 @@
 // The page talks to the same REST API as the CLI; JSON bodies only (a cross-site form cannot send them).
+// Signed in with a browser session, every call that changes something carries the page's CSRF token.
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const api = async (method, path, body) => {
-  const response = await fetch(`/api/v1${path}`, {
-    method, headers: body ? {"Content-Type": "application/json"} : {}, body: body ? JSON.stringify(body) : undefined,
-  });
+  const headers = body ? {"Content-Type": "application/json"} : {};
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(`/api/v1${path}`, {method, headers, body: body ? JSON.stringify(body) : undefined});
+  if (response.status === 401) { window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`); }
   const data = response.status === 204 ? null : await response.json();
   if (!response.ok) throw new Error(data && data.message ? data.message : `HTTP ${response.status}`);
   return data;

@@ -1,15 +1,15 @@
 """A job's AI progress: the values the AI service has made so far, and how many it needs.
 
-Revision ID: 0005_ai_core_ai_progress
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ai_core_ai_progress"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from dmb_cli.launcher import embedded_builders
-from dmb_cli.main import app
 from dmb_gateway.app import create_app
 from dmb_gateway.settings import AuthMode, GatewaySettings
+from dmb_platform.launcher import embedded_builders
+from dmb_platform.main import app
 from typer.testing import CliRunner
 
 

@@ -1,0 +1,104 @@
+"""Per-user quotas: the operator's defaults (settings) unless an admin set the user's own limit.
+
+A request past a limit is refused before anything is queued: 422 when the request itself is too big (rows per
+job), 429 when the user has too much already (running jobs, tables, stored export bytes). The message names
+the limit and the current usage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from fastapi import status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmb_gateway.accounts.refusal import Refused
+from dmb_gateway.models import ExportView, JobView, TableView, User
+from dmb_gateway.settings import GatewaySettings
+
+#: Job statuses that still hold a slot (dmb_gateway.projection.FINISHED are the others).
+ACTIVE_JOB = ("pending", "running")
+#: Table statuses that no longer count: a dropped table is gone, a rejected one never existed.
+GONE_TABLE = ("dropped", "rejected")
+
+
+@dataclass(frozen=True)
+class Quotas:
+    rows_per_job: int
+    concurrent_jobs: int
+    tables: int
+    export_bytes: int
+
+
+@dataclass(frozen=True)
+class Usage:
+    active_jobs: int
+    tables: int
+    export_bytes: int
+
+
+def quotas_of(user: User, settings: GatewaySettings) -> Quotas:
+    return Quotas(
+        rows_per_job=user.quota_rows_per_job or settings.quota_rows_per_job,
+        concurrent_jobs=user.quota_concurrent_jobs or settings.quota_concurrent_jobs,
+        tables=user.quota_tables or settings.quota_tables,
+        export_bytes=user.quota_export_bytes or settings.quota_export_bytes,
+    )
+
+
+class QuotaService:
+    def __init__(self, session: AsyncSession, settings: GatewaySettings) -> None:
+        self.session = session
+        self.settings = settings
+
+    async def usage_of(self, user: User) -> Usage:
+        jobs = sa.select(sa.func.count()).where(JobView.owner_id == user.user_id, JobView.status.in_(ACTIVE_JOB))
+        tables = sa.select(sa.func.count()).where(
+            TableView.owner_id == user.user_id, TableView.status.not_in(GONE_TABLE)
+        )
+        stored = sa.select(sa.func.coalesce(sa.func.sum(ExportView.size_bytes), 0)).where(
+            ExportView.owner_id == user.user_id, ExportView.status == "completed"
+        )
+        return Usage(
+            active_jobs=await self.session.scalar(jobs) or 0,
+            tables=await self.session.scalar(tables) or 0,
+            export_bytes=int(await self.session.scalar(stored) or 0),
+        )
+
+    async def check_jobs(self, user: User, rows: Sequence[int]) -> None:
+        """Refuse new jobs (one per entry of `rows`) past the rows-per-job or the concurrent-jobs limit."""
+        quotas = quotas_of(user, self.settings)
+        for index, count in enumerate(rows):
+            if count > quotas.rows_per_job:
+                raise Refused(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"Your quota allows {quotas.rows_per_job:,} rows per job; this job asks for {count:,}",
+                    location="rows" if len(rows) == 1 else f"tables.{index}.rows",
+                )
+        active = (await self.usage_of(user)).active_jobs
+        if active + len(rows) > quotas.concurrent_jobs:
+            raise Refused(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"Your quota allows {quotas.concurrent_jobs} jobs at once; {active} are pending or running "
+                f"and this asks for {len(rows)} more. Wait for one to finish or cancel one",
+            )
+
+    async def check_new_table(self, user: User) -> None:
+        quotas = quotas_of(user, self.settings)
+        tables = (await self.usage_of(user)).tables
+        if tables >= quotas.tables:
+            raise Refused(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"Your quota allows {quotas.tables} tables and you have {tables}; drop one to create another",
+            )
+
+    async def check_new_export(self, user: User) -> None:
+        quotas = quotas_of(user, self.settings)
+        stored = (await self.usage_of(user)).export_bytes
+        if stored >= quotas.export_bytes:
+            raise Refused(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"Your quota allows {quotas.export_bytes:,} bytes of stored exports and yours hold {stored:,}; "
+                "ask an admin for more, or wait for old exports to expire",
+            )

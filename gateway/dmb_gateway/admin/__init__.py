@@ -1,0 +1,1 @@
+"""The admin area: users, invitations, every owner's work and the audit log (admins only)."""
