@@ -15,7 +15,7 @@ from dmb_common.runtime import RunningService, Service, build_runtime, subscribe
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
-from dmb_gateway import operations
+from dmb_gateway import operations, security
 from dmb_gateway.accounts import refusal
 from dmb_gateway.accounts.throttle import LoginThrottle
 from dmb_gateway.admin.audit_middleware import AdminActionAudit
@@ -30,6 +30,7 @@ from dmb_gateway.api import (
     errors,
     exports,
     jobs,
+    openapi,
     previews,
     table_import,
     table_rows,
@@ -42,7 +43,7 @@ from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import account_views, admin_views, dead_letters_page, pages, views
+from dmb_gateway.web import account_views, admin_views, dead_letters_page, docs, pages, views
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +99,13 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
         version="0.1.0",
         description="Design tables, fill them with realistic data, export professional workbooks.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # web.docs serves it from vendored assets
+        redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
     errors.install(app)
+    openapi.install(app)
+    security.install(app, settings)
     refusal.install(app)
     app.add_exception_handler(pages.PageRefusal, pages.page_refusal_response)
     admission.install(
@@ -130,6 +134,7 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     app.include_router(dead_letters.router, prefix="/api/v1")
     app.add_middleware(AdminActionAudit)
     app.include_router(views.router)
+    app.include_router(docs.router)
     app.include_router(account_views.router)
     app.include_router(admin_views.router)
     app.include_router(dead_letters_page.router)

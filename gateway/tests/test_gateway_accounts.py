@@ -39,7 +39,7 @@ async def test_open_sign_up_signs_the_browser_in_with_an_httponly_lax_cookie(cli
 
 async def test_the_session_cookie_is_secure_behind_https(tmp_path: Path) -> None:
     async with platform.embedded_client(tmp_path, auth_mode="token", signup="open") as http:
-        http.base_url = httpx.URL("https://dmb.test")
+        http.base_url = httpx.URL("https://127.0.0.1")
         response = await sign_up(http, "ada@example.com")
     assert response.status_code == 303
     assert "Secure" in response.headers["set-cookie"]

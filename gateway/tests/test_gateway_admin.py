@@ -150,7 +150,7 @@ async def test_the_admin_pages_manage_users_with_forms_and_show_every_owners_wor
         assert "bob@example.com can now sign in." in created.text
         invited = await client.post("/admin/invites", data={"email": "cy@example.com", "csrf_token": token})
         assert invited.status_code == 201
-        assert "http://dmb.test/signup?invite=" in invited.text
+        assert "http://127.0.0.1/signup?invite=" in invited.text
         forged = await client.post("/admin/users", data={"email": "eve@example.com", "password": PASSWORD})
         assert forged.status_code == 403
 

@@ -28,7 +28,7 @@ async def test_an_in_process_dead_letter_is_listed_shown_replayed_and_discarded_
     app = embedded_app(data_dir=tmp_path, bus_url="memory://", _env_file=None)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             bus = app.state.bus
             assert isinstance(bus, InProcessBus)
             await bus.publish_raw("schema.table.create", b'{"type": "schema.table.create", "message_id": "broken-1"}')

@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from dmb_common.namespaces import physical_name
+from dmb_gateway.auth import LOCAL_USER_ID
 from dmb_testing import platform
 from dmb_testing.flow import wait_for
 
@@ -80,16 +82,19 @@ CREATE INDEX ix_night ON bookings (night);"""
     assert table["status"] == "created", table
 
     # The users' table really has the rule: a second booking of the same room on the same night is refused.
+    # Under the local user's physical names (one namespace per owner).
+    bookings = physical_name(LOCAL_USER_ID, "bookings")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'datasets.db'}")
-    insert = sa.text("INSERT INTO bookings (id, room, night, guest) VALUES (:id, :room, :night, 'x')")
+    insert = sa.text(f"INSERT INTO {bookings} (id, room, night, guest) VALUES (:id, :room, :night, 'x')")
     try:
         with engine.begin() as conn:
-            assert {"uq_room_night", "ix_night"} <= {i["name"] for i in sa.inspect(conn).get_indexes("bookings")}
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes(bookings)}
+            assert {physical_name(LOCAL_USER_ID, "uq_room_night"), physical_name(LOCAL_USER_ID, "ix_night")} <= indexes
             conn.execute(insert, {"id": 1, "room": 7, "night": "2026-12-01"})
             conn.execute(insert, {"id": 2, "room": 7, "night": "2026-12-02"})
             conn.execute(insert, {"id": 3, "room": 8, "night": "2026-12-01"})
         refused = pytest.raises(
-            sa.exc.IntegrityError, match=r"UNIQUE constraint failed: bookings\.room, bookings\.night"
+            sa.exc.IntegrityError, match=rf"UNIQUE constraint failed: {bookings}\.room, {bookings}\.night"
         )
         with refused, engine.begin() as conn:
             conn.execute(insert, {"id": 4, "room": 7, "night": "2026-12-01"})

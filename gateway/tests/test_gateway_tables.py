@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from dmb_common.namespaces import hide_physical_names
 from dmb_testing import platform
 from dmb_testing.flow import wait_for
 
@@ -42,8 +43,11 @@ def datasets_tables(tmp_path: Path) -> dict[str, list[str]]:
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
+            # As their owner names them: the physical names carry the owner's namespace prefix.
             return {
-                name: sorted(index["name"] for index in inspector.get_indexes(name))
+                hide_physical_names(name): sorted(
+                    hide_physical_names(index["name"]) for index in inspector.get_indexes(name)
+                )
                 for name in inspector.get_table_names()
                 if not name.startswith("dmb_")
             }

@@ -27,7 +27,7 @@ async def test_a_job_completes_with_faker_and_a_note_when_no_ai_service_answers(
     app = create_app(settings, without_ai)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=60) as client:
             table = await create_table(client, SPEC)
             started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": 30, "seed": 1})
             assert started.status_code == 202, started.text

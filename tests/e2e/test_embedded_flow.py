@@ -121,4 +121,5 @@ async def test_unknown_ids_are_404_not_500(client: httpx.AsyncClient) -> None:
         response = await client.get(path)
         assert response.status_code == 404, path
         assert missing in response.json()["message"]
-    assert (await client.get("/api/v1/tables/not-a-uuid")).status_code == 422
+    # Ids in paths are UUIDs: anything else names no resource at all.
+    assert (await client.get("/api/v1/tables/not-a-uuid")).status_code == 404

@@ -31,7 +31,7 @@ async def test_a_created_token_is_accepted_and_requests_without_one_are_refused(
     application = create_app(settings, embedded_builders())
     async with LifespanManager(application, startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             anonymous = await client.get("/api/v1/tables")
             assert anonymous.status_code == 401
             assert "API token is required" in anonymous.json()["message"]

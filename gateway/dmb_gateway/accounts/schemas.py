@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from dmb_gateway.accounts import credentials
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+#: A time read back from the database: SQLite drops the zone of the UTC times we store, and the API (and its
+#: OpenAPI `date-time`) promises an offset.
+StoredTime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 class SignUp(BaseModel):
@@ -41,10 +51,10 @@ class TokenPublic(BaseModel):
     id: uuid.UUID = Field(validation_alias=AliasChoices("token_id", "id"))
     name: str
     prefix: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    last_used_at: dt.datetime | None
+    created_at: StoredTime
+    expires_at: StoredTime | None
+    revoked_at: StoredTime | None
+    last_used_at: StoredTime | None
 
 
 class TokenCreated(TokenPublic):
@@ -65,5 +75,5 @@ class UserPublic(BaseModel):
     id: uuid.UUID = Field(validation_alias=AliasChoices("user_id", "id"))
     email: str
     is_admin: bool
-    created_at: dt.datetime
-    disabled_at: dt.datetime | None
+    created_at: StoredTime
+    disabled_at: StoredTime | None

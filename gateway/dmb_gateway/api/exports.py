@@ -22,14 +22,14 @@ from dmb_contracts.commands import (
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ColumnReport
 from dmb_contracts.table_order import parents_first
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic
+from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic, Offset, PageLimit
 from dmb_gateway.api.tables import ERRORS, created_table
 from dmb_gateway.models import ExportMoreTableView, ExportView, JobView, TableView, User
 
@@ -61,7 +61,10 @@ def _public(row: ExportView) -> ExportPublic:
 
 
 @router.post(
-    "/tables/{table_id}/exports", status_code=status.HTTP_202_ACCEPTED, response_model=ExportPublic, responses=ERRORS
+    "/tables/{table_id:uuid}/exports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExportPublic,
+    responses=ERRORS,
 )
 async def request_export(
     table_id: uuid.UUID, body: ExportCreate, user: CurrentUser, context: ContextDep
@@ -130,7 +133,10 @@ async def request_tables_export(body: TablesExportCreate, user: CurrentUser, con
 
 
 @router.post(
-    "/exports/{export_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=ExportPublic, responses=ERRORS
+    "/exports/{export_id:uuid}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExportPublic,
+    responses=ERRORS,
 )
 async def retry_export(export_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> ExportPublic:
     """Export again what a failed or expired export was asked for (the same tables, job, format and options),
@@ -185,6 +191,8 @@ async def _start_export(
         tables = [await created_table(uow.session, table_id, user) for table_id in table_ids]
         tables = [tables[index] for index in parents_first([spec for _, spec in tables], cycles="keep_given_order")]
         (view, spec), more = tables[0], tables[1:]
+        if any(other.owner_id != view.owner_id for other, _ in more):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "tables: an export holds tables of one owner")
         table_id = view.table_id
         job = None
         if body.job_id is not None:
@@ -195,7 +203,7 @@ async def _start_export(
                 )
         export = ExportView(
             export_id=uuid.uuid4(),
-            owner_id=user.user_id,
+            owner_id=view.owner_id,  # the tables' owner (an admin may ask): their namespace, their history
             table_id=table_id,
             job_id=body.job_id,
             format=body.format.value,
@@ -233,16 +241,12 @@ async def _start_export(
                     ExportTable(table_id=other.table_id, table_version=other.version, spec=other_spec)
                     for other, other_spec in more
                 ],
-                owner_id=user.user_id,
+                owner_id=view.owner_id,
                 correlation_id=export.export_id,
             )
         )
         await uow.commit()
         return _public(export)
-
-
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 async def _page(session: SessionDep, query: sa.Select[ExportView], offset: int, limit: int) -> ExportsPublic:
@@ -264,7 +268,7 @@ async def list_exports(
     session: SessionDep,
     table_id: uuid.UUID | None = None,
     offset: Offset = 0,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
 ) -> ExportsPublic:
     """The caller's own export history, newest first (admins included; they reach others' by id)."""
     query = sa.select(ExportView).where(ExportView.owner_id == user.user_id)
@@ -273,9 +277,9 @@ async def list_exports(
     return await _page(session, query, offset, limit)
 
 
-@router.get("/tables/{table_id}/exports", response_model=ExportsPublic, responses=ERRORS)
+@router.get("/tables/{table_id:uuid}/exports", response_model=ExportsPublic, responses=ERRORS)
 async def list_table_exports(
-    table_id: uuid.UUID, user: CurrentUser, session: SessionDep, offset: Offset = 0, limit: Limit = 50
+    table_id: uuid.UUID, user: CurrentUser, session: SessionDep, offset: Offset = 0, limit: PageLimit = 50
 ) -> ExportsPublic:
     """The export history of one table, newest first: the caller's exports of it (an admin sees everyone's)."""
     await get_owned(session, TableView, table_id, user, "table")
@@ -285,7 +289,7 @@ async def list_table_exports(
     return await _page(session, query, offset, limit)
 
 
-@router.get("/exports/{export_id}", response_model=ExportPublic, responses=ERRORS)
+@router.get("/exports/{export_id:uuid}", response_model=ExportPublic, responses=ERRORS)
 async def get_export(export_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ExportPublic:
     return _public(await get_owned(session, ExportView, export_id, user, "export"))
 
@@ -301,7 +305,7 @@ async def _chunks(store: ObjectStore, key: str) -> AsyncIterator[bytes]:
         yield block
 
 
-@router.get("/exports/{export_id}/download", responses=ERRORS, response_model=None)
+@router.get("/exports/{export_id:uuid}/download", responses=ERRORS, response_model=None)
 async def download_export(
     export_id: uuid.UUID, user: CurrentUser, session: SessionDep, context: ContextDep, presigned: bool = False
 ) -> StreamingResponse | RedirectResponse:

@@ -29,14 +29,14 @@ from dmb_gateway.api.schemas import (
     JobsPublic,
 )
 from dmb_gateway.api.tables import ERRORS, created_table
-from dmb_gateway.models import JobView
+from dmb_gateway.models import JobView, TableView
 from dmb_gateway.projection import FINISHED
 
 router = APIRouter(tags=["jobs"])
 
 
 @router.post(
-    "/tables/{table_id}/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
+    "/tables/{table_id:uuid}/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
 )
 async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
     """Add `rows` generated rows to the table (or, with mode replace, put them in place of its rows). Same table
@@ -45,8 +45,9 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
         await QuotaService(uow.session, context.settings).check_jobs(user, [body.rows])
         view, spec = await created_table(uow.session, table_id, user)
         if body.mode is WriteMode.REPLACE:
-            await refuse_orphaning_replace(uow.session, user.user_id, {view.table_name})
-        job = _pending_job(user.user_id, table_id, body.rows, seed=body.seed, locale=body.locale)
+            await refuse_orphaning_replace(uow.session, view.owner_id, {view.table_name})
+        # The job is the table's owner's (an admin may start it): the generator writes in their namespace.
+        job = _pending_job(view.owner_id, table_id, body.rows, seed=body.seed, locale=body.locale)
         uow.session.add(job)
         uow.emit(
             GenerateRows(
@@ -61,7 +62,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 ai=await job_ai_options(
                     uow.session, user, context.settings, _ai_options(body.ai, context.settings.secret_key)
                 ),
-                owner_id=user.user_id,
+                owner_id=view.owner_id,
                 correlation_id=job.job_id,
             )
         )
@@ -92,9 +93,11 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
             user, [entry.rows for entry in body.tables], one_at_a_time=True
         )
         tables = []
+        owners = set()
         for entry in body.tables:
             view, spec = await created_table(uow.session, entry.table_id, user)
-            job = _pending_job(user.user_id, entry.table_id, entry.rows, seed=None, locale=body.locale)
+            owners.add(view.owner_id)
+            job = _pending_job(view.owner_id, entry.table_id, entry.rows, seed=None, locale=body.locale)
             uow.session.add(job)
             tables.append(
                 BatchTable(
@@ -105,8 +108,11 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
                     rows=entry.rows,
                 )
             )
+        if len(owners) > 1:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "tables: a batch fills tables of one owner")
+        owner_id = owners.pop()
         if body.mode is WriteMode.REPLACE:
-            await refuse_orphaning_replace(uow.session, user.user_id, {table.spec.table_name for table in tables})
+            await refuse_orphaning_replace(uow.session, owner_id, {table.spec.table_name for table in tables})
         uow.emit(
             GenerateTables(
                 batch_id=batch_id,
@@ -114,7 +120,7 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
                 seed=body.seed,
                 locale=body.locale,
                 mode=body.mode,
-                owner_id=user.user_id,
+                owner_id=owner_id,
                 correlation_id=batch_id,
             )
         )
@@ -147,21 +153,25 @@ def _pending_job(owner_id: uuid.UUID, table_id: uuid.UUID, rows: int, seed: int 
     )
 
 
-@router.get("/jobs", response_model=JobsPublic)
+@router.get("/jobs", response_model=JobsPublic, responses=ERRORS)
 async def list_jobs(user: CurrentUser, session: SessionDep, table_id: uuid.UUID | None = None) -> JobsPublic:
+    """The caller's latest jobs (200 at most), or those of one of their tables (404 for a table not theirs)."""
     query = sa.select(JobView).where(JobView.owner_id == user.user_id)
     if table_id is not None:
+        await get_owned(session, TableView, table_id, user, "table")
         query = query.where(JobView.table_id == table_id)
     rows = (await session.scalars(query.order_by(JobView.created_at.desc()).limit(200))).all()
     return JobsPublic(items=[JobPublic.model_validate(r) for r in rows])
 
 
-@router.get("/jobs/{job_id}", response_model=JobPublic, responses=ERRORS)
+@router.get("/jobs/{job_id:uuid}", response_model=JobPublic, responses=ERRORS)
 async def get_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> JobView:
     return await get_owned(session, JobView, job_id, user, "job")
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS)
+@router.post(
+    "/jobs/{job_id:uuid}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
+)
 async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> JobView:
     async with context.runtime.uow() as uow:
         job = await get_owned(uow.session, JobView, job_id, user, "job")
@@ -172,7 +182,7 @@ async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) 
         return job
 
 
-@router.get("/jobs/{job_id}/events", responses=ERRORS)
+@router.get("/jobs/{job_id:uuid}/events", responses=ERRORS)
 async def job_events(
     job_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
 ) -> EventSourceResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Self
+from typing import Annotated, Any, Self
 
 from dmb_contracts.commands import (
     MAX_ROWS_PER_JOB,
@@ -18,7 +18,22 @@ from dmb_contracts.commands import (
 from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.generator_defaults import FieldGenerator, field_generators
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, computed_field, field_validator, model_validator
+
+#: Every integer the API takes is bounded where it is declared, so no value past what a database column holds
+#: (64-bit at most) gets near a query: out of range is a 422 that names the bound.
+MAX_VERSION = 2**31 - 1
+MAX_OFFSET = 2**31 - 1
+MAX_PAGE = 500
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip.")]
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"How many items to return (1..{MAX_PAGE}).")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version of the table's definition.")]
+
+
+def expected_version(what: str) -> Any:
+    """The `expected_version` field of a change: the table's version the caller last saw."""
+    return Field(gt=0, le=MAX_VERSION, description=f"The table's version this {what} was made against.")
 
 
 class _Public(BaseModel):

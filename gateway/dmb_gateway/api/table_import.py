@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import URL
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser
+from dmb_gateway.api.openapi import ADMIN_ONLY
 from dmb_gateway.api.schemas import ErrorDetail, ErrorResponse
 from dmb_gateway.importer import MAX_SQL_LENGTH, ImportedSchema, SqlImportError, import_database, import_sql
 
@@ -168,6 +169,7 @@ class DatabaseImport(BaseModel):
     response_model=ImportedTable,
     responses={403: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 502: {"model": ErrorResponse}},
     summary="Infer table definitions from an existing database: one table or a whole schema (admins only)",
+    openapi_extra={ADMIN_ONLY: True},
 )
 async def import_table_from_database(
     body: DatabaseImport, user: CurrentUser, context: ContextDep

@@ -11,7 +11,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from dmb_common.datasets import table_for
+from dmb_common.datasets import owned_table
 from dmb_common.value_text import value_text
 from dmb_contracts.fields import TableSpec
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -54,7 +54,7 @@ async def table_rows(
 ) -> RowsPage:
     """A page of the table's rows. Filter a column with `filter.<field>=text`: rows whose value, as text,
     contains the text (case-insensitive)."""
-    _, spec = await created_table(session, table_id, user)
+    view, spec = await created_table(session, table_id, user)
     names = {field.name for field in spec.fields}
     if sort is not None and sort not in names:
         raise _unknown(f"sort: {sort!r} is not a field of {spec.table_name!r}", "sort")
@@ -67,7 +67,7 @@ async def table_rows(
             filters[name] = value.strip()
     engine = context.datasets
     total, rows = await asyncio.to_thread(
-        _read, engine, spec, context.settings.datasets_schema, filters, sort, order, offset, limit
+        _read, engine, spec, view.owner_id, context.settings.datasets_schema, filters, sort, order, offset, limit
     )
     return RowsPage(
         columns=[RowsColumn(name=field.name, type=field.type.value) for field in spec.fields],
@@ -85,6 +85,7 @@ def _unknown(message: str, _location: str) -> HTTPException:
 def _read(
     engine: Engine,
     spec: TableSpec,
+    owner_id: uuid.UUID,
     schema: str | None,
     filters: dict[str, str],
     sort: str | None,
@@ -92,7 +93,7 @@ def _read(
     offset: int,
     limit: int,
 ) -> tuple[int, list[list[str | None]]]:
-    table = table_for(spec, schema)
+    table = owned_table(spec, owner_id, schema)
     conditions = [_contains(table.c[name], text) for name, text in filters.items()]
     keys = [sort] if sort else spec.primary_key
     ordering: list[Any] = [table.c[name].desc() if order == "desc" else table.c[name].asc() for name in keys]

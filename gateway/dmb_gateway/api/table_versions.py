@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ErrorResponse, TablePublic
+from dmb_gateway.api.schemas import ErrorResponse, TablePublic, VersionNumber, expected_version
 from dmb_gateway.models import JobView, TableVersionView, TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -52,7 +52,7 @@ class TableChange(BaseModel):
         },
     )
 
-    expected_version: int = Field(gt=0, description="The table's version this change was made against.")
+    expected_version: int = expected_version("change")
     spec: TableSpec = Field(
         description="The whole new definition. A field renamed keeps its rows when it says `renamed_from`; "
         "a field left out is dropped; a new name without `renamed_from` is a new field."
@@ -75,7 +75,7 @@ class TableVersionsPublic(BaseModel):
     total: int
 
 
-@router.put("/{table_id}", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
+@router.put("/{table_id:uuid}", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
 async def alter_table(table_id: uuid.UUID, change: TableChange, user: CurrentUser, context: ContextDep) -> TableView:
     """Change a table's definition. The schema service migrates the datasets table in one transaction:
     poll until `status` is `created` again — at `expected_version + 1` when it worked, or at the same
@@ -102,17 +102,17 @@ class TableRestore(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"expected_version": 3}]})
 
-    expected_version: int = Field(gt=0, description="The table's version this restore was asked against.")
+    expected_version: int = expected_version("restore")
 
 
 @router.post(
-    "/{table_id}/versions/{version}/restore",
+    "/{table_id:uuid}/versions/{version}/restore",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TablePublic,
     responses=ERRORS,
 )
 async def restore_version(
-    table_id: uuid.UUID, version: int, body: TableRestore, user: CurrentUser, context: ContextDep
+    table_id: uuid.UUID, version: VersionNumber, body: TableRestore, user: CurrentUser, context: ContextDep
 ) -> TableView:
     """Bring the table back to version `version`'s definition. The schema service runs the reverse
     migration in one transaction (fields renamed since then are renamed back and keep their rows) and
@@ -174,7 +174,7 @@ async def _check_changeable(session: AsyncSession, view: TableView, expected_ver
         )
 
 
-@router.get("/{table_id}/versions", response_model=TableVersionsPublic, responses=ERRORS)
+@router.get("/{table_id:uuid}/versions", response_model=TableVersionsPublic, responses=ERRORS)
 async def list_versions(table_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> TableVersionsPublic:
     """Every version of the table's definition, oldest first, each with what changed from the one before."""
     view = await get_owned(session, TableView, table_id, user, "table")
@@ -189,8 +189,10 @@ async def list_versions(table_id: uuid.UUID, user: CurrentUser, session: Session
     return TableVersionsPublic(items=items, total=len(items))
 
 
-@router.get("/{table_id}/versions/{version}", response_model=TableVersionPublic, responses=ERRORS)
-async def get_version(table_id: uuid.UUID, version: int, user: CurrentUser, session: SessionDep) -> TableVersionPublic:
+@router.get("/{table_id:uuid}/versions/{version}", response_model=TableVersionPublic, responses=ERRORS)
+async def get_version(
+    table_id: uuid.UUID, version: VersionNumber, user: CurrentUser, session: SessionDep
+) -> TableVersionPublic:
     view = await get_owned(session, TableView, table_id, user, "table")
     row = await session.get(TableVersionView, (table_id, version))
     if row is not None:
@@ -207,9 +209,11 @@ class VersionDiffPublic(BaseModel):
     diff: SpecDiff
 
 
-@router.get("/{table_id}/versions/{from_version}/diff/{to_version}", response_model=VersionDiffPublic, responses=ERRORS)
+@router.get(
+    "/{table_id:uuid}/versions/{from_version}/diff/{to_version}", response_model=VersionDiffPublic, responses=ERRORS
+)
 async def diff_versions(
-    table_id: uuid.UUID, from_version: int, to_version: int, user: CurrentUser, session: SessionDep
+    table_id: uuid.UUID, from_version: VersionNumber, to_version: VersionNumber, user: CurrentUser, session: SessionDep
 ) -> VersionDiffPublic:
     """What differs between two versions of the definition, field by field (either order: the second is
     compared against the first). Fields are matched by name, so a renamed field shows as removed + added."""

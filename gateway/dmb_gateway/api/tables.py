@@ -9,12 +9,12 @@ from dmb_contracts.commands import CreateTable, DropTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.generator_defaults import field_generators
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, status
 
 from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ErrorResponse, TableGenerators, TablePublic, TablesPublic
+from dmb_gateway.api.schemas import ErrorResponse, Offset, PageLimit, TableGenerators, TablePublic, TablesPublic
 from dmb_gateway.models import TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -78,8 +78,8 @@ async def preview_generators(spec: TableSpec, _: CurrentUser) -> TableGenerators
 async def list_tables(
     user: CurrentUser,
     session: SessionDep,
-    offset: int = Query(0, ge=0),
-    limit: int = Query(50, ge=1, le=500),
+    offset: Offset = 0,
+    limit: PageLimit = 50,
     include_dropped: bool = False,
 ) -> TablesPublic:
     # The list is always the caller's own tables, admins included; admins reach others' by id.
@@ -91,12 +91,12 @@ async def list_tables(
     return TablesPublic(items=[TablePublic.model_validate(r) for r in rows], total=total, offset=offset, limit=limit)
 
 
-@router.get("/{table_id}", response_model=TablePublic, responses=ERRORS)
+@router.get("/{table_id:uuid}", response_model=TablePublic, responses=ERRORS)
 async def get_table(table_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> TableView:
     return await get_owned(session, TableView, table_id, user, "table")
 
 
-@router.delete("/{table_id}", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
+@router.delete("/{table_id:uuid}", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
 async def drop_table(table_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> TableView:
     """Drop the table and its rows from the datasets database (its history is kept)."""
     async with context.runtime.uow() as uow:

@@ -7,6 +7,7 @@ SQLAlchemy's quoting.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeEngine
 
 from dmb_common.db import _ensure_sqlite_folder, add_sqlite_pragmas, new_metadata, sync_url
+from dmb_common.namespaces import physical_spec
 
 
 def _string(spec: FieldSpec) -> TypeEngine[Any]:
@@ -100,8 +102,9 @@ def column_for(spec: FieldSpec) -> sa.Column[Any]:
 
 
 def table_for(spec: TableSpec, schema: str | None = None, metadata: sa.MetaData | None = None) -> sa.Table:
-    """The Core Table of a spec (a fresh MetaData unless one is given): its columns, its primary key (one
-    or several fields), a named unique constraint per unique field and the table-level indexes."""
+    """The Core Table of a spec whose names are the database's (a fresh MetaData unless one is given): its
+    columns, its primary key (one or several fields), a named unique constraint per unique field and the
+    table-level indexes. An owner's spec comes through `owned_table`, which gives it its physical names."""
     columns = [column_for(field) for field in spec.fields]
     uniques: list[sa.UniqueConstraint] = []
     for column in columns:
@@ -121,6 +124,14 @@ def table_for(spec: TableSpec, schema: str | None = None, metadata: sa.MetaData 
     for index in spec.indexes:
         index_for(table, index, spec.table_name)
     return table
+
+
+def owned_table(
+    spec: TableSpec, owner_id: uuid.UUID | None, schema: str | None = None, metadata: sa.MetaData | None = None
+) -> sa.Table:
+    """The Core Table of an owner's table, under its physical name (dmb_common.namespaces): what the generator
+    inserts into and the exporter reads from."""
+    return table_for(physical_spec(spec, owner_id), schema, metadata)
 
 
 def index_for(table: sa.Table, index: IndexSpec, table_name: str) -> sa.Index:

@@ -12,6 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dmb_common.storage import LocalFolderStore, ObjectStore, S3Store
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development by the validator below
+#: MinIO's out-of-the-box credentials: fine on a laptop, refused in production.
+DEFAULT_S3_KEY = "minioadmin"
+#: 256 bits: what the secret box and signed values need from DMB_SECRET_KEY in production.
+MIN_SECRET_KEY_BYTES = 32
 
 
 class Environment(StrEnum):
@@ -46,8 +50,8 @@ class BaseServiceSettings(BaseSettings):
     s3_endpoint: str | None = Field(
         default=None, description="S3/MinIO endpoint URL; unset: a local folder under data_dir."
     )
-    s3_access_key: str = "minioadmin"
-    s3_secret_key: SecretStr = SecretStr("minioadmin")
+    s3_access_key: str = DEFAULT_S3_KEY
+    s3_secret_key: SecretStr = SecretStr(DEFAULT_S3_KEY)
     s3_bucket: str = Field(default="dmb-exports", min_length=3, max_length=63)
     s3_region: str | None = None
     export_upload_attempts: int = Field(
@@ -106,8 +110,19 @@ class BaseServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:
-        if self.environment is Environment.PRODUCTION and self.secret_key.get_secret_value() == DEV_SECRET:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEV_SECRET:
             raise ValueError("DMB_SECRET_KEY must be set to a strong secret in production")
+        if len(secret.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"DMB_SECRET_KEY is {len(secret.encode())} bytes; production needs at least {MIN_SECRET_KEY_BYTES} "
+                "random bytes (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        if self.s3_endpoint and DEFAULT_S3_KEY in (self.s3_access_key, self.s3_secret_key.get_secret_value()):
+            default = "DMB_S3_ACCESS_KEY" if self.s3_access_key == DEFAULT_S3_KEY else "DMB_S3_SECRET_KEY"
+            raise ValueError(f"{default} is the default {DEFAULT_S3_KEY!r}; set the S3 credentials in production")
         return self
 
     def service_database_url(self, service: str) -> str:

@@ -36,8 +36,46 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
     app = embedded_app(**fields)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=60) as client:
             yield client
+
+
+@contextlib.contextmanager
+def embedded_server(data_dir: Path, **environment: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`dmb run` (the embedded platform behind a real HTTP server) on a free port, with DMB_* `environment`
+    (e.g. DMB_AUTH_MODE="token"); yields its URL and process, and stops it on exit."""
+    (port,) = free_ports(1)
+    env = {**os.environ, "DMB_DATA_DIR": str(data_dir), "DMB_PORT": str(port), "DMB_LOG_LEVEL": "WARNING"}
+    log = data_dir / "dmb-run.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dmb_platform", "run"],
+            env=env | environment,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while not _answers(f"{url}/healthz"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"dmb run did not come up ({process.poll()}):\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @contextlib.contextmanager

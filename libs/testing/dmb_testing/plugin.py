@@ -76,3 +76,24 @@ def s3_store(s3_bucket: S3Store) -> S3Store:
     """s3_bucket, with the bucket created."""
     s3_bucket.ensure_bucket()
     return s3_bucket
+
+
+#: A test that records `record_property(SUMMARY, text)` gets `text` printed at the end of the run, passed or
+#: not, under xdist too (properties travel with the report to the controller): e.g. the API fuzzing's figures.
+SUMMARY = "summary"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        for name, value in report.user_properties:
+            if name == SUMMARY:
+                _summaries.append((report.nodeid, str(value)))
+
+
+_summaries: list[tuple[str, str]] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for nodeid, text in _summaries:
+        terminalreporter.write_sep("=", f"summary of {nodeid}")
+        terminalreporter.write_line(text)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from dmb_common.datasets import table_for
+from dmb_common.datasets import owned_table
+from dmb_common.namespaces import hide_physical_names
 from dmb_common.runtime import ServiceRuntime
 from dmb_common.storage import ObjectStore, StoredObject
 from dmb_contracts.commands import RequestExport
@@ -68,8 +69,9 @@ def _produce(
 ) -> tuple[ExportResult, StoredObject]:
     """Blocking: stream the rows into a temporary file, then upload it (the file never lingers); `report`
     hears (rows written, rows in all) at the start and about every second."""
-    table = table_for(cmd.spec, deps.datasets_schema)
-    more = [table_for(extra.spec, deps.datasets_schema) for extra in cmd.more_tables]
+    # The tables' owner, also when an admin asks for the export: the gateway sends it as the command's owner.
+    table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
+    more = [owned_table(extra.spec, cmd.owner_id, deps.datasets_schema) for extra in cmd.more_tables]
     started = time.perf_counter()
     with deps.datasets.connect() as conn:
         total, *more_totals = (
@@ -204,8 +206,8 @@ async def _finish_completed(
 def _reason(exc: Exception) -> str:
     if isinstance(exc, SQLAlchemyError):
         original = getattr(exc, "orig", None) or exc
-        return f"the datasets database could not be read: {str(original).splitlines()[0][:300]}"
-    return str(exc)[:1000]
+        return hide_physical_names(f"the datasets database could not be read: {str(original).splitlines()[0][:300]}")
+    return hide_physical_names(str(exc)[:1000])
 
 
 async def _finish_failed(cmd: RequestExport, deps: ExporterDeps, reason: str) -> None:

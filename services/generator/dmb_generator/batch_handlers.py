@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
-from dmb_common.datasets import table_for
+from dmb_common.datasets import owned_table
 from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateRows, GenerateTables, WriteMode
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed
@@ -54,7 +54,9 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
             # Every table empty before the first is filled: children first, so no row points at a removed key.
             emptied = [cmd.tables[index].spec for index in reversed(order)]
             await asyncio.to_thread(
-                empty_tables, deps.datasets, [(table_for(spec, deps.datasets_schema), spec) for spec in emptied]
+                empty_tables,
+                deps.datasets,
+                [(owned_table(spec, cmd.owner_id, deps.datasets_schema), spec) for spec in emptied],
             )
         await uow.session.flush()  # the batch row first: its jobs point at it
         jobs = [

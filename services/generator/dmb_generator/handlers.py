@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
-from dmb_common.datasets import table_for
+from dmb_common.datasets import owned_table
 from dmb_common.db import as_utc
+from dmb_common.namespaces import hide_physical_names
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows, WriteMode
 from dmb_contracts.compositions import Composition
@@ -110,7 +111,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
         uow.session.add(job)
         notes: list[str] = []
         if cmd.mode is WriteMode.REPLACE:
-            table = table_for(cmd.spec, deps.datasets_schema)
+            table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
             try:
                 await asyncio.to_thread(empty_tables, deps.datasets, [(table, cmd.spec)])
             except sa.exc.IntegrityError:
@@ -119,11 +120,11 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
                 return
             notes.append("the table's rows were removed first (replace)")
         # Appending: sequences continue after the rows already there (read once; the job keeps the result).
-        maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec)
+        maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec, cmd.owner_id)
         spec, continued = continue_sequences(cmd.spec, maxima)
         job.spec = spec.model_dump(mode="json")
         try:
-            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, spec)
+            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, spec, cmd.owner_id)
         except TooManyParentKeys as exc:
             _fail(uow, job, str(exc), cmd)
             await uow.commit()
@@ -179,17 +180,18 @@ def reference_day(created_at: dt.datetime) -> dt.datetime:
     return as_utc(created_at).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _read_sequence_maxima(deps: GeneratorDeps, spec: TableSpec) -> dict[str, int | None]:
+def _read_sequence_maxima(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.UUID | None) -> dict[str, int | None]:
     columns = sequence_fields(spec)
     if not columns:
         return {}
-    return read_maxima(deps.datasets, table_for(spec, deps.datasets_schema), columns)
+    return read_maxima(deps.datasets, owned_table(spec, owner_id, deps.datasets_schema), columns)
 
 
-def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec) -> dict[str, list[Any]] | None:
+def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.UUID | None) -> dict[str, list[Any]] | None:
     if not any(field.references is not None for field in spec.fields):
         return None
-    return read_parent_keys(deps.datasets, table_for(spec, deps.datasets_schema), spec, MAX_PARENT_KEYS)
+    table = owned_table(spec, owner_id, deps.datasets_schema)
+    return read_parent_keys(deps.datasets, table, spec, MAX_PARENT_KEYS)
 
 
 def parent_keys(spec: TableSpec, stored: dict[str, list[Any]] | None, rows: int) -> dict[str, ParentKeys]:
@@ -217,6 +219,7 @@ def _refusal(
 
 
 def _fail(uow: UnitOfWork, job: Job, reason: str, cause: Message) -> None:
+    reason = hide_physical_names(reason)  # a database's message may quote a table's physical name
     job.status = JobStatus.FAILED
     job.error = reason
     job.finished_at = utcnow()
@@ -342,7 +345,8 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
         compositions = {name: Composition.model_validate(c) for name, c in (job.ai_compositions or {}).items()}
         parents = parent_keys(spec, job.parent_keys, job.rows)
-    table = table_for(spec, deps.datasets_schema)
+        owner_id = job.owner_id
+    table = owned_table(spec, owner_id, deps.datasets_schema)
     try:
         rows = await asyncio.to_thread(
             generate_chunk,
@@ -432,7 +436,7 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         ).one()
         uow.emit(JobProgressed(job_id=job.job_id, rows_done=int(done_rows), rows_total=job.rows), cmd)
         if done_chunks == job.chunks:
-            table = table_for(spec, deps.datasets_schema)
+            table = owned_table(spec, job.owner_id, deps.datasets_schema)
             rows_written_at = utcnow()
             report = await asyncio.to_thread(column_report, deps.datasets, table, spec)
             job.status = JobStatus.COMPLETED

@@ -23,7 +23,7 @@ from dmb_generator.version import GENERATOR_VERSION
 def _rows(cmd: PreviewRows, deps: GeneratorDeps, now: dt.datetime) -> tuple[list[list[str | None]], str | None]:
     spec: TableSpec = cmd.spec
     try:
-        stored = _read_parent_keys(deps, spec)
+        stored = _read_parent_keys(deps, spec, cmd.owner_id)
     except TooManyParentKeys as exc:
         return [], str(exc)
     parents = parent_keys(spec, stored, cmd.rows)

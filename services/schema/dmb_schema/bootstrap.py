@@ -25,6 +25,7 @@ async def build(settings: BaseServiceSettings, bus: MessageBus) -> RunningServic
     ddl = DatasetsDDL(create_datasets_engine(settings.resolved_datasets_url()), settings.datasets_schema)
     await asyncio.to_thread(ddl.ensure_schema)
     deps = handlers.SchemaDeps(runtime, ddl)
+    await handlers.move_tables_into_namespaces(deps)  # tables made before namespaces (a no-op once done)
     subscribe_handlers(
         bus,
         NAME,

@@ -39,8 +39,8 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
     async with deps.runtime.uow() as uow:
         if not await uow.claim(cmd):
             return
-        if await _name_taken(uow.session, cmd.spec.table_name, cmd.table_id):
-            _reject(uow, cmd, f"a table named {cmd.spec.table_name!r} already exists", "table_name", "unique")
+        if await _name_taken(uow.session, cmd.owner_id, cmd.spec.table_name, cmd.table_id):
+            _reject(uow, cmd, f"you already have a table named {cmd.spec.table_name!r}", "table_name", "unique")
             await uow.commit()
             return
         if await uow.session.get(Definition, cmd.table_id) is not None:
@@ -53,7 +53,7 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
             await uow.commit()
             return
         try:
-            outcome = await asyncio.to_thread(deps.ddl.create_table, spec)
+            outcome = await asyncio.to_thread(deps.ddl.create_table, spec, cmd.owner_id)
         except MigrationFailed as exc:
             _log_migration(uow.session, cmd, None, 1, [], "failed", 0.0, str(exc))
             _reject(uow, cmd, str(exc), exc.field, exc.rule)
@@ -109,7 +109,7 @@ async def drop_table(cmd: DropTable, deps: SchemaDeps) -> None:
             await uow.commit()
             return
         try:
-            outcome: MigrationOutcome = await asyncio.to_thread(deps.ddl.drop_table, spec)
+            outcome: MigrationOutcome = await asyncio.to_thread(deps.ddl.drop_table, spec, definition.owner_id)
         except MigrationFailed as exc:
             _log_migration(uow.session, cmd, definition.version, None, [], "failed", 0.0, str(exc))
             _reject(uow, cmd, str(exc), None, "migration")
@@ -201,8 +201,8 @@ async def _new_version(
             _reject(uow, cmd, exc.message, exc.field, exc.rule)
             await uow.commit()
             return
-        if await _name_taken(uow.session, spec.table_name, cmd.table_id):
-            _reject(uow, cmd, f"a table named {spec.table_name!r} already exists", "table_name", "unique")
+        if await _name_taken(uow.session, definition.owner_id, spec.table_name, cmd.table_id):
+            _reject(uow, cmd, f"you already have a table named {spec.table_name!r}", "table_name", "unique")
             await uow.commit()
             return
         current = await uow.session.get(DefinitionVersion, (cmd.table_id, definition.version))
@@ -215,7 +215,7 @@ async def _new_version(
             await uow.commit()
             return
         try:
-            outcome = await asyncio.to_thread(deps.ddl.alter_table, plan)
+            outcome = await asyncio.to_thread(deps.ddl.alter_table, plan, definition.owner_id)
         except MigrationFailed as exc:
             _log_migration(uow.session, cmd, previous, previous + 1, [], "failed", 0.0, str(exc))
             _reject(uow, cmd, str(exc), exc.field, exc.rule)
@@ -251,6 +251,32 @@ async def _new_version(
         await uow.commit()
 
 
+async def move_tables_into_namespaces(deps: SchemaDeps) -> dict[uuid.UUID, list[str]]:
+    """At start: every owner's live tables made before namespaces move under their physical names (see
+    DatasetsDDL.move_into_namespace); a no-op once done. Returns the names moved, per owner."""
+    async with deps.runtime.sessions() as session:
+        rows = await session.execute(
+            sa.select(Definition.owner_id, DefinitionVersion.spec)
+            .join(
+                DefinitionVersion,
+                sa.and_(
+                    Definition.table_id == DefinitionVersion.table_id, Definition.version == DefinitionVersion.version
+                ),
+            )
+            .where(Definition.dropped.is_(False), Definition.owner_id.is_not(None))
+        )
+        by_owner: defaultdict[uuid.UUID, list[TableSpec]] = defaultdict(list)
+        for owner_id, spec in rows:
+            by_owner[owner_id].append(TableSpec.model_validate(spec))
+    moved = {}
+    for owner_id, specs in by_owner.items():
+        names = await asyncio.to_thread(deps.ddl.move_into_namespace, specs, owner_id)
+        if names:
+            log.info("moved %d table(s) of owner %s into their namespace", len(names), owner_id)
+            moved[owner_id] = names
+    return moved
+
+
 async def _owner_tables(session: AsyncSession, owner_id: uuid.UUID | None, exclude: uuid.UUID) -> dict[str, TableSpec]:
     """The owner's live tables other than `exclude`, by name, at their current versions."""
     owner = Definition.owner_id.is_(None) if owner_id is None else Definition.owner_id == owner_id
@@ -283,10 +309,12 @@ async def _with_references(
     return resolve_references(spec, tables)
 
 
-async def _name_taken(session: AsyncSession, table_name: str, table_id: uuid.UUID) -> bool:
-    """Whether another live table already has this name."""
+async def _name_taken(session: AsyncSession, owner_id: uuid.UUID | None, table_name: str, table_id: uuid.UUID) -> bool:
+    """Whether another live table of the same owner already has this name (names are per owner)."""
+    owner = Definition.owner_id.is_(None) if owner_id is None else Definition.owner_id == owner_id
     clash = await session.scalar(
         sa.select(Definition.table_id).where(
+            owner,
             Definition.table_name == table_name,
             Definition.dropped.is_(False),
             Definition.table_id != table_id,

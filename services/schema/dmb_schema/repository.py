@@ -23,10 +23,12 @@ class Definitions:
         found = await self.session.scalars(sa.select(Definition.table_id).where(Definition.table_id.in_(ids)))
         return set(found)
 
-    async def name_taken(self, table_name: str, other_than: Iterable[uuid.UUID]) -> bool:
-        """Whether a live table other than these already has this name."""
+    async def name_taken(self, table_name: str, owner_id: uuid.UUID | None, other_than: Iterable[uuid.UUID]) -> bool:
+        """Whether a live table of this owner other than these already has this name (names are per owner)."""
+        owner = Definition.owner_id.is_(None) if owner_id is None else Definition.owner_id == owner_id
         clash = await self.session.scalar(
             sa.select(Definition.table_id).where(
+                owner,
                 Definition.table_name == table_name,
                 Definition.dropped.is_(False),
                 Definition.table_id.not_in(list(other_than)),

@@ -36,8 +36,8 @@ async def _create(cmd: CreateTableSet, definitions: Definitions, ddl: DatasetsDD
     if await definitions.existing(ids):
         return []  # created by an earlier delivery (its events left with it) that lost its inbox mark
     for table in cmd.tables:
-        if await definitions.name_taken(table.spec.table_name, ids):
-            raise Rejected(f"a table named {table.spec.table_name!r} already exists", "table_name", "unique")
+        if await definitions.name_taken(table.spec.table_name, cmd.owner_id, ids):
+            raise Rejected(f"you already have a table named {table.spec.table_name!r}", "table_name", "unique")
     try:
         planned = plan_set(
             [(t.table_id, t.spec) for t in cmd.tables], await definitions.owner_tables(cmd.owner_id, ids)
@@ -45,7 +45,7 @@ async def _create(cmd: CreateTableSet, definitions: Definitions, ddl: DatasetsDD
     except SpecError as exc:
         raise Rejected.of(exc) from exc
     try:
-        outcome = await asyncio.to_thread(ddl.create_tables, [spec for _, spec in planned])
+        outcome = await asyncio.to_thread(ddl.create_tables, [spec for _, spec in planned], cmd.owner_id)
     except MigrationFailed as exc:
         for table_id in ids:
             definitions.log_migration(table_id, (None, 1), [], "failed", 0.0, str(exc))

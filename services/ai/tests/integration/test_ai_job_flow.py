@@ -67,7 +67,7 @@ async def platform(data_dir: Path, script: list[Any]) -> AsyncIterator[tuple[htt
     app = create_app(settings, services)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=60) as client:
             yield client, endpoints
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from dmb_bus.factory import create_bus
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import create_datasets_engine, owned_table
 from dmb_common.settings import BaseServiceSettings
 from dmb_common.storage import S3Store
 from dmb_contracts.commands import ExportFormat, ExportTable, RequestExport
@@ -34,6 +34,8 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 SCHEMA = "datasets"
+#: The tables' owner: the exporter reads them under the owner's physical names.
+OWNER = uuid.uuid4()
 SPEC = TableSpec.model_validate(
     {
         "table_name": "cities",
@@ -73,7 +75,7 @@ class Exporter:
                 spec=SPEC,
                 format=fmt,
                 more_tables=list(more),
-                owner_id=uuid.uuid4(),
+                owner_id=OWNER,
                 correlation_id=export_id,
             )
         )
@@ -95,7 +97,7 @@ async def exporter(
     datasets = create_datasets_engine(postgres_url)
     with datasets.begin() as conn:
         conn.execute(sa.schema.CreateSchema(SCHEMA))
-    table, readings = table_for(SPEC, SCHEMA), table_for(READINGS, SCHEMA)
+    table, readings = owned_table(SPEC, OWNER, SCHEMA), owned_table(READINGS, OWNER, SCHEMA)
     table.metadata.create_all(datasets)
     readings.metadata.create_all(datasets)
     with datasets.begin() as conn:

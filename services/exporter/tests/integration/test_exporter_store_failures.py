@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from dmb_bus.base import MessageBus
 from dmb_bus.factory import create_bus
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import create_datasets_engine, owned_table
 from dmb_common.settings import BaseServiceSettings
 from dmb_common.storage import S3Store, StoredObject
 from dmb_contracts.commands import ExportFormat, RequestExport
@@ -32,6 +32,8 @@ from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, free_ports, object_keys
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SCHEMA = "datasets"
+#: The tables' owner: the exporter reads them under the owner's physical names.
+OWNER = uuid.uuid4()
 SPEC = TableSpec.model_validate(
     {
         "table_name": "people",
@@ -84,7 +86,7 @@ async def exporter(postgres_url: str, relay: TcpRelay, s3_bucket: S3Store, tmp_p
     datasets = create_datasets_engine(postgres_url)
     with datasets.begin() as conn:
         conn.execute(sa.schema.CreateSchema(SCHEMA))
-    table = table_for(SPEC, SCHEMA)
+    table = owned_table(SPEC, OWNER, SCHEMA)
     table.metadata.create_all(datasets)
     with datasets.begin() as conn:
         conn.execute(table.insert(), ROWS)
@@ -124,7 +126,7 @@ def request(fmt: ExportFormat = ExportFormat.CSV) -> RequestExport:
         table_version=1,
         spec=SPEC,
         format=fmt,
-        owner_id=uuid.uuid4(),
+        owner_id=OWNER,
         correlation_id=export_id,
     )
 

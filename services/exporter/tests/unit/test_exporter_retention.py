@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from dmb_bus.factory import create_bus
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import create_datasets_engine, owned_table
 from dmb_common.settings import BaseServiceSettings
 from dmb_common.storage import ObjectNotFound, StoredObject
 from dmb_contracts.commands import ExportFormat, RequestExport
@@ -26,6 +26,8 @@ from dmb_exporter.bootstrap import ExporterService, build
 from dmb_exporter.handlers import describe_period, expire_exports
 from dmb_exporter.models import ExportRecord, ExportStatus
 
+#: The tables' owner: the exporter reads them under the owner's physical names.
+OWNER = uuid.uuid4()
 SPEC = TableSpec.model_validate(
     {
         "table_name": "notes",
@@ -85,7 +87,7 @@ class Exporter:
             table_version=1,
             spec=SPEC,
             format=ExportFormat.XLSX,
-            owner_id=uuid.uuid4(),
+            owner_id=OWNER,
             correlation_id=export_id,
         )
         await self.service.runtime.bus.publish(cmd)
@@ -111,7 +113,7 @@ class Exporter:
 
 async def start_exporter(tmp_path: Path, retention_days: float, sweep_seconds: float = 3600) -> Exporter:
     datasets = create_datasets_engine(f"sqlite:///{tmp_path / 'datasets.db'}")
-    table = table_for(SPEC)
+    table = owned_table(SPEC, OWNER)
     table.metadata.create_all(datasets)
     with datasets.begin() as conn:
         conn.execute(table.insert(), [{"id": 1, "note_text": "hello"}, {"id": 2, "note_text": "world"}])

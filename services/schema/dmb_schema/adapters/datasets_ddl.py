@@ -1,15 +1,24 @@
-"""DDL on the datasets database: the only place in the platform that creates or drops users' tables."""
+"""DDL on the datasets database: the only place in the platform that creates or drops users' tables.
+
+Every method takes the owner's spec or plan and the owner, and works on the physical names
+(dmb_common.namespaces); a refusal names the tables as their owner does."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from dmb_common.datasets import table_for
-from dmb_contracts.fields import TableSpec
+from dmb_common.namespaces import hide_physical_names, physical_field, physical_index, physical_spec
+from dmb_contracts.fields import FieldSpec, IndexSpec, TableSpec
+from dmb_contracts.table_order import parents_first
 from dmb_schema.adapters import alter
 from dmb_schema.domain.diff import AlterPlan
 from sqlalchemy import event
@@ -41,6 +50,48 @@ class SetOutcome:
     seconds: float
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _in_owner_names(method: Callable[P, R]) -> Callable[P, R]:
+    """A refusal's message (ours or the database's) with the physical names taken out."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except MigrationFailed as exc:
+            raise MigrationFailed(hide_physical_names(str(exc)), exc.field, exc.rule) from exc
+
+    return wrapper
+
+
+def physical_plan(plan: AlterPlan, owner_id: uuid.UUID | None) -> AlterPlan:
+    """The plan with every table, index and referenced-table name the database's (columns keep theirs)."""
+
+    def field(spec: FieldSpec) -> FieldSpec:
+        return physical_field(spec, owner_id)
+
+    def old_index(index: IndexSpec) -> IndexSpec:
+        return physical_index(index, plan.old.table_name, owner_id)
+
+    def new_index(index: IndexSpec) -> IndexSpec:
+        return physical_index(index, plan.new.table_name, owner_id)
+
+    return dataclasses.replace(
+        plan,
+        old=physical_spec(plan.old, owner_id),
+        new=physical_spec(plan.new, owner_id),
+        added=[field(spec) for spec in plan.added],
+        dropped=[field(spec) for spec in plan.dropped],
+        kept=[dataclasses.replace(change, old=field(change.old), new=field(change.new)) for change in plan.kept],
+        added_indexes=[new_index(index) for index in plan.added_indexes],
+        dropped_indexes=[old_index(index) for index in plan.dropped_indexes],
+        rebuilt_indexes=[(old_index(old), new_index(new)) for old, new in plan.rebuilt_indexes],
+    )
+
+
 class DatasetsDDL:
     def __init__(self, engine: Engine, schema: str | None) -> None:
         self.engine = engine
@@ -55,10 +106,12 @@ class DatasetsDDL:
             with self.engine.begin() as conn:
                 conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
 
-    def create_table(self, spec: TableSpec) -> MigrationOutcome:
+    @_in_owner_names
+    def create_table(self, spec: TableSpec, owner_id: uuid.UUID | None) -> MigrationOutcome:
         """Create the table in one transaction. A table that already matches the spec is adopted, so a
         redelivered command after a crash between DDL and bookkeeping does not fail."""
         started = time.perf_counter()
+        spec = physical_spec(spec, owner_id)
         try:
             with self.engine.begin() as conn:
                 operations, adopted = self._create_or_adopt(conn, spec)
@@ -66,11 +119,13 @@ class DatasetsDDL:
             raise MigrationFailed(f"the database refused to create {spec.table_name!r}: {_short(exc)}") from exc
         return MigrationOutcome(operations, time.perf_counter() - started, adopted)
 
-    def create_tables(self, specs: list[TableSpec]) -> SetOutcome:
+    @_in_owner_names
+    def create_tables(self, specs: list[TableSpec], owner_id: uuid.UUID | None) -> SetOutcome:
         """Create the tables in this order (parents first), all or none: in one transaction where DDL is
         transactional (PostgreSQL, SQLite); MySQL/MariaDB commit each CREATE TABLE on their own, so there the
         tables created before a failure are dropped again (in reverse order) before MigrationFailed."""
         started = time.perf_counter()
+        specs = [physical_spec(spec, owner_id) for spec in specs]
         if self.engine.dialect.name in ("mysql", "mariadb"):
             per_table = self._create_compensating(specs)
         else:
@@ -113,8 +168,10 @@ class DatasetsDDL:
         table.create(conn)
         return [str(sa.schema.CreateTable(table).compile(self.engine)).strip()], False
 
-    def drop_table(self, spec: TableSpec) -> MigrationOutcome:
+    @_in_owner_names
+    def drop_table(self, spec: TableSpec, owner_id: uuid.UUID | None) -> MigrationOutcome:
         started = time.perf_counter()
+        spec = physical_spec(spec, owner_id)
         table = table_for(spec, self.schema)
         try:
             with self.engine.begin() as conn:
@@ -123,12 +180,14 @@ class DatasetsDDL:
             raise MigrationFailed(f"the database refused to drop {spec.table_name!r}: {_short(exc)}") from exc
         return MigrationOutcome([f"DROP TABLE {spec.table_name}"], time.perf_counter() - started)
 
-    def alter_table(self, plan: AlterPlan) -> MigrationOutcome:
+    @_in_owner_names
+    def alter_table(self, plan: AlterPlan, owner_id: uuid.UUID | None) -> MigrationOutcome:
         """Apply `plan` in one transaction: checks of the existing rows, then the DDL. Anything refused or
         failed rolls the whole change back (MySQL/MariaDB: the DDL is one ALTER TABLE statement, which the
         server applies completely or not at all). A table that already has the new shape (a redelivered command
         after a crash between the DDL and the bookkeeping) is adopted."""
         started = time.perf_counter()
+        plan = physical_plan(plan, owner_id)
         name = plan.old.table_name
         try:
             with _transaction_for_rebuilds(self.engine) as conn:
@@ -157,6 +216,46 @@ class DatasetsDDL:
         except SQLAlchemyError as exc:
             raise MigrationFailed(f"the database refused to alter {name!r}: {_short(exc)}") from exc
         return MigrationOutcome(statements, time.perf_counter() - started)
+
+    def move_into_namespace(self, specs: list[TableSpec], owner_id: uuid.UUID) -> list[str]:
+        """Tables made before owners had namespaces, still under their owner's names, moved to their physical
+        names with their rows (parents first, so foreign keys hold); returns the names moved. A table already
+        moved is left alone; a half-made copy of an interrupted move (MariaDB commits each DDL statement) is
+        made again. One transaction where the database has transactional DDL (PostgreSQL, SQLite)."""
+        order = parents_first(specs, cycles="keep_given_order")
+        moved: list[str] = []
+        with _transaction_for_rebuilds(self.engine) as conn, _no_foreign_key_checks_on_mysql(conn):
+            present = set(sa.inspect(conn).get_table_names(schema=self.schema))
+            legacy = [specs[i] for i in order if specs[i].table_name in present]
+            for spec in legacy:
+                physical = physical_spec(spec, owner_id)
+                table, old = table_for(physical, self.schema), table_for(spec, self.schema)
+                if physical.table_name in present:
+                    if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one():
+                        continue  # moved already, and written to since: the old table is a leftover
+                    table.drop(conn)
+                table.create(conn)
+                columns = [field.name for field in spec.fields]
+                conn.execute(sa.insert(table).from_select(columns, sa.select(*(old.c[name] for name in columns))))
+                moved.append(spec.table_name)
+            for spec in reversed(legacy):
+                if spec.table_name in moved:
+                    table_for(spec, self.schema).drop(conn)
+        return moved
+
+
+@contextlib.contextmanager
+def _no_foreign_key_checks_on_mysql(conn: sa.Connection) -> Iterator[None]:
+    """MySQL/MariaDB check a foreign key per row of an INSERT ... SELECT: a self-reference to a later row
+    would fail mid-copy. The rows are copied as they are, so the checks add nothing."""
+    if conn.dialect.name not in ("mysql", "mariadb"):
+        yield
+        return
+    conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
 
 
 def _refuse_taken_index_names(conn: sa.Connection, names: set[str], schema: str | None) -> None:

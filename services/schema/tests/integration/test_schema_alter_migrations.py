@@ -239,7 +239,7 @@ async def test_a_redelivered_alter_adopts_a_migration_that_already_ran(rig: Any,
 
     table_id = await people(rig)
     spec = changed(fields={"extra": {"name": "extra", "type": "integer", "nullable": True}})
-    rig.ddl.alter_table(plan_alter(TableSpec.model_validate(PEOPLE), TableSpec.model_validate(spec)))
+    rig.ddl.alter_table(plan_alter(TableSpec.model_validate(PEOPLE), TableSpec.model_validate(spec)), None)
 
     event = await rig.alter(table_id, 1, spec)
 

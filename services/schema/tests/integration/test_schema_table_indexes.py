@@ -149,7 +149,7 @@ async def test_a_redelivered_index_change_is_adopted(rig: Any) -> None:
 
     table_id = await orders(rig)
     spec = with_indexes(*ORDERS["indexes"], {"fields": ["note"]})
-    rig.ddl.alter_table(plan_alter(TableSpec.model_validate(ORDERS), TableSpec.model_validate(spec)))
+    rig.ddl.alter_table(plan_alter(TableSpec.model_validate(ORDERS), TableSpec.model_validate(spec)), None)
 
     event = await rig.alter(table_id, 1, spec)
 
