@@ -92,7 +92,7 @@ async def test_sign_in_rotates_the_session_id_and_sign_out_ends_it(client: httpx
     assert (out.status_code, out.headers["location"]) == (303, "/login")
     client.cookies.set("dmb_session", second)
     assert (await client.get("/api/v1/account")).status_code == 401
-    assert (await client.get("/")).headers["location"] == "/login"
+    assert (await client.get("/")).headers["location"] == "/login?next=/"  # back to the page after sign-in
 
 
 async def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(client: httpx.AsyncClient) -> None:

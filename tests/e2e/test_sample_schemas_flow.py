@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from dmb_common.namespaces import physical_name
 from dmb_contracts.fields import TableSpec
+from dmb_gateway.auth import LOCAL_USER_ID
 from dmb_testing import platform
 from dmb_testing.flow import wait_for
 from dmb_testing.sample_schemas import SAMPLE_SCHEMAS, sample_sql
@@ -70,7 +72,10 @@ def problems(url: str, schema: str | None, specs: list[TableSpec]) -> dict[str, 
     metadata = sa.MetaData(schema=schema)
     try:
         with engine.connect() as conn:
-            tables = {spec.table_name: sa.Table(spec.table_name, metadata, autoload_with=conn) for spec in specs}
+            tables = {
+                spec.table_name: sa.Table(physical_name(LOCAL_USER_ID, spec.table_name), metadata, autoload_with=conn)
+                for spec in specs
+            }
             for spec in specs:
                 table = tables[spec.table_name]
                 for field in spec.fields:

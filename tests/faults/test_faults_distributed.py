@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
+from dmb_common.namespaces import physical_name
+from dmb_gateway.auth import LOCAL_USER_ID
 from dmb_testing.flow import create_table, wait_for
 from dmb_testing.platform import Platform, platform_processes
 from dmb_testing.servers import rabbitmq_vhost
@@ -66,7 +68,9 @@ async def job_under_fault(platform: Platform, table_name: str, fault: Any) -> tu
     try:
         with engine.connect() as connection:
             counts = connection.execute(
-                sa.text(f'SELECT count(*), count(DISTINCT id) FROM datasets."{table_name}"')  # our own test table
+                sa.text(
+                    f'SELECT count(*), count(DISTINCT id) FROM datasets."{physical_name(LOCAL_USER_ID, table_name)}"'
+                )
             ).one()
     finally:
         engine.dispose()

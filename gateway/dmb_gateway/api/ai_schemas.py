@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -10,6 +9,8 @@ from urllib.parse import urlsplit
 from dmb_contracts.commands import Locale
 from dmb_contracts.fields import TableSpec
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from dmb_gateway.accounts.schemas import StoredTime
 
 
 class _Public(BaseModel):
@@ -45,8 +46,8 @@ class DesignPublic(_Public):
     reason: str | None = Field(default=None, description="Why the design failed.")
     attempts: int | None = None
     seconds: float | None = None
-    created_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    created_at: StoredTime
+    finished_at: StoredTime | None = None
 
 
 class DesignsPublic(BaseModel):
@@ -81,8 +82,8 @@ class VocabularyPublic(_Public):
     reason: str | None = None
     attempts: int | None = None
     seconds: float | None = None
-    created_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    created_at: StoredTime
+    finished_at: StoredTime | None = None
 
 
 def _http_url(url: str | None) -> str | None:
@@ -97,6 +98,7 @@ def _http_url(url: str | None) -> str | None:
 class AISettingsUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON in, as its schema says: `"clear_api_key": "yes"` is refused, not read as true
         json_schema_extra={
             "examples": [{"base_url": "https://api.openai.com/v1", "model": "gpt-4o-mini", "api_key": "sk-..."}]
         },

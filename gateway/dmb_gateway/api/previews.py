@@ -35,6 +35,7 @@ POLL_SECONDS = 0.02
 class PreviewCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON in, as its schema says: `"seed": false` is refused, not read as 0
         json_schema_extra={
             "examples": [{"spec": {"table_name": "people", "fields": [{"name": "email", "type": "email"}]}}]
         },

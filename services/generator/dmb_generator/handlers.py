@@ -47,7 +47,7 @@ from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
 from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
-from dmb_generator.models import ChunkDone, Job, JobStatus
+from dmb_generator.models import ChunkDone, EarlyCancel, Job, JobStatus
 from dmb_generator.version import GENERATOR_VERSION
 
 #: Rows per chunk. Part of the job's identity: chunk k always covers the same rows with the same seed.
@@ -109,6 +109,11 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             created_at=utcnow(),
         )
         uow.session.add(job)
+        if await uow.session.get(EarlyCancel, cmd.job_id) is not None:
+            job.status, job.finished_at = JobStatus.CANCELLED, utcnow()
+            uow.emit(JobCancelled(job_id=job.job_id, rows_done=0), cmd)
+            await uow.commit()
+            return
         notes: list[str] = []
         if cmd.mode is WriteMode.REPLACE:
             table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
@@ -470,9 +475,12 @@ async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
             await uow.commit()
             return
         if job is None:
-            # The cancel overtook the job's GenerateRows (both are on the way); retried until the job exists,
-            # so a job cancelled right after it was asked for never runs.
-            raise LookupError(f"job {cmd.job_id} is not known yet")
+            # The cancel overtook the job's GenerateRows (both are on the way): remembered, so that the job is
+            # created cancelled and a job cancelled right after it was asked for never runs.
+            if await uow.session.get(EarlyCancel, cmd.job_id) is None:
+                uow.session.add(EarlyCancel(job_id=cmd.job_id, created_at=utcnow()))
+            await uow.commit()
+            return
         if job.status in JobStatus.FINISHED:
             return
         job = await _locked_job(uow, cmd.job_id)

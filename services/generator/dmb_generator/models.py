@@ -67,6 +67,15 @@ class ChunkDone(Base):
     done_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
+class EarlyCancel(Base):
+    """A cancel that overtook its job's GenerateRows: the job is then created cancelled and never writes a row."""
+
+    __tablename__ = "early_cancels"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 class BatchStatus:
     RUNNING = "running"
     COMPLETED = "completed"

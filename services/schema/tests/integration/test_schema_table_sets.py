@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from dmb_common.namespaces import physical_name
 from dmb_contracts.commands import CreateTableSet, SetTable
 from dmb_contracts.events import TableCreated, TableRejected
 from dmb_contracts.fields import TableSpec
@@ -37,11 +38,19 @@ MUSIC: list[dict[str, Any]] = [
 ]
 
 
+#: The sets' owner: their tables live in the datasets database under the owner's physical names.
+OWNER = uuid.UUID("5e7a5e7a-0000-4000-8000-000000000001")
+
+
+def physical(*names: str) -> set[str]:
+    return {physical_name(OWNER, name) for name in names}
+
+
 async def send(rig: Rig, specs: list[dict[str, Any]]) -> tuple[CreateTableSet, list[Any]]:
     cmd = CreateTableSet(
         set_id=uuid.uuid4(),
         tables=[SetTable(table_id=uuid.uuid4(), spec=TableSpec.model_validate(spec)) for spec in specs],
-        owner_id=uuid.uuid4(),
+        owner_id=OWNER,
     )
     await create_table_set(cmd, rig.deps)
     return cmd, [event for event in await rig.events() if event.causation_id == cmd.message_id]
@@ -59,19 +68,22 @@ async def test_a_set_is_created_parents_first_with_every_foreign_key(rig: Rig) -
     created = {event.table_id: event.spec.table_name for event in events}
     assert [created[event.table_id] for event in events] == ["playlist", "genre", "track", "playlist_track"]
     assert {table.table_id for table in cmd.tables} == set(created)
-    assert tables_in(rig) >= {"genre", "track", "playlist", "playlist_track"}
+    assert tables_in(rig) >= physical("genre", "track", "playlist", "playlist_track")
     with rig.engine.connect() as conn:
-        keys = sa.inspect(conn).get_foreign_keys("playlist_track", schema=rig.schema)
-    assert sorted(key["referred_table"] for key in keys) == ["playlist", "track"]
-    rig.insert("genre", [{"id": 1, "name": "Rock", "parent_id": None}])
-    rig.insert("track", [{"id": 1, "name": "One", "genre_id": 1}])
-    rig.insert("playlist", [{"id": 1, "name": "Mine"}])
-    rig.insert("playlist_track", [{"playlist_id": 1, "track_id": 1}])
+        keys = sa.inspect(conn).get_foreign_keys(physical_name(OWNER, "playlist_track"), schema=rig.schema)
+    assert {key["referred_table"] for key in keys} == physical("playlist", "track")
+    rig.insert(physical_name(OWNER, "genre"), [{"id": 1, "name": "Rock", "parent_id": None}])
+    rig.insert(physical_name(OWNER, "track"), [{"id": 1, "name": "One", "genre_id": 1}])
+    rig.insert(physical_name(OWNER, "playlist"), [{"id": 1, "name": "Mine"}])
+    rig.insert(physical_name(OWNER, "playlist_track"), [{"playlist_id": 1, "track_id": 1}])
 
 
 async def test_a_set_whose_last_table_the_database_refuses_leaves_no_table_of_the_set(rig: Rig) -> None:
     with rig.engine.begin() as conn:  # made outside the platform, with other columns: the database refuses
-        sa.Table("playlist_track", sa.MetaData(), sa.Column("other", sa.Integer), schema=rig.schema).create(conn)
+        table = sa.Table(
+            physical_name(OWNER, "playlist_track"), sa.MetaData(), sa.Column("other", sa.Integer), schema=rig.schema
+        )
+        table.create(conn)
     before = tables_in(rig)
 
     _, events = await send(rig, MUSIC)

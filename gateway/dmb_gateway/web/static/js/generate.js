@@ -81,7 +81,10 @@ async function workbook(tables) {
   say(line, "Preparing the workbook…");
   try {
     let exported = await api("POST", "/exports", {tables, format: "xlsx"});
-    while (exported.status === "pending") {
+    while (exported.status === "pending" || exported.status === "running") {
+      if (exported.status === "running" && exported.rows_total) {
+        say(line, `Writing the workbook: ${formatNumber(exported.rows_written || 0)} of ${formatNumber(exported.rows_total)} rows…`);
+      }
       await sleep(300);
       exported = await api("GET", `/exports/${exported.id}`);
     }

@@ -135,10 +135,18 @@ async function exportAndDownload(format, job) {
   if (format === "csv" && $("#excel-bom").checked) body.csv_excel_bom = true;
   try {
     let exported = await api("POST", `/tables/${tableId}/exports`, body);
-    while (exported.status === "pending") {
+    // pending, then running with the rows written so far (a crashed exporter's work is taken over: it goes on).
+    while (exported.status === "pending" || exported.status === "running") {
+      if (exported.status === "running" && exported.rows_total) {
+        const written = exported.rows_written || 0;
+        say(status, `Writing the ${format.toUpperCase()} file: ${written.toLocaleString()} of ${exported.rows_total.toLocaleString()} rows…`);
+        $("#export-progress").classList.remove("d-none");
+        setBar($("#export-bar"), written / exported.rows_total);
+      }
       await sleep(300);
       exported = await api("GET", `/exports/${exported.id}`);
     }
+    $("#export-progress").classList.add("d-none");
     await loadExports();
     if (exported.status !== "completed") { say(status, `The export failed: ${exported.reason}`, "error"); return; }
     say(status, `Your ${format.toUpperCase()} file is downloading.`, "success");
