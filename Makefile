@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway
 
-.PHONY: install run test lint typecheck pytest contracts bench clean
+.PHONY: install run test lint typecheck pytest contracts bench bench-ai clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: install
 	$(BIN)/python bench/generate_insert.py
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
+
+# AI value quality on a local model (minutes per spec on 2 CPU cores): see bench/ai_quality.py for options.
+BENCH_AI_ARGS ?= --local 1.5b
+bench-ai: install
+	$(BIN)/python bench/ai_quality.py $(BENCH_AI_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""AI value quality: the value-pool workflow (dmb_ai.workflow.make_pools) on a real OpenAI-compatible model,
+judged by a rubric independent of the workflow's own judge.
+
+    .venv/bin/python bench/ai_quality.py [--local 1.5b|0.5b | --base-url URL --model NAME]
+                                          [--specs id,id] [--limit N] [--quick] [--max-repeat N]
+
+Reads the field specs and designer prompts in bench/data/ai_specs.json. Without --base-url it starts
+llama.cpp's server (`python -m llama_cpp.server`, from the venv and models `make llm` / `make llm-bench`
+install under ~/.cache/dmb) on a free loopback port, and stops it at the end.
+
+Per spec and overall it reports: % valid before retry (kept / returned on the first call) and after retry
+(values delivered / values asked for), the distinct ratio (overall and on unique fields), whether the values
+FIT their context, seconds and tokens per 100 values, and failures. "Fit" is the rubric judge below, written
+apart from the workflow's judge (dmb_ai.domain.judge) so the workflow does not grade its own homework:
+
+- language: the pool's text, classified by py3langid among the languages the specs use, is in the rubric's
+  language; for Japanese, nine values in ten carry kana or kanji;
+- check digits: every value passes python-stdnum for the scheme the rubric names (isbn13, ean13, iban, luhn);
+- domain words: nine values in ten contain one of the rubric's words (e.g. the company's mail domain);
+- no placeholders ("Paciente 3", "Lorem", "example1@…", "N/A"), no enumerations (one stem with counting
+  numbers) or arithmetic runs (numbers that step by a constant), and no value repeated more than
+  --max-repeat times.
+
+A spec fits when the pool was made and every rule above holds for it. Samples of each pool are printed and
+kept in the result file so a reader can check the judge: bench/results/ai_quality-<UTC timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import itertools
+import json
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
+from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult
+from dmb_ai.workflow import make_pools
+from dmb_contracts.fields import FieldSpec, TableSpec
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from pydantic import SecretStr
+from stdnum import ean, iban, isbn, luhn
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS_FILE = ROOT / "bench" / "data" / "ai_specs.json"
+CACHE = Path(os.environ.get("DMB_CACHE_DIR", Path.home() / ".cache" / "dmb"))
+#: The GGUF files `make llm` (0.5B, the test suite's) and `make llm-bench` (1.5B) join under ~/.cache/dmb/models.
+LOCAL_MODELS = {
+    "0.5b": "qwen2.5-coder-0.5b-instruct.gguf",
+    "1.5b": "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+}
+#: A handful of specs across languages and constraint kinds, for a run of a few minutes on a CPU model.
+QUICK_SPECS = ("hospital-diagnosis-es", "shop-product-de", "books-isbn13", "bank-work-email", "course-code-pattern")
+SAMPLES = 8
+
+# --------------------------------------------------------------------------------------------------- the judge
+
+_LOCALES = {"es": "es_ES", "de": "de_DE", "fr": "fr_FR", "it": "it_IT", "pt": "pt_BR", "nl": "nl_NL", "ja": "ja_JP"}
+_CANDIDATE_LANGUAGES = ("en", "es", "de", "fr", "it", "pt", "nl", "ja")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_CHECK_DIGITS: dict[str, Callable[[str], bool]] = {
+    "isbn13": lambda text: len(isbn.compact(text)) == 13 and isbn.is_valid(text),
+    "isbn10": lambda text: len(isbn.compact(text)) == 10 and isbn.is_valid(text),
+    "ean13": lambda text: len(ean.compact(text)) == 13 and ean.is_valid(text),
+    "iban": iban.is_valid,
+    "luhn": lambda text: text.replace(" ", "").isdigit() and luhn.is_valid(text.replace(" ", "")),
+}
+_PLACEHOLDER = re.compile(
+    r"\b(lorem|ipsum|placeholder|dummy|sample|example|ejemplo|beispiel|exemple|esempio|test\s*\d+|foo|bar|baz"
+    r"|n/a|tbd|todo|xxx+|asdf|qwerty|untitled|unknown|sin nombre|ohne namen)\b",
+    re.I,
+)
+_NUMBERED_MAILBOX = re.compile(r"^(example|test|user|sample|email|mail|name)[._-]?\d*@", re.I)
+_ONLY_WORD_AND_NUMBER = re.compile(r"^\s*[^\W\d_]+[\s_#-]*\d+\s*$")
+_NUMBER_AT_END = re.compile(r"^(.*?)(\d+)(\D{0,6})$", re.S)
+#: Share of values that must pass the per-value rules (language of Japanese values, domain words).
+_MOST = 0.9
+
+
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(_CANDIDATE_LANGUAGES))
+    return identifier
+
+
+def _language_of(texts: Sequence[str], identifier: LanguageIdentifier) -> str:
+    return str(identifier.classify(" . ".join(texts))[0])
+
+
+def _sequences(texts: Sequence[str]) -> set[str]:
+    """Values that share a stem and differ by a number counting with a constant step (three or more)."""
+    by_stem: defaultdict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for text in set(texts):
+        match = _NUMBER_AT_END.match(text)
+        if match:
+            by_stem[(match.group(1), match.group(3))].append((int(match.group(2)[-15:]), text))
+    caught: set[str] = set()
+    for members in by_stem.values():
+        members.sort()
+        steps = [b[0] - a[0] for a, b in itertools.pairwise(members)]
+        run: list[str] = [members[0][1]] if members else []
+        for index, step in enumerate(steps):
+            if index and step == steps[index - 1] and 0 < step <= 100:
+                run.append(members[index + 1][1])
+                if len(run) >= 3:
+                    caught.update(run)
+            else:
+                run = [members[index][1], members[index + 1][1]]
+    return caught
+
+
+def judge(values: Sequence[str], rubric: dict[str, Any], max_repeat: int, identifier: LanguageIdentifier) -> list[str]:
+    """Why the values do not fit their context (empty: they fit)."""
+    problems: list[str] = []
+    if not values:
+        return ["no values"]
+    language = rubric.get("language")
+    if language == "ja":
+        japanese = sum(1 for text in values if _JAPANESE.search(text))
+        if japanese < _MOST * len(values):
+            problems.append(f"only {japanese}/{len(values)} values in Japanese script")
+    elif language:
+        found = _language_of(values, identifier)
+        if found != language:
+            problems.append(f"written in {found}, not {language}")
+    scheme = rubric.get("check_digits")
+    if scheme:
+        wrong = [text for text in values if not _CHECK_DIGITS[scheme](text)]
+        if wrong:
+            problems.append(f"{len(wrong)}/{len(values)} fail the {scheme} check digit, e.g. {wrong[:3]}")
+    words = [word.lower() for word in rubric.get("domain_words", [])]
+    if words:
+        inside = sum(1 for text in values if any(word in text.lower() for word in words))
+        if inside < _MOST * len(values):
+            problems.append(f"only {inside}/{len(values)} values contain one of {words}")
+    placeholders = [
+        text
+        for text in values
+        if _PLACEHOLDER.search(text) or _ONLY_WORD_AND_NUMBER.match(text) or _NUMBERED_MAILBOX.match(text)
+    ]
+    if placeholders:
+        problems.append(f"{len(placeholders)} placeholders, e.g. {placeholders[:3]}")
+    sequences = sorted(_sequences(values))
+    if sequences:
+        problems.append(f"{len(sequences)} values in counting sequences, e.g. {sequences[:3]}")
+    repeated = [(text, count) for text, count in Counter(values).most_common(3) if count > max_repeat]
+    if repeated:
+        problems.append(f"repeated more than {max_repeat} times: {repeated}")
+    return problems
+
+
+# ------------------------------------------------------------------------------------------------ the server
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _answers(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:  # noqa: S310 - loopback URL
+            return bool(json.load(response).get("data"))
+    except (OSError, ValueError):
+        return False
+
+
+@contextmanager
+def local_server(size: str, startup_seconds: float = 600) -> Iterator[tuple[str, str]]:
+    """llama.cpp's OpenAI-compatible server on the local `size` model; yields (base URL, model name)."""
+    python = CACHE / "llm-venv" / "bin" / "python"
+    model = CACHE / "models" / LOCAL_MODELS[size]
+    if not python.exists() or not model.exists():
+        raise SystemExit(
+            f"no local model server: need {python} and {model} (`make llm` / `make llm-bench` install them), "
+            "or pass --base-url and --model of a running OpenAI-compatible server"
+        )
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+    # Measured here: 2 threads (the machine's cores); --logits_all false, else ~2.5 GB go to unused logits.
+    command = [str(python), "-m", "llama_cpp.server", "--model", str(model), "--model_alias", size]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--logits_all", "false"]
+    command += ["--n_ctx", "4096"]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + startup_seconds
+            while not _answers(base_url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise SystemExit(f"llama_cpp.server did not start:\n{log.read().decode(errors='replace')[-2000:]}")
+                time.sleep(1)
+            yield base_url, size
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# ------------------------------------------------------------------------------------------------- the runs
+
+
+def _request(spec: dict[str, Any]) -> tuple[PoolRequest, FieldSpec]:
+    field = FieldSpec.model_validate(spec["field"])
+    table = TableSpec(table_name=spec["table"]["name"], description=spec["table"]["description"], fields=[field])
+    language = spec["rubric"].get("language")
+    locale = spec.get("locale") or _LOCALES.get(language or "en", "en_US")
+    request = PoolRequest(table=table, fields=[field], count=spec["count"], context=spec["context"], locale=locale)
+    return request, field
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+async def run_spec(
+    spec: dict[str, Any], endpoint: ModelEndpoint, limits: PoolLimits, max_repeat: int, identifier: LanguageIdentifier
+) -> dict[str, Any]:
+    request, field = _request(spec)
+    model = build_chat_model(endpoint, max_tokens=1500, temperature=0.7, timeout_seconds=limits.call_timeout_seconds)
+    started = time.monotonic()
+    result: PoolResult = await make_pools(request, model, limits)
+    seconds = time.monotonic() - started
+    values = [str(value) for value in result.pools.get(field.name, []) if value is not None]
+    stats = result.stats
+    problems = (
+        [f"no pool: {result.failure}"] if result.failure else judge(values, spec["rubric"], max_repeat, identifier)
+    )
+    return {
+        "id": spec["id"],
+        "unique": field.unique,
+        "asked": request.count,
+        "made": len(values),
+        "valid_first_call": _ratio(stats.first_call_kept, stats.first_call_returned),
+        "valid_after_retry": _ratio(min(len(values), request.count), request.count),
+        "kept_of_returned": _ratio(stats.rows_kept, stats.rows_returned),
+        "distinct_ratio": _ratio(len(set(values)), len(values)),
+        "fits": not problems,
+        "problems": problems,
+        "seconds": round(seconds, 1),
+        "model_calls": stats.model_calls,
+        "failed_calls": stats.failed_calls,
+        "tokens": stats.tokens,
+        "seconds_per_100": _ratio(100 * seconds, len(values)),
+        "tokens_per_100": _ratio(100 * stats.tokens, len(values)),
+        "failure": result.failure,
+        "notes": result.notes,
+        "samples": values[:SAMPLES],
+    }
+
+
+def _mean(entries: Sequence[dict[str, Any]], key: str) -> float | None:
+    numbers = [entry[key] for entry in entries if entry.get(key) is not None]
+    return round(sum(numbers) / len(numbers), 3) if numbers else None
+
+
+def overall(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    made = sum(entry["made"] for entry in entries)
+    seconds = sum(entry["seconds"] for entry in entries)
+    tokens = sum(entry["tokens"] for entry in entries)
+    unique = [entry for entry in entries if entry["unique"]]
+    return {
+        "specs": len(entries),
+        "valid_first_call": _mean(entries, "valid_first_call"),
+        "valid_after_retry": _mean(entries, "valid_after_retry"),
+        "distinct_ratio": _mean(entries, "distinct_ratio"),
+        "distinct_ratio_unique_fields": _mean(unique, "distinct_ratio"),
+        "fit_share": _ratio(sum(1 for entry in entries if entry["fits"]), len(entries)),
+        "seconds_per_100_values": _ratio(100 * seconds, made),
+        "tokens_per_100_values": _ratio(100 * tokens, made),
+        "failed_specs": [entry["id"] for entry in entries if entry["failure"]],
+        "failed_model_calls": sum(entry["failed_calls"] for entry in entries),
+    }
+
+
+def _print_entry(entry: dict[str, Any]) -> None:
+    verdict = "FITS" if entry["fits"] else "does not fit: " + "; ".join(entry["problems"])
+    print(
+        f"\n{entry['id']}: {entry['made']}/{entry['asked']} values, valid first call {entry['valid_first_call']}, "
+        f"after retry {entry['valid_after_retry']}, distinct {entry['distinct_ratio']}, {entry['seconds']} s, "
+        f"{entry['model_calls']} calls ({entry['failed_calls']} failed), {entry['tokens']} tokens",
+        flush=True,
+    )
+    print(f"  {verdict}")
+    print(f"  samples: {json.dumps(entry['samples'], ensure_ascii=False)}", flush=True)
+
+
+def choose_specs(
+    specs: list[dict[str, Any]], wanted: str | None, quick: bool, limit: int | None
+) -> list[dict[str, Any]]:
+    if wanted or quick:
+        ids = [name.strip() for name in wanted.split(",")] if wanted else list(QUICK_SPECS)
+        known = {spec["id"]: spec for spec in specs}
+        unknown = [name for name in ids if name not in known]
+        if unknown:
+            raise SystemExit(f"unknown spec id(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        specs = [known[name] for name in ids]
+    return specs[:limit] if limit else specs
+
+
+async def run_all(
+    specs: list[dict[str, Any]], endpoint: ModelEndpoint, limits: PoolLimits, max_repeat: int
+) -> list[dict[str, Any]]:
+    identifier = _identifier()
+    entries: list[dict[str, Any]] = []
+    for spec in specs:
+        entry = await run_spec(spec, endpoint, limits, max_repeat, identifier)
+        _print_entry(entry)
+        entries.append(entry)
+    return entries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--local", choices=sorted(LOCAL_MODELS), default="1.5b", help="Local model to serve.")
+    parser.add_argument("--base-url", help="A running OpenAI-compatible server (…/v1) instead of a local one.")
+    parser.add_argument("--model", help="The model name at --base-url.")
+    parser.add_argument("--api-key", default=os.environ.get("DMB_BENCH_API_KEY"), help="Default: $DMB_BENCH_API_KEY.")
+    parser.add_argument("--specs", help="Comma-separated spec ids to run.")
+    parser.add_argument("--limit", type=int, help="Run only the first N (chosen) specs.")
+    parser.add_argument("--quick", action="store_true", help=f"Only {', '.join(QUICK_SPECS)}.")
+    parser.add_argument("--max-repeat", type=int, default=3, help="Most times one value may appear in a pool.")
+    parser.add_argument("--batch-size", type=int, default=25)
+    parser.add_argument("--call-timeout", type=float, default=300)
+    parser.add_argument(
+        "--method", default="function_calling", choices=["function_calling", "json_mode", "json_schema"]
+    )
+    args = parser.parse_args()
+    if args.base_url and not args.model:
+        parser.error("--base-url needs --model")
+
+    data = json.loads(SPECS_FILE.read_text())
+    specs = choose_specs(data["specs"], args.specs, args.quick, args.limit)
+    limits = PoolLimits(
+        batch_size=args.batch_size, max_retries=4, call_timeout_seconds=args.call_timeout,
+        token_budget=200_000, method=args.method, min_pool=10,
+    )  # fmt: skip
+    key = SecretStr(args.api_key) if args.api_key else None
+    with _endpoint(args) as (base_url, model_name):
+        endpoint = ModelEndpoint(base_url=base_url, model=model_name, api_key=key)
+        entries = asyncio.run(run_all(specs, endpoint, limits, args.max_repeat))
+
+    summary = overall(entries)
+    designer = "not on this platform yet"
+    print(f"\nmodel {model_name}, {len(entries)} specs: {json.dumps(summary, ensure_ascii=False)}")
+    print(f"designer: {designer} ({len(data['designer_prompts'])} prompts in {SPECS_FILE.name} wait for it)")
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": model_name,
+        # A shared machine's load changes the timings several-fold: keep it with them.
+        "load_average_at_end": [round(load, 1) for load in os.getloadavg()],
+        "limits": limits.model_dump(),
+        "max_repeat": args.max_repeat,
+        "overall": summary,
+        "designer": designer,
+        "specs": entries,
+    }
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = ROOT / "bench" / "results" / f"ai_quality-{stamp}.json"
+    target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {target.relative_to(ROOT)}")
+
+
+@contextmanager
+def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    if args.base_url:
+        yield args.base_url, args.model
+    else:
+        with local_server(args.local) as served:
+            yield served
+
+
+if __name__ == "__main__":
+    main()
