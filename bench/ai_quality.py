@@ -240,6 +240,9 @@ async def run_spec(
     seconds = time.monotonic() - started
     values = [str(value) for value in result.pools.get(field.name, []) if value is not None]
     stats = result.stats
+    if not values and result.failure is None:
+        # The workflow left the field to code (a pattern, choices): nothing of the model's to judge.
+        return {"id": spec["id"], "code_made": True, "notes": result.notes}
     problems = (
         [f"no pool: {result.failure}"] if result.failure else judge(values, spec["rubric"], max_repeat, identifier)
     )
@@ -271,7 +274,8 @@ def _mean(entries: Sequence[dict[str, Any]], key: str) -> float | None:
     return round(sum(numbers) / len(numbers), 3) if numbers else None
 
 
-def overall(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def overall(all_entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    entries = [entry for entry in all_entries if not entry.get("code_made")]
     made = sum(entry["made"] for entry in entries)
     seconds = sum(entry["seconds"] for entry in entries)
     tokens = sum(entry["tokens"] for entry in entries)
@@ -287,10 +291,14 @@ def overall(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "tokens_per_100_values": _ratio(100 * tokens, made),
         "failed_specs": [entry["id"] for entry in entries if entry["failure"]],
         "failed_model_calls": sum(entry["failed_calls"] for entry in entries),
+        "code_made_specs": [entry["id"] for entry in all_entries if entry.get("code_made")],
     }
 
 
 def _print_entry(entry: dict[str, Any]) -> None:
+    if entry.get("code_made"):
+        print(f"\n{entry['id']}: not asked of the model ({'; '.join(entry['notes'])})", flush=True)
+        return
     verdict = "FITS" if entry["fits"] else "does not fit: " + "; ".join(entry["problems"])
     print(
         f"\n{entry['id']}: {entry['made']}/{entry['asked']} values, valid first call {entry['valid_first_call']}, "
