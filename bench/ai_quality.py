@@ -217,12 +217,18 @@ def local_server(size: str, startup_seconds: float = 600) -> Iterator[tuple[str,
 # ------------------------------------------------------------------------------------------------- the runs
 
 
-def _request(spec: dict[str, Any]) -> tuple[PoolRequest, FieldSpec]:
+def _request(spec: dict[str, Any], count: int | None) -> tuple[PoolRequest, FieldSpec]:
     field = FieldSpec.model_validate(spec["field"])
     table = TableSpec(table_name=spec["table"]["name"], description=spec["table"]["description"], fields=[field])
     language = spec["rubric"].get("language")
     locale = spec.get("locale") or _LOCALES.get(language or "en", "en_US")
-    request = PoolRequest(table=table, fields=[field], count=spec["count"], context=spec["context"], locale=locale)
+    request = PoolRequest(
+        table=table,
+        fields=[field],
+        count=min(spec["count"], count or spec["count"]),
+        context=spec["context"],
+        locale=locale,
+    )
     return request, field
 
 
@@ -231,10 +237,19 @@ def _ratio(part: float, whole: float) -> float | None:
 
 
 async def run_spec(
-    spec: dict[str, Any], endpoint: ModelEndpoint, limits: PoolLimits, max_repeat: int, identifier: LanguageIdentifier
+    spec: dict[str, Any],
+    endpoint: ModelEndpoint,
+    limits: PoolLimits,
+    judging: tuple[int, LanguageIdentifier],
+    count: int | None = None,
 ) -> dict[str, Any]:
-    request, field = _request(spec)
-    model = build_chat_model(endpoint, max_tokens=1500, temperature=0.7, timeout_seconds=limits.call_timeout_seconds)
+    max_repeat, identifier = judging
+    request, field = _request(spec, count)
+    # About 40 tokens a value with its JSON around it, and room for the call's own framing.
+    max_tokens = 300 + 40 * limits.batch_size
+    model = build_chat_model(
+        endpoint, max_tokens=max_tokens, temperature=0.7, timeout_seconds=limits.call_timeout_seconds
+    )
     started = time.monotonic()
     result: PoolResult = await make_pools(request, model, limits)
     seconds = time.monotonic() - started
@@ -324,12 +339,12 @@ def choose_specs(
 
 
 async def run_all(
-    specs: list[dict[str, Any]], endpoint: ModelEndpoint, limits: PoolLimits, max_repeat: int
+    specs: list[dict[str, Any]], endpoint: ModelEndpoint, limits: PoolLimits, max_repeat: int, count: int | None
 ) -> list[dict[str, Any]]:
     identifier = _identifier()
     entries: list[dict[str, Any]] = []
     for spec in specs:
-        entry = await run_spec(spec, endpoint, limits, max_repeat, identifier)
+        entry = await run_spec(spec, endpoint, limits, (max_repeat, identifier), count)
         _print_entry(entry)
         entries.append(entry)
     return entries
@@ -344,8 +359,10 @@ def main() -> None:
     parser.add_argument("--specs", help="Comma-separated spec ids to run.")
     parser.add_argument("--limit", type=int, help="Run only the first N (chosen) specs.")
     parser.add_argument("--quick", action="store_true", help=f"Only {', '.join(QUICK_SPECS)}.")
+    parser.add_argument("--count", type=int, help="Ask for at most N values per spec (a quick run).")
     parser.add_argument("--max-repeat", type=int, default=3, help="Most times one value may appear in a pool.")
     parser.add_argument("--batch-size", type=int, default=25)
+    parser.add_argument("--max-retries", type=int, default=4, help="Calls beyond the ones the count needs.")
     parser.add_argument("--call-timeout", type=float, default=300)
     parser.add_argument(
         "--method", default="function_calling", choices=["function_calling", "json_mode", "json_schema"]
@@ -357,13 +374,13 @@ def main() -> None:
     data = json.loads(SPECS_FILE.read_text())
     specs = choose_specs(data["specs"], args.specs, args.quick, args.limit)
     limits = PoolLimits(
-        batch_size=args.batch_size, max_retries=4, call_timeout_seconds=args.call_timeout,
+        batch_size=args.batch_size, max_retries=args.max_retries, call_timeout_seconds=args.call_timeout,
         token_budget=200_000, method=args.method, min_pool=10,
     )  # fmt: skip
     key = SecretStr(args.api_key) if args.api_key else None
     with _endpoint(args) as (base_url, model_name):
         endpoint = ModelEndpoint(base_url=base_url, model=model_name, api_key=key)
-        entries = asyncio.run(run_all(specs, endpoint, limits, args.max_repeat))
+        entries = asyncio.run(run_all(specs, endpoint, limits, args.max_repeat, args.count))
 
     summary = overall(entries)
     designer = "not on this platform yet"
@@ -376,6 +393,7 @@ def main() -> None:
         "load_average_at_end": [round(load, 1) for load in os.getloadavg()],
         "limits": limits.model_dump(),
         "max_repeat": args.max_repeat,
+        "count_cap": args.count,
         "overall": summary,
         "designer": designer,
         "specs": entries,
