@@ -50,6 +50,8 @@ from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult
 from dmb_ai.workflow import make_pools
 from dmb_contracts.fields import FieldSpec, TableSpec
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import ChatGeneration, LLMResult
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from pydantic import SecretStr
 from stdnum import ean, iban, isbn, luhn
@@ -217,6 +219,21 @@ def local_server(size: str, startup_seconds: float = 600) -> Iterator[tuple[str,
 # ------------------------------------------------------------------------------------------------- the runs
 
 
+class RawAnswers(BaseCallbackHandler):
+    """What the model answered, before the workflow validates it: a refused pool has no values to show, so the
+    reader sees these instead (the start of each answer)."""
+
+    def __init__(self) -> None:
+        self.answers: list[str] = []
+
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        for generation in itertools.chain.from_iterable(response.generations):
+            message = generation.message if isinstance(generation, ChatGeneration) else None
+            calls = getattr(message, "tool_calls", None)
+            text = json.dumps([call["args"] for call in calls], ensure_ascii=False) if calls else generation.text
+            self.answers.append(text[:400])
+
+
 def _request(spec: dict[str, Any], count: int | None) -> tuple[PoolRequest, FieldSpec]:
     field = FieldSpec.model_validate(spec["field"])
     table = TableSpec(table_name=spec["table"]["name"], description=spec["table"]["description"], fields=[field])
@@ -250,6 +267,8 @@ async def run_spec(
     model = build_chat_model(
         endpoint, max_tokens=max_tokens, temperature=0.7, timeout_seconds=limits.call_timeout_seconds
     )
+    raw = RawAnswers()
+    model.callbacks = [raw]
     started = time.monotonic()
     result: PoolResult = await make_pools(request, model, limits)
     seconds = time.monotonic() - started
@@ -281,6 +300,7 @@ async def run_spec(
         "failure": result.failure,
         "notes": result.notes,
         "samples": values[:SAMPLES],
+        "raw_answers": raw.answers[:3],
     }
 
 
@@ -323,6 +343,9 @@ def _print_entry(entry: dict[str, Any]) -> None:
     )
     print(f"  {verdict}")
     print(f"  samples: {json.dumps(entry['samples'], ensure_ascii=False)}", flush=True)
+    if not entry["samples"]:
+        for answer in entry["raw_answers"]:
+            print(f"  the model answered: {answer}", flush=True)
 
 
 def choose_specs(
