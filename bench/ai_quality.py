@@ -311,9 +311,11 @@ def _mean(entries: Sequence[dict[str, Any]], key: str) -> float | None:
 
 def overall(all_entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     entries = [entry for entry in all_entries if not entry.get("code_made")]
-    made = sum(entry["made"] for entry in entries)
-    seconds = sum(entry["seconds"] for entry in entries)
-    tokens = sum(entry["tokens"] for entry in entries)
+    # Time and tokens per 100 values over the specs that made values (a refused pool made none to divide by).
+    making = [entry for entry in entries if entry["made"]]
+    made = sum(entry["made"] for entry in making)
+    seconds = sum(entry["seconds"] for entry in making)
+    tokens = sum(entry["tokens"] for entry in making)
     unique = [entry for entry in entries if entry["unique"]]
     return {
         "specs": len(entries),
