@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
-MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) gateway/pyproject.toml
-PACKAGES := dmb_contracts dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway
+MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
+PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run test lint typecheck pytest contracts bench bench-ai clean
+.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai llm llm-bench clean browser screenshots web-assets
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ install: $(VENV)/.synced
 run: install
 	$(BIN)/dmb run
 
+# Every service its own process (two generators) on the local PostgreSQL and RabbitMQ, a SeaweedFS S3 it
+# starts; logs per service under data/distributed/logs; Ctrl-C stops all.
+run-distributed: install
+	$(BIN)/python -m dmb_testing.run_distributed
+
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
@@ -30,23 +35,57 @@ typecheck: install
 
 contracts: install
 	$(BIN)/python -m dmb_contracts.publish docs/contracts
+	$(BIN)/python -m dmb_generator.catalogue
 
-pytest: install
+# The local LLM the real-model tests use (llama.cpp server + the 0.5B model) and, for `make bench-ai`, the 1.5B
+# model; all cached under ~/.cache/dmb, outside the repo and its uv.lock (dmb_testing.local_llm says how).
+llm: install
+	$(BIN)/python -m dmb_testing.local_llm install --model 0.5b
+
+llm-bench: install
+	$(BIN)/python -m dmb_testing.local_llm install --model 1.5b
+
+# The web UI's browser tests drive Debian's chromium (never a browser Playwright downloads).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+# Refresh the vendored front-end assets (Bootstrap, Bootstrap Icons, HTMX, its SSE extension; axe-core for
+# the tests) from npm at the versions pinned in the script.
+web-assets:
+	scripts/vendor_web_assets.sh
+
+# Screenshots of the main pages into docs/screenshots/ (linked from README.md).
+screenshots: install browser
+	$(BIN)/python scripts/screenshots.py
+
+
+pytest: install llm browser
 	@# Exit code 5 means pytest collected nothing: say so loudly instead of failing on a missing selection.
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
 
-test: lint typecheck pytest
+# Debian's docker-compose (v1) validates docker-compose.yml without a Docker engine (tests/deploy).
+deploy-tools:
+	@command -v docker-compose >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; }
+
+test: lint typecheck deploy-tools pytest
 
 bench: install
 	$(BIN)/python bench/generate_insert.py
 	$(BIN)/python bench/export_xlsx.py
 	$(BIN)/python bench/e2e_flow.py
+	$(BIN)/python bench/preview_latency.py
 
-# AI value quality on a local model (minutes per spec on 2 CPU cores): see bench/ai_quality.py for options.
+# AI on the 1.5B model (minutes per spec or design on 2 CPU cores): value pools (bench/ai_quality.py, options in
+# BENCH_AI_ARGS) and the table designer (bench/ai_designer.py).
 BENCH_AI_ARGS ?= --local 1.5b
-bench-ai: install
+bench-ai: llm llm-bench
 	$(BIN)/python bench/ai_quality.py $(BENCH_AI_ARGS)
+	$(BIN)/python bench/ai_designer.py --model 1.5b
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

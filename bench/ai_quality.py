@@ -5,7 +5,7 @@ judged by a rubric independent of the workflow's own judge.
     .venv/bin/python bench/ai_quality.py [--local 1.5b|0.5b | --base-url URL --model NAME]
                                           [--specs id,id] [--limit N] [--quick] [--max-repeat N]
 
-Reads the field specs and designer prompts in bench/data/ai_specs.json. Without --base-url it starts
+Reads the field specs in bench/data/ai_specs.json (the table designer: bench/ai_designer.py). Without --base-url it starts
 llama.cpp's server (`python -m llama_cpp.server`, from the venv and models `make llm` / `make llm-bench`
 install under ~/.cache/dmb) on a free loopback port, and stops it at the end.
 
@@ -408,9 +408,9 @@ def main() -> None:
         entries = asyncio.run(run_all(specs, endpoint, limits, args.max_repeat, args.count))
 
     summary = overall(entries)
-    designer = "not on this platform yet"
+    designer = "measured by bench/ai_designer.py (make bench-ai runs both)"
     print(f"\nmodel {model_name}, {len(entries)} specs: {json.dumps(summary, ensure_ascii=False)}")
-    print(f"designer: {designer} ({len(data['designer_prompts'])} prompts in {SPECS_FILE.name} wait for it)")
+    print(f"designer: {designer}")
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "model": model_name,

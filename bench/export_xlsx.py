@@ -29,7 +29,8 @@ from dmb_common.storage import S3Store
 from dmb_contracts.commands import ExportFormat
 from dmb_contracts.fields import TableSpec
 from dmb_exporter.adapters.datasets_reader import stream_rows
-from dmb_exporter.domain import EXCEL_MAX_DATA_ROWS, ExportAbout, write_export
+from dmb_exporter.adapters.formats import write_export
+from dmb_exporter.domain import EXCEL_MAX_DATA_ROWS, ExportAbout
 from dmb_generator.adapters.datasets_writer import insert_chunk
 from dmb_generator.domain import generate_chunk
 from dmb_testing.flow import REFERENCE_TABLE

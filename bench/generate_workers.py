@@ -73,7 +73,7 @@ def machine_cpu() -> tuple[float, float]:
 
 def server_part(command: str) -> str:
     """Which part of the machine a process outside the measured platform is."""
-    if "dmb_cli serve" in command:
+    if "dmb_platform serve" in command:
         return "the other platform"
     if "postgres" in command:
         return "postgresql"

@@ -10,20 +10,38 @@ from pathlib import Path
 
 from dmb_bus.base import MessageBus
 from dmb_bus.factory import create_bus
+from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import RunningService, Service, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings, build_object_store
 from fastapi import FastAPI
 
+from dmb_gateway import operations
 from dmb_gateway.accounts import refusal
 from dmb_gateway.accounts.throttle import LoginThrottle
 from dmb_gateway.admin.audit_middleware import AdminActionAudit
-from dmb_gateway.api import accounts, admin, errors, exports, jobs, table_import, table_versions, tables
+from dmb_gateway.ai_projection import AIProjection
+from dmb_gateway.api import (
+    accounts,
+    admin,
+    ai,
+    catalogue,
+    dead_letters,
+    errors,
+    exports,
+    jobs,
+    previews,
+    table_import,
+    table_rows,
+    table_sets,
+    table_versions,
+    tables,
+)
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import account_views, admin_views, pages, views
+from dmb_gateway.web import account_views, admin_views, dead_letters_page, pages, views
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +55,19 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
     if settings.auth_mode is AuthMode.LOCAL:
         async with runtime.sessions() as session:
             await ensure_local_user(session)
-    subscribe_handlers(bus, NAME, Projection(runtime).handlers(), prefetch=1)
+    projections = Projection(runtime).handlers() | AIProjection(runtime).handlers()
+    subscribe_handlers(bus, NAME, projections, prefetch=1)
     throttle = LoginThrottle(
         settings.login_limit_per_account,
         settings.login_limit_per_address,
         settings.rate_limit_storage,
         settings.signup_limit_per_address,
     )
-    context = GatewayContext(settings=settings, runtime=runtime, store=build_object_store(settings), throttle=throttle)
-    return RunningService(NAME, runtime), context
+    datasets = create_datasets_engine(settings.resolved_datasets_url())
+    context = GatewayContext(
+        settings=settings, runtime=runtime, store=build_object_store(settings), throttle=throttle, datasets=datasets
+    )
+    return RunningService(NAME, runtime, engines=[datasets]), context
 
 
 def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = ()) -> FastAPI:
@@ -82,16 +104,32 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     refusal.install(app)
     app.add_exception_handler(pages.PageRefusal, pages.page_refusal_response)
     # table_import first: its fixed paths (/tables/import...) must win over /tables/{table_id} patterns.
-    for router in (table_import.router, tables.router, table_versions.router, jobs.router, exports.router):
+    for router in (
+        table_import.router,
+        table_sets.router,
+        previews.router,
+        catalogue.router,
+        catalogue.starters_router,
+        table_rows.router,
+        tables.router,
+        table_versions.router,
+        jobs.router,
+        exports.router,
+        ai.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
+    app.include_router(dead_letters.router, prefix="/api/v1")
     app.add_middleware(AdminActionAudit)
     app.include_router(views.router)
     app.include_router(account_views.router)
     app.include_router(admin_views.router)
+    app.include_router(dead_letters_page.router)
     views.mount_static(app)
     app.add_api_route("/healthz", partial(_health), methods=["GET"], include_in_schema=False)
+    app.include_router(operations.router)
+    app.add_middleware(operations.HttpMetrics)
     return app
 
 

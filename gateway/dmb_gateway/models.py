@@ -148,6 +148,9 @@ class ExportView(Base):
     job_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     format: Mapped[str] = mapped_column(sa.String(10))
     csv_excel_bom: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: SQL exports only: the script's dialect (SqlDialect) and whether it loads rows with COPY.
+    sql_dialect: Mapped[str | None] = mapped_column(sa.String(20))
+    sql_copy: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(20))
     object_key: Mapped[str | None] = mapped_column(sa.String(500))
     size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
@@ -194,3 +197,69 @@ class TableVersionView(Base):
     changes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     created_by: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AIDesignView(Base):
+    """A table design the AI proposed from a sentence (or why it could not); nothing is created from it until
+    the user sends its tables to the table endpoints."""
+
+    __tablename__ = "ai_designs_view"
+
+    design_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    sentence: Mapped[str] = mapped_column(sa.Text)
+    locale: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    tables: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    notes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int | None]
+    seconds: Mapped[float | None]
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AIVocabularyView(Base):
+    """A weighted list of values the AI proposed for one field of a table, made against one version of it."""
+
+    __tablename__ = "ai_vocabularies_view"
+
+    vocabulary_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    table_version: Mapped[int]
+    field: Mapped[str] = mapped_column(sa.String(63))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    values: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    weights: Mapped[list[float]] = mapped_column(sa.JSON, default=list)
+    notes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int | None]
+    seconds: Mapped[float | None]
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AISettings(Base):
+    """A user's own model: the key only as a secret-box token (dmb_common.crypto), plus its last characters so
+    the user can tell which key is set without it ever being shown."""
+
+    __tablename__ = "ai_settings"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("users.user_id"), primary_key=True)
+    base_url: Mapped[str | None] = mapped_column(sa.String(500))
+    model: Mapped[str] = mapped_column(sa.String(200))
+    api_key_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    api_key_hint: Mapped[str | None] = mapped_column(sa.String(4))
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RowPreviewView(Base):
+    """A preview's answer (RowsPreviewed), kept until the request that asked for it reads it. Any gateway
+    process may consume the answer, so it lands here for whichever process is waiting."""
+
+    __tablename__ = "row_previews"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    answer: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)

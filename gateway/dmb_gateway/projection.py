@@ -21,13 +21,14 @@ from dmb_contracts.events import (
     JobFailed,
     JobProgressed,
     JobStarted,
+    RowsPreviewed,
     TableAltered,
     TableCreated,
     TableDropped,
     TableRejected,
 )
 
-from dmb_gateway.models import ExportView, JobView, TableVersionView, TableView
+from dmb_gateway.models import ExportView, JobView, RowPreviewView, TableVersionView, TableView
 
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 
@@ -51,6 +52,7 @@ class Projection:
             ExportCompleted: self.export_completed,
             ExportFailed: self.export_failed,
             ExportExpired: self.export_expired,
+            RowsPreviewed: self.rows_previewed,
         }
 
     async def _update(
@@ -205,3 +207,11 @@ class Projection:
             row.status, row.reason = "expired", event.reason
 
         await self._update(ExportView, event.export_id, apply)
+
+    async def rows_previewed(self, event: RowsPreviewed) -> None:
+        # Kept for whichever gateway process waits on it (previews.py); a redelivery overwrites the same row.
+        async with self.runtime.uow() as uow:
+            await uow.session.merge(
+                RowPreviewView(request_id=event.request_id, answer=event.model_dump(mode="json"), created_at=utcnow())
+            )
+            await uow.commit()

@@ -126,16 +126,19 @@ async def test_a_statement_that_is_not_create_table_is_refused(client: httpx.Asy
     assert response.json()["message"] == "expected a CREATE TABLE statement, found SELECT"
 
 
-async def test_names_that_break_the_rules_are_refused_each_with_a_suggestion(client: httpx.AsyncClient) -> None:
+async def test_names_that_break_the_rules_are_renamed_each_with_a_warning(client: httpx.AsyncClient) -> None:
     sql = "CREATE TABLE `Order` (`First Name` int, `select` int)"
     response = await client.post("/api/v1/tables/import", json={"sql": sql, "dialect": "mysql"})
 
-    assert response.status_code == 422
-    errors = {e["location"]: e["message"] for e in response.json()["errors"]}
-    assert list(errors) == ["table_name", "fields.first name", "fields.select"]
-    assert errors["table_name"].endswith("(suggested: 'order_value')")
-    assert errors["fields.first name"].endswith("(suggested: 'first_name')")
-    assert "reserved SQL word" in errors["fields.select"]
+    assert response.status_code == 200
+    spec = response.json()["tables"][0]["spec"]
+    assert spec["table_name"] == "order_value"
+    assert [field["name"] for field in spec["fields"]] == ["first_name", "select_value"]
+    warnings = response.json()["tables"][0]["warnings"]
+    assert any(
+        "the table name 'order' is" in warning and "imported as 'order_value'" in warning for warning in warnings
+    )
+    assert any(warning.startswith("select: ") and "is a reserved SQL word" in warning for warning in warnings)
 
 
 async def test_an_unknown_dialect_is_refused_by_the_request_schema(client: httpx.AsyncClient) -> None:
@@ -143,14 +146,3 @@ async def test_an_unknown_dialect_is_refused_by_the_request_schema(client: httpx
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "dialect"
-
-
-async def test_the_page_offers_the_import_panel_and_the_export_options(client: httpx.AsyncClient) -> None:
-    page = await client.get("/")
-    script = await client.get("/static/app.js")
-
-    assert page.status_code == 200
-    for element in ('id="import-sql-text"', 'id="import-dialect"', 'id="import-url"', 'id="excel-bom"'):
-        assert element in page.text
-    assert '"/tables/import"' in script.text
-    assert "/retry`" in script.text

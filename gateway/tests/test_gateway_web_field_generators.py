@@ -61,24 +61,6 @@ def run(script: str, tmp_path: Path, **inputs: Any) -> dict[str, Any]:
     return shown
 
 
-async def test_the_page_loads_the_script_and_wires_the_hints_and_the_history_list(client: httpx.AsyncClient) -> None:
-    page = (await client.get("/")).text
-    app = (await client.get("/static/app.js")).text
-    script = await client.get("/static/field_generators.js")
-
-    assert script.status_code == 200
-    assert page.index("/static/field_generators.js") < page.index("/static/app.js")
-    assert 'class="col-12 ps-3 small text-body-secondary text-break f-values"' in page  # in each field row
-    assert 'id="history-fields"' in page
-    # The preview is asked ~300 ms after the last edit of the form, and only the latest answer is shown.
-    assert "const PREVIEW_DELAY_MS = 300;" in app
-    assert 'api("POST", "/tables/generators"' in app
-    assert 'fieldGenerators.showHints([...document.querySelectorAll(".field-row")], generators)' in app
-    assert '$("#table-form").addEventListener("input", previewGenerators);' in app
-    assert '$("#history-fields").replaceChildren(fieldGenerators.renderFieldValues(table, document));' in app
-    assert ".innerHTML" not in script.text
-
-
 async def test_each_form_row_gets_its_hint_and_a_refused_definition_clears_them(
     client: httpx.AsyncClient, tmp_path: Path
 ) -> None:

@@ -73,27 +73,6 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def test_the_page_loads_the_report_script_and_shows_it_when_a_job_finishes(client: httpx.AsyncClient) -> None:
-    page = (await client.get("/")).text
-    app = (await client.get("/static/app.js")).text
-    script = await client.get("/static/job_report.js")
-
-    assert script.status_code == 200
-    assert page.index("/static/job_report.js") < page.index("/static/app.js")
-    for element in (
-        'id="job"',
-        'id="job-bar"',
-        'id="job-text"',
-        'id="job-report"',
-        'class="btn btn-sm btn-outline-primary export-btn"',
-    ):
-        assert element in page
-    # follow() shows the single job's section, followBatch() one per table, named.
-    assert "showReports([jobReport.renderJobReport(state, document)])" in app
-    assert "showReports(states.map((s) => jobReport.renderJobReport(s, document, name(s.table_id))))" in app
-    assert ".innerHTML" not in script.text  # the stand-in document refuses it too (see the tests below)
-
-
 async def test_a_finished_job_shows_its_time_version_seed_fallbacks_and_report(
     client: httpx.AsyncClient, tmp_path: Path
 ) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 from asgi_lifespan import LifespanManager
-from dmb_cli.launcher import WORKER_SERVICES, builder
 from dmb_gateway.app import create_app
 from dmb_gateway.settings import GatewaySettings
+from dmb_platform.launcher import builder, worker_services
 from dmb_testing.flow import create_table, wait_for
 
 SPEC = {
@@ -23,7 +23,7 @@ SPEC = {
 
 async def test_a_job_completes_with_faker_and_a_note_when_no_ai_service_answers(tmp_path: Path) -> None:
     settings = GatewaySettings(_env_file=None, data_dir=tmp_path, bus_url="memory://", ai_wait_seconds=1)
-    without_ai = [builder(name) for name in WORKER_SERVICES if name != "ai"]
+    without_ai = [builder(name) for name in worker_services() if name != "ai"]
     app = create_app(settings, without_ai)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)

@@ -112,7 +112,7 @@ async def test_a_multi_table_export_is_refused_clearly_when_it_cannot_be_made(tm
         pending = (await client.get("/api/v1/exports")).json()["total"]
 
     assert as_csv.status_code == 422
-    assert "several tables go into one xlsx workbook; csv holds one table" in as_csv.text
+    assert "several tables go into one xlsx workbook or sql script; csv holds one table" in as_csv.text
     assert twice.status_code == 422
     assert "a table appears twice" in twice.text
     assert none.status_code == 422

@@ -131,12 +131,3 @@ async def test_a_batch_names_only_the_callers_created_tables_each_once(client: h
     assert empty.status_code == 422
     # Nothing was started by the refused requests.
     assert (await client.get("/api/v1/jobs")).json()["items"] == []
-
-
-async def test_the_page_generates_for_the_ticked_tables(client: httpx.AsyncClient) -> None:
-    page = await client.get("/")
-    script = (await client.get("/static/app.js")).text
-
-    assert 'id="generate-selected"' in page.text
-    assert "tables: selectedTables().map((table_id) => ({table_id, rows}))" in script
-    assert 'api("POST", "/jobs", body)' in script

@@ -66,8 +66,9 @@ class QuotaService:
             export_bytes=int(await self.session.scalar(stored) or 0),
         )
 
-    async def check_jobs(self, user: User, rows: Sequence[int]) -> None:
-        """Refuse new jobs (one per entry of `rows`) past the rows-per-job or the concurrent-jobs limit."""
+    async def check_jobs(self, user: User, rows: Sequence[int], *, one_at_a_time: bool = False) -> None:
+        """Refuse new jobs (one per entry of `rows`) past the rows-per-job or the concurrent-jobs limit. The jobs
+        of a batch run `one_at_a_time` (each starts when the one before it completed), so a batch asks for one."""
         quotas = quotas_of(user, self.settings)
         for index, count in enumerate(rows):
             if count > quotas.rows_per_job:
@@ -77,11 +78,12 @@ class QuotaService:
                     location="rows" if len(rows) == 1 else f"tables.{index}.rows",
                 )
         active = (await self.usage_of(user)).active_jobs
-        if active + len(rows) > quotas.concurrent_jobs:
+        asked = 1 if one_at_a_time else len(rows)
+        if active + asked > quotas.concurrent_jobs:
             raise Refused(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 f"Your quota allows {quotas.concurrent_jobs} jobs at once; {active} are pending or running "
-                f"and this asks for {len(rows)} more. Wait for one to finish or cancel one",
+                f"and this asks for {asked} more. Wait for one to finish or cancel one",
             )
 
     async def check_new_table(self, user: User) -> None:

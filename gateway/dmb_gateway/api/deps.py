@@ -9,6 +9,7 @@ from typing import Annotated
 from dmb_common.runtime import ServiceRuntime
 from dmb_common.storage import ObjectStore
 from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.accounts import csrf
@@ -27,6 +28,8 @@ class GatewayContext:
     runtime: ServiceRuntime
     store: ObjectStore
     throttle: LoginThrottle
+    #: The users' tables, read-only here (the data browser).
+    datasets: Engine
 
 
 def get_context(request: Request) -> GatewayContext:

@@ -10,7 +10,14 @@ from typing import Annotated, Self
 
 import sqlalchemy as sa
 from dmb_common.storage import ObjectNotFound, ObjectStore
-from dmb_contracts.commands import MAX_TABLES_PER_EXPORT, ExportFormat, ExportTable, RequestExport
+from dmb_contracts.commands import (
+    MAX_TABLES_PER_EXPORT,
+    MULTI_TABLE_FORMATS,
+    ExportFormat,
+    ExportTable,
+    RequestExport,
+    SqlDialect,
+)
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ColumnReport
 from dmb_contracts.table_order import parents_first
@@ -42,12 +49,13 @@ def _public(row: ExportView) -> ExportPublic:
 async def request_export(
     table_id: uuid.UUID, body: ExportCreate, user: CurrentUser, context: ContextDep
 ) -> ExportPublic:
-    """Export the table's rows as an Excel workbook, CSV or JSON Lines file."""
+    """Export the table's rows as an Excel workbook, CSV, JSON Lines, JSON, Parquet or SQL file."""
     return await _start_export(context, user, [table_id], body)
 
 
 class TablesExportCreate(BaseModel):
-    """An export of one or more tables; several tables go into one workbook, a sheet (or more) per table."""
+    """An export of one or more tables; several tables go into one workbook (a sheet or more per table) or one
+    SQL script (parents first)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -70,15 +78,27 @@ class TablesExportCreate(BaseModel):
     csv_excel_bom: bool = Field(
         default=False, description="CSV only (one table): start the file with a UTF-8 byte-order mark."
     )
+    sql_dialect: SqlDialect | None = Field(
+        default=None, description="sql only: the database the script is written for; postgres when left out."
+    )
+    sql_copy: bool = Field(default=False, description="sql with the postgres dialect only: load rows with COPY.")
 
     @model_validator(mode="after")
     def _one_workbook(self) -> Self:
         if len(set(self.tables)) != len(self.tables):
             raise ValueError("tables: a table appears twice")
-        if len(self.tables) > 1 and self.format is not ExportFormat.XLSX:
-            raise ValueError(f"several tables go into one xlsx workbook; {self.format.value} holds one table")
+        if len(self.tables) > 1 and self.format not in MULTI_TABLE_FORMATS:
+            raise ValueError(
+                f"several tables go into one xlsx workbook or sql script; {self.format.value} holds one table"
+            )
         if self.csv_excel_bom and self.format is not ExportFormat.CSV:
             raise ValueError(f"csv_excel_bom applies to CSV exports only, not {self.format.value}")
+        if self.sql_dialect is not None and self.format is not ExportFormat.SQL:
+            raise ValueError(f"sql_dialect applies to sql exports only, not {self.format.value}")
+        if self.sql_copy and (
+            self.format is not ExportFormat.SQL or self.sql_dialect not in (None, SqlDialect.POSTGRES)
+        ):
+            raise ValueError("sql_copy applies to sql exports for the postgres dialect only")
         return self
 
 
@@ -86,7 +106,9 @@ class TablesExportCreate(BaseModel):
 async def request_tables_export(body: TablesExportCreate, user: CurrentUser, context: ContextDep) -> ExportPublic:
     """Export one table, or several into one Excel workbook (a sheet per table, plus the About sheet
     describing each). Every table must be the caller's and created."""
-    options = ExportCreate(format=body.format, csv_excel_bom=body.csv_excel_bom)
+    options = ExportCreate(
+        format=body.format, csv_excel_bom=body.csv_excel_bom, sql_dialect=body.sql_dialect, sql_copy=body.sql_copy
+    )
     return await _start_export(context, user, body.tables, options)
 
 
@@ -102,7 +124,13 @@ async def retry_export(export_id: uuid.UUID, user: CurrentUser, context: Context
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"Export {export_id} is {failed.status}; only failed or expired exports retry"
         )
-    body = ExportCreate(format=ExportFormat(failed.format), job_id=failed.job_id, csv_excel_bom=failed.csv_excel_bom)
+    body = ExportCreate(
+        format=ExportFormat(failed.format),
+        job_id=failed.job_id,
+        csv_excel_bom=failed.csv_excel_bom,
+        sql_dialect=SqlDialect(failed.sql_dialect) if failed.sql_dialect else None,
+        sql_copy=failed.sql_copy,
+    )
     return await _start_export(context, user, failed.table_ids, body)
 
 
@@ -155,6 +183,8 @@ async def _start_export(
             job_id=body.job_id,
             format=body.format.value,
             csv_excel_bom=body.csv_excel_bom,
+            sql_dialect=body.dialect.value if body.format is ExportFormat.SQL else None,
+            sql_copy=body.sql_copy,
             status="pending",
             created_at=utcnow(),
             more_tables=[
@@ -180,6 +210,8 @@ async def _start_export(
                 fallbacks=list(job.fallbacks) if job else [],
                 constraint_report=report_lines(job) if job else [],
                 csv_excel_bom=body.csv_excel_bom,
+                sql_dialect=body.dialect,
+                sql_copy=body.sql_copy,
                 more_tables=[
                     ExportTable(table_id=other.table_id, table_version=other.version, spec=other_spec)
                     for other, other_spec in more

@@ -8,15 +8,17 @@ from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 from dmb_common.crypto import SecretBox
-from dmb_contracts.commands import AIOptions, BatchTable, CancelJob, GenerateRows, GenerateTables
+from dmb_contracts.commands import AIOptions, BatchTable, CancelJob, GenerateRows, GenerateTables, WriteMode
 from dmb_contracts.envelope import utcnow
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.accounts.quotas import QuotaService
+from dmb_gateway.api.ai_service import job_ai_options
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
+from dmb_gateway.api.replace import refuse_orphaning_replace
 from dmb_gateway.api.schemas import (
     BatchCreate,
     BatchJobPublic,
@@ -37,10 +39,13 @@ router = APIRouter(tags=["jobs"])
     "/tables/{table_id}/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
 )
 async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
-    """Add `rows` generated rows to the table. Same table version + seed → the same rows."""
+    """Add `rows` generated rows to the table (or, with mode replace, put them in place of its rows). Same table
+    version + seed → the same rows."""
     async with context.runtime.uow() as uow:
         await QuotaService(uow.session, context.settings).check_jobs(user, [body.rows])
         view, spec = await created_table(uow.session, table_id, user)
+        if body.mode is WriteMode.REPLACE:
+            await refuse_orphaning_replace(uow.session, user.user_id, {view.table_name})
         job = _pending_job(user.user_id, table_id, body.rows, seed=body.seed, locale=body.locale)
         uow.session.add(job)
         uow.emit(
@@ -52,7 +57,10 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                 rows=body.rows,
                 seed=body.seed,
                 locale=body.locale,
-                ai=_ai_options(body.ai, context.settings.secret_key),
+                mode=body.mode,
+                ai=await job_ai_options(
+                    uow.session, user, context.settings, _ai_options(body.ai, context.settings.secret_key)
+                ),
                 owner_id=user.user_id,
                 correlation_id=job.job_id,
             )
@@ -80,7 +88,9 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
     starting when the one before it has completed. Same tables + seed → the same rows."""
     batch_id = uuid.uuid4()
     async with context.runtime.uow() as uow:
-        await QuotaService(uow.session, context.settings).check_jobs(user, [entry.rows for entry in body.tables])
+        await QuotaService(uow.session, context.settings).check_jobs(
+            user, [entry.rows for entry in body.tables], one_at_a_time=True
+        )
         tables = []
         for entry in body.tables:
             view, spec = await created_table(uow.session, entry.table_id, user)
@@ -95,12 +105,15 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
                     rows=entry.rows,
                 )
             )
+        if body.mode is WriteMode.REPLACE:
+            await refuse_orphaning_replace(uow.session, user.user_id, {table.spec.table_name for table in tables})
         uow.emit(
             GenerateTables(
                 batch_id=batch_id,
                 tables=tables,
                 seed=body.seed,
                 locale=body.locale,
+                mode=body.mode,
                 owner_id=user.user_id,
                 correlation_id=batch_id,
             )

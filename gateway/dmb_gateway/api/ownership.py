@@ -8,9 +8,9 @@ from typing import TypeVar
 from fastapi import HTTPException, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dmb_gateway.models import ExportView, JobView, TableView, User
+from dmb_gateway.models import AIDesignView, AIVocabularyView, ExportView, JobView, TableView, User
 
-Owned = TypeVar("Owned", TableView, JobView, ExportView)
+Owned = TypeVar("Owned", TableView, JobView, ExportView, AIDesignView, AIVocabularyView)
 
 
 async def get_owned(session: AsyncSession, model: type[Owned], key: uuid.UUID, user: User, what: str) -> Owned:

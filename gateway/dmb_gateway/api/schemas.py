@@ -6,7 +6,15 @@ import datetime as dt
 import uuid
 from typing import Self
 
-from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, MAX_TABLES_PER_BATCH, ExportFormat, Locale
+from dmb_contracts.commands import (
+    MAX_ROWS_PER_JOB,
+    MAX_SEED,
+    MAX_TABLES_PER_BATCH,
+    ExportFormat,
+    Locale,
+    SqlDialect,
+    WriteMode,
+)
 from dmb_contracts.events import ColumnReport, Problem
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.generator_defaults import FieldGenerator, field_generators
@@ -83,6 +91,12 @@ class JobCreate(BaseModel):
         default=None, ge=0, le=MAX_SEED, description=f"Same seed, same rows (0..{MAX_SEED}). Random if unset."
     )
     locale: Locale = "en_US"
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND,
+        description="append (default): add to the rows already there, sequences continuing after them; replace: "
+        "remove the table's rows first (refused while other tables reference it: replace them together with "
+        "POST /api/v1/jobs).",
+    )
     ai: JobAIOptions | None = Field(
         default=None, description="For the table's AI fields: the context, and the job's own endpoint and key."
     )
@@ -151,6 +165,11 @@ class BatchCreate(BaseModel):
         description=f"Same seed, same rows in every table (0..{MAX_SEED}). Random if unset.",
     )
     locale: Locale = "en_US"
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND,
+        description="replace: empty every table of the batch first (children before parents), then fill them; "
+        "tables outside the batch that reference one of them must be in it too.",
+    )
 
     @model_validator(mode="after")
     def _each_table_once(self) -> Self:
@@ -181,12 +200,27 @@ class ExportCreate(BaseModel):
         default=False,
         description="CSV only: start the file with a UTF-8 byte-order mark, so Excel opens it as UTF-8.",
     )
+    sql_dialect: SqlDialect | None = Field(
+        default=None,
+        description="sql only: the database the script is written for (postgres, mysql for MySQL/MariaDB, sqlite); "
+        "postgres when left out.",
+    )
+    sql_copy: bool = Field(default=False, description="sql with the postgres dialect only: load rows with COPY.")
 
     @model_validator(mode="after")
-    def _bom_only_for_csv(self) -> Self:
+    def _options_match_the_format(self) -> Self:
         if self.csv_excel_bom and self.format is not ExportFormat.CSV:
             raise ValueError(f"csv_excel_bom applies to CSV exports only, not {self.format.value}")
+        if self.sql_dialect is not None and self.format is not ExportFormat.SQL:
+            raise ValueError(f"sql_dialect applies to sql exports only, not {self.format.value}")
+        if self.sql_copy and (self.format is not ExportFormat.SQL or self.dialect is not SqlDialect.POSTGRES):
+            raise ValueError("sql_copy applies to sql exports for the postgres dialect only")
         return self
+
+    @property
+    def dialect(self) -> SqlDialect:
+        """The SQL dialect asked for, postgres by default."""
+        return self.sql_dialect or SqlDialect.POSTGRES
 
 
 class ExportPublic(_Public):
@@ -198,6 +232,8 @@ class ExportPublic(_Public):
     )
     format: str
     csv_excel_bom: bool = Field(description="CSV only: the file starts with a UTF-8 byte-order mark.")
+    sql_dialect: str | None = Field(default=None, description="sql only: the database the script is written for.")
+    sql_copy: bool = Field(default=False, description="sql only: whether the script loads its rows with COPY.")
     status: str = Field(
         description="pending, completed, failed or expired. `reason` says why an export failed or expired; "
         "on a completed export it is a note (e.g. cells cut to Excel's limit)."

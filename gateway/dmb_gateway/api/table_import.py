@@ -1,8 +1,8 @@
-"""/api/v1/tables/import: a table definition inferred from a pasted CREATE TABLE statement, or read from an
-existing table of a database, for review.
+"""/api/v1/tables/import: table definitions inferred from a SQL file (one CREATE TABLE statement or a whole
+schema dump), or read from an existing database (one table or every table of a schema), for review.
 
-Nothing is saved: the caller reviews (and edits) the proposed spec, then creates the table with
-POST /api/v1/tables as usual.
+Nothing is saved: the caller reviews (and edits) the proposed set, then creates it in one action with
+POST /api/v1/tables/sets (or one table with POST /api/v1/tables).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
-from dmb_common.sql_import import MAX_SQL_LENGTH, SqlImportError, infer_from_database, infer_from_sql
 from dmb_contracts.fields import TableSpec
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
@@ -22,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser
 from dmb_gateway.api.schemas import ErrorDetail, ErrorResponse
+from dmb_gateway.importer import MAX_SQL_LENGTH, ImportedSchema, SqlImportError, import_database, import_sql
 
 router = APIRouter(prefix="/tables", tags=["tables"])
 
@@ -45,31 +45,62 @@ class TableImport(BaseModel):
         },
     )
 
-    sql: str = Field(min_length=1, max_length=MAX_SQL_LENGTH, description="One CREATE TABLE statement.")
-    dialect: Literal["postgres", "mysql"] = "postgres"
+    sql: str = Field(
+        min_length=1,
+        max_length=MAX_SQL_LENGTH,
+        description="A SQL file: CREATE TABLE statements and what adds to them (ALTER TABLE ... ADD CONSTRAINT, "
+        "CREATE [UNIQUE] INDEX, COMMENT ON, CREATE TYPE ... AS ENUM), e.g. a pg_dump --schema-only, a "
+        "mysqldump --no-data or SQLite's .schema output. Other statements are listed in `notes`.",
+    )
+    dialect: Literal["postgres", "mysql", "sqlite"] = Field(
+        default="postgres", description="postgres, mysql (MySQL and MariaDB) or sqlite."
+    )
+
+
+class ProposedTable(BaseModel):
+    spec: TableSpec = Field(description="The inferred definition, not saved.")
+    warnings: list[str] = Field(description="What could not be carried over exactly, one sentence each.")
 
 
 class ImportedTable(BaseModel):
-    spec: TableSpec = Field(description="The inferred definition, not saved: review it, then POST /api/v1/tables.")
-    warnings: list[str] = Field(description="What could not be carried over exactly, one sentence each.")
+    tables: list[ProposedTable] = Field(
+        description="Every table, parents before the tables that reference them: review them, then create them "
+        "in one action with POST /api/v1/tables/sets."
+    )
+    notes: list[str] = Field(default_factory=list, description="Statements that describe no table, and why.")
+    spec: TableSpec = Field(description="The first table's definition (the only one when there is one table).")
+    warnings: list[str] = Field(description="The first table's warnings, followed by the notes.")
+
+    @classmethod
+    def of(cls, imported: ImportedSchema) -> ImportedTable:
+        first = imported.tables[0]
+        return cls(
+            tables=[ProposedTable(spec=table.spec, warnings=table.warnings) for table in imported.tables],
+            notes=imported.notes,
+            spec=first.spec,
+            warnings=[*first.warnings, *imported.notes],
+        )
 
 
 @router.post(
     "/import",
     response_model=ImportedTable,
     responses={422: {"model": ErrorResponse}},
-    summary="Infer a table definition from a CREATE TABLE statement",
+    summary="Infer table definitions from a SQL file (one statement or a whole schema dump)",
 )
 async def import_table(body: TableImport, _: CurrentUser) -> ImportedTable | JSONResponse:
-    """Parse the statement (never run it) and propose a definition: types with lengths and precision,
-    nullability, primary key, unique, composite unique constraints and indexes, constant defaults. Types we do not have become the nearest one, with
-    a warning. A 422 names the problem: SQL that does not parse, a statement that is not CREATE TABLE, or
-    names that break the naming rules (each with a suggested fix)."""
+    """Parse the file (never run it) and propose a definition per table, parents first: types with lengths
+    and precision, nullability, primary keys (composite too), unique, foreign keys (inline or added by ALTER
+    TABLE), composite unique constraints and indexes, CHECK (x IN (...)) as choices and CHECK (x BETWEEN a AND
+    b) or comparisons as min/max, enum types as choices, identity / serial / nextval / AUTO_INCREMENT as
+    sequences, comments, constant defaults. What cannot be mapped is listed in the table's warnings (types we
+    do not have become the nearest one); names that break our naming rules get the nearest name that follows
+    them, with a warning. A 422 names the problem: SQL that does not parse, or a file without CREATE TABLE."""
     try:
-        inferred = await asyncio.to_thread(infer_from_sql, body.sql, body.dialect)
+        imported = await asyncio.to_thread(import_sql, body.sql, body.dialect)
     except SqlImportError as exc:
         return _refused(exc)
-    return ImportedTable(spec=inferred.spec, warnings=inferred.warnings)
+    return ImportedTable.of(imported)
 
 
 def _refused(exc: SqlImportError, location: str = "sql") -> JSONResponse:
@@ -117,7 +148,12 @@ class DatabaseImport(BaseModel):
         description="postgresql://, mysql:// or mariadb:// (any host the server can reach), or sqlite:/// "
         "(a file in the platform's data folder). The password is never shown back.",
     )
-    table: str = Field(min_length=1, max_length=128, description="The existing table's name.")
+    table: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="The existing table's name; without it, every table of the schema.",
+    )
     schema_name: str | None = Field(
         default=None,
         alias="schema",
@@ -131,13 +167,13 @@ class DatabaseImport(BaseModel):
     "/import/database",
     response_model=ImportedTable,
     responses={403: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 502: {"model": ErrorResponse}},
-    summary="Infer a table definition from an existing table of a database (admins only)",
+    summary="Infer table definitions from an existing database: one table or a whole schema (admins only)",
 )
 async def import_table_from_database(
     body: DatabaseImport, user: CurrentUser, context: ContextDep
 ) -> ImportedTable | JSONResponse:
     """Connect to the database (read-only use: only the catalogue is read) and propose the definition of
-    one of its tables, as for a pasted statement. The server itself connects, so only admins may ask.
+    one of its tables, or of every table of the schema (parents first), as for a SQL file. The server itself connects, so only admins may ask.
     A 422 names what is wrong with the request (URL scheme, file, missing table, names); a 502 says the
     database could not be reached or did not answer within a few seconds."""
     if not user.is_admin:
@@ -147,8 +183,8 @@ async def import_table_from_database(
     shown = url.difference_update_query(ADDED_PARAMETERS).render_as_string(hide_password=True)
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS):
-            spec, warnings = await asyncio.to_thread(
-                infer_from_database, url.render_as_string(hide_password=False), body.table, body.schema_name
+            imported = await asyncio.to_thread(
+                import_database, url.render_as_string(hide_password=False), body.table, body.schema_name
             )
     except SqlImportError as exc:
         return _refused(exc, "table")
@@ -160,7 +196,7 @@ async def import_table_from_database(
     except sa.exc.SQLAlchemyError as exc:
         reason = _reason(exc, url.password)
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"could not read from {shown}: {reason}") from exc
-    return ImportedTable(spec=spec, warnings=warnings)
+    return ImportedTable.of(imported)
 
 
 def _unprocessable(message: str) -> HTTPException:

@@ -42,23 +42,28 @@ async def create_table(spec: TableSpec, user: CurrentUser, context: ContextDep) 
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"You already have a table named {spec.table_name!r} ({clash})"
             )
-        now = utcnow()
-        view = TableView(
-            table_id=uuid.uuid4(),
-            owner_id=user.user_id,
-            table_name=spec.table_name,
-            status="pending",
-            version=0,
-            spec=spec.model_dump(mode="json"),
-            reason=None,
-            problems=[],
-            created_at=now,
-            updated_at=now,
-        )
+        view = pending_table(user.user_id, spec)
         uow.session.add(view)
         uow.emit(CreateTable(table_id=view.table_id, spec=spec, owner_id=user.user_id, correlation_id=view.table_id))
         await uow.commit()
         return view
+
+
+def pending_table(owner_id: uuid.UUID, spec: TableSpec) -> TableView:
+    """A table the schema service has yet to create, as the API shows it until then."""
+    now = utcnow()
+    return TableView(
+        table_id=uuid.uuid4(),
+        owner_id=owner_id,
+        table_name=spec.table_name,
+        status="pending",
+        version=0,
+        spec=spec.model_dump(mode="json"),
+        reason=None,
+        problems=[],
+        created_at=now,
+        updated_at=now,
+    )
 
 
 @router.post("/generators", response_model=TableGenerators, responses={422: {"model": ErrorResponse}})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import operator
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -64,6 +65,20 @@ class DeadLetter:
     reason: str
     attempts: int
     dead_at: dt.datetime
+    #: The envelope's message id when the producer set one (a foreign or broken producer may not have).
+    message_id: str | None = None
+    #: The message type (= routing key) as the producer labelled it, if it did.
+    message_type: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def letter_id(self) -> str:
+        """How an admin names this letter: its message id, else a digest of its body (stable across looks)."""
+        return self.message_id or hashlib.sha256(self.body).hexdigest()[:32]
+
+
+class UnknownQueue(LookupError):
+    """A dead-letter operation named a queue this bus cannot reach."""
 
 
 class MessageBus(Protocol):
@@ -84,6 +99,24 @@ class MessageBus(Protocol):
     async def publish(self, message: Message) -> None: ...
 
     async def dead_letters(self, queue: str) -> list[DeadLetter]: ...
+
+    async def replay_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        """Put dead letters (all of the queue's when `letter_ids` is None) back on their queue, with a fresh
+        retry count; returns how many went back."""
+        ...
+
+    async def discard_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        """Delete dead letters for good (all of the queue's when `letter_ids` is None); returns how many."""
+        ...
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        """Queue → (messages ready, dead letters), for the queues this bus consumes."""
+        ...
+
+    @property
+    def connected(self) -> bool:
+        """Whether the transport can publish and consume right now (readiness)."""
+        ...
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop consuming; handlers under way get `grace` seconds to finish, then are cancelled."""

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.registry import parse_message
+from dmb_observability.logs import message_context
+from dmb_observability.metrics import observe_handled, observe_published, observe_retry
 from pydantic import ValidationError
 
-from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, topic_matches
+from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, UnknownQueue, topic_matches
+from dmb_bus.dead_letters import body_message_id, log_dead_letter, unparseable_reason
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,7 @@ class InProcessBus:
         queues = {s.queue for s in self._subscriptions if any(topic_matches(k, message.type) for k in s.routing_keys)}
         for queue in queues:
             self._queues[queue].put_nowait(_Delivery(body, message.type))
+        observe_published(message)
 
     async def publish_raw(self, routing_key: str, body: bytes) -> None:
         """Put bytes on the bus as a foreign or broken producer would (they may not even parse)."""
@@ -77,6 +82,36 @@ class InProcessBus:
 
     async def dead_letters(self, queue: str) -> list[DeadLetter]:
         return list(self._dead.get(queue, []))
+
+    async def replay_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        if queue not in self._queues:
+            raise UnknownQueue(queue)
+        chosen = self._take_dead(queue, letter_ids)
+        for letter in chosen:
+            self._queues[queue].put_nowait(_Delivery(letter.body, letter.message_type or ""))
+            log.warning("replayed dead letter %s (%s) to %s", letter.letter_id, letter.message_type, queue)
+        return len(chosen)
+
+    async def discard_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        if queue not in self._queues:
+            raise UnknownQueue(queue)
+        chosen = self._take_dead(queue, letter_ids)
+        for letter in chosen:
+            log.warning("discarded dead letter %s (%s) of %s", letter.letter_id, letter.message_type, queue)
+        return len(chosen)
+
+    def _take_dead(self, queue: str, letter_ids: Collection[str] | None) -> list[DeadLetter]:
+        letters = self._dead.get(queue, [])
+        chosen = [letter for letter in letters if letter_ids is None or letter.letter_id in letter_ids]
+        self._dead[queue] = [letter for letter in letters if letter not in chosen]
+        return chosen
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        return {queue: (waiting.qsize(), len(self._dead.get(queue, []))) for queue, waiting in self._queues.items()}
+
+    @property
+    def connected(self) -> bool:
+        return self._started
 
     async def drain(self, within: float = 30.0) -> None:
         """Wait until every queue is empty and no handler or retry is pending (tests, shutdown)."""
@@ -122,22 +157,35 @@ class InProcessBus:
         try:
             message = parse_message(delivery.body)
         except ValidationError as exc:
-            self._dead_letter(subscription.queue, delivery, f"unparseable message: {exc.errors()[:1]}")
+            self._dead_letter(subscription.queue, delivery, unparseable_reason(exc))
             return
+        with message_context(subscription.queue, message):
+            await self._run(subscription, delivery, message)
+
+    async def _run(self, subscription: Subscription, delivery: _Delivery, message: Message) -> None:
+        started = time.perf_counter()
         try:
             await subscription.handler(message)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            seconds = time.perf_counter() - started
             policy = subscription.retry
             if delivery.attempt >= policy.max_attempts:
                 self._dead_letter(subscription.queue, delivery, f"{type(exc).__name__}: {exc}")
+                observe_handled(subscription.queue, message, seconds, "dead")
                 return
             log.warning(
                 "handler for %s failed (attempt %d), retrying", delivery.routing_key, delivery.attempt, exc_info=True
             )
             retry = _Delivery(delivery.body, delivery.routing_key, delivery.attempt + 1)
             self._schedule(subscription.queue, retry, policy.delay(delivery.attempt))
+            observe_retry(subscription.queue, message.type)
+            observe_handled(subscription.queue, message, seconds, "retry")
+            return
+        seconds = time.perf_counter() - started
+        observe_handled(subscription.queue, message, seconds, "ok")
+        log.info("handled %s in %.3f s", message.type, seconds)
 
     def _schedule(self, queue: str, delivery: _Delivery, delay: float) -> None:
         loop = asyncio.get_running_loop()
@@ -150,7 +198,16 @@ class InProcessBus:
         self._timers.add(timer)
 
     def _dead_letter(self, queue: str, delivery: _Delivery, reason: str) -> None:
-        log.error("dead-lettered a %s message on %s: %s", delivery.routing_key, queue, reason)
+        message_id = body_message_id(delivery.body)
+        log_dead_letter(queue, delivery.routing_key, message_id, reason)
         self._dead.setdefault(queue, []).append(
-            DeadLetter(queue=queue, body=delivery.body, reason=reason, attempts=delivery.attempt, dead_at=utcnow())
+            DeadLetter(
+                queue=queue,
+                body=delivery.body,
+                reason=reason,
+                attempts=delivery.attempt,
+                dead_at=utcnow(),
+                message_id=message_id,
+                message_type=delivery.routing_key,
+            )
         )

@@ -20,7 +20,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
 import aio_pika
@@ -34,15 +35,19 @@ from aio_pika.abc import (
 )
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.registry import parse_message
+from dmb_observability.logs import message_context
+from dmb_observability.metrics import observe_handled, observe_published, observe_retry
 from pydantic import ValidationError
 
-from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription
+from dmb_bus.base import DeadLetter, Handler, RetryPolicy, Subscription, UnknownQueue
+from dmb_bus.dead_letters import body_message_id, log_dead_letter, unparseable_reason
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-dmb-attempt"
 REASON_HEADER = "x-dmb-dead-reason"
 QUEUE_HEADER = "x-dmb-queue"
+REPLAYED_HEADER = "x-dmb-replayed"
 
 #: How often a message may be handed to a consumer that dies before acking it, before it is dead-lettered.
 #: Handler failures do not count: they are acked and re-published as a new message (see `_forward`).
@@ -168,34 +173,69 @@ class RabbitMQBus:
     ) -> None:
         headers: dict[str, Any] = {k: v for k, v in (incoming.headers or {}).items() if k not in _BROKER_HEADERS}
         attempt = _attempt(headers.get(ATTEMPT_HEADER), default=1)
+        if _attempt((incoming.headers or {}).get("x-delivery-count"), default=0) >= CRASH_DELIVERY_LIMIT:
+            # The broker dead-letters this message itself if this delivery dies too, and nobody would hear.
+            log.error(
+                "a %s message %s on %s is on its last delivery: consumers died %d times holding it; "
+                "if this one dies too the broker dead-letters it",
+                incoming.type,
+                incoming.message_id,
+                subscription.queue,
+                CRASH_DELIVERY_LIMIT,
+            )
         name = self.queue_name(subscription.queue)
         try:
             message = parse_message(incoming.body)
         except ValidationError as exc:
-            reason = f"unparseable message: {exc.errors()[:1]}"[:1000]
+            reason = unparseable_reason(exc)
             await self._forward(
                 channel, incoming, f"{name}.dead", headers | {REASON_HEADER: reason, ATTEMPT_HEADER: attempt}
             )
+            log_dead_letter(
+                subscription.queue,
+                incoming.type or incoming.routing_key,
+                incoming.message_id or body_message_id(incoming.body),
+                reason,
+            )
             return
+        with message_context(subscription.queue, message):
+            await self._handle(channel, subscription, incoming, message, headers, attempt)
+
+    async def _handle(
+        self,
+        channel: AbstractChannel,
+        subscription: Subscription,
+        incoming: AbstractIncomingMessage,
+        message: Message,
+        headers: dict[str, Any],
+        attempt: int,
+    ) -> None:
+        name = self.queue_name(subscription.queue)
+        started = time.perf_counter()
         try:
             await subscription.handler(message)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            seconds = time.perf_counter() - started
             if attempt >= subscription.retry.max_attempts:
-                log.error("dead-lettering %s after %d attempts: %s", message.type, attempt, exc)
+                reason = f"{type(exc).__name__}: {exc}"[:1000]
                 await self._forward(
-                    channel,
-                    incoming,
-                    f"{name}.dead",
-                    headers | {REASON_HEADER: f"{type(exc).__name__}: {exc}"[:1000], ATTEMPT_HEADER: attempt},
+                    channel, incoming, f"{name}.dead", headers | {REASON_HEADER: reason, ATTEMPT_HEADER: attempt}
                 )
+                log_dead_letter(subscription.queue, message.type, str(message.message_id), reason)
+                observe_handled(subscription.queue, message, seconds, "dead")
             else:
                 log.warning("handler for %s failed (attempt %d), retrying", message.type, attempt, exc_info=True)
                 retry_queue = self.retry_queue_name(subscription.queue, subscription.retry.delay(attempt))
                 await self._forward(channel, incoming, retry_queue, headers | {ATTEMPT_HEADER: attempt + 1})
+                observe_retry(subscription.queue, message.type)
+                observe_handled(subscription.queue, message, seconds, "retry")
             return
         await incoming.ack()
+        seconds = time.perf_counter() - started
+        observe_handled(subscription.queue, message, seconds, "ok")
+        log.info("handled %s in %.3f s", message.type, seconds)
 
     async def _forward(
         self, channel: AbstractChannel, incoming: AbstractIncomingMessage, queue: str, headers: dict[str, Any]
@@ -236,37 +276,105 @@ class RabbitMQBus:
             ),
             routing_key=message.type,
         )
+        observe_published(message)
 
     async def dead_letters(self, queue: str, limit: int = 1000) -> list[DeadLetter]:
         """Browse a queue's dead letters without removing them (unacked gets, requeued on channel close)."""
+        letters: list[DeadLetter] = []
+
+        async def keep(_: AbstractChannel, letter: DeadLetter, __: AbstractIncomingMessage) -> bool:
+            letters.append(letter)
+            return len(letters) < limit
+
+        try:
+            await self._walk_dead(queue, keep)
+        except UnknownQueue:
+            return []
+        return letters
+
+    async def replay_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        """Re-publish dead letters to their queue (confirmed, attempt count reset), then remove them."""
+        target = self.queue_name(queue)
+        replayed = 0
+
+        async def replay(channel: AbstractChannel, letter: DeadLetter, incoming: AbstractIncomingMessage) -> bool:
+            nonlocal replayed
+            if letter_ids is None or letter.letter_id in letter_ids:
+                headers = {k: v for k, v in (incoming.headers or {}).items() if k not in _DEAD_HEADERS}
+                times = _attempt(headers.get(REPLAYED_HEADER), default=0) + 1
+                await self._forward(channel, incoming, target, headers | {REPLAYED_HEADER: times})
+                log.warning("replayed dead letter %s (%s) to %s", letter.letter_id, letter.message_type, queue)
+                replayed += 1
+            return True
+
+        await self._walk_dead(queue, replay)
+        return replayed
+
+    async def discard_dead_letters(self, queue: str, letter_ids: Collection[str] | None = None) -> int:
+        discarded = 0
+
+        async def discard(_: AbstractChannel, letter: DeadLetter, incoming: AbstractIncomingMessage) -> bool:
+            nonlocal discarded
+            if letter_ids is None or letter.letter_id in letter_ids:
+                await incoming.ack()
+                log.warning("discarded dead letter %s (%s) of %s", letter.letter_id, letter.message_type, queue)
+                discarded += 1
+            return True
+
+        await self._walk_dead(queue, discard)
+        return discarded
+
+    async def _walk_dead(
+        self,
+        queue: str,
+        visit: Callable[[AbstractChannel, DeadLetter, AbstractIncomingMessage], Awaitable[bool]],
+    ) -> None:
+        """Hand each of the queue's dead letters to `visit` (which may ack it) until it answers False.
+
+        Letters left unacked are held until the end, so each is seen once, and go back in their order when
+        the channel closes.
+        """
         if self._connection is None:
             raise RuntimeError("the bus is not started")
-        channel = await self._connection.channel()
-        letters: list[DeadLetter] = []
+        channel = await self._connection.channel(publisher_confirms=True)
         try:
             try:
                 # Passive: browsing used to declare the dead queue of any name it was asked about.
                 dead = await channel.declare_queue(f"{self.queue_name(queue)}.dead", passive=True)
-            except aiormq.exceptions.ChannelNotFoundEntity:
-                return []
-            while len(letters) < limit:
+            except aiormq.exceptions.ChannelNotFoundEntity as exc:
+                raise UnknownQueue(queue) from exc
+            while True:
                 incoming = await dead.get(no_ack=False, fail=False)
-                if incoming is None:
+                if incoming is None or not await visit(channel, _dead_letter(queue, incoming), incoming):
                     break
-                headers = dict(incoming.headers or {})
-                letters.append(
-                    DeadLetter(
-                        queue=queue,
-                        body=incoming.body,
-                        reason=str(headers.get(REASON_HEADER, "delivery limit reached (consumer crashed repeatedly)")),
-                        attempts=_attempt(headers.get(ATTEMPT_HEADER), default=0),
-                        dead_at=incoming.timestamp if isinstance(incoming.timestamp, dt.datetime) else utcnow(),
-                    )
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        """Each subscribed queue's ready messages and dead letters, as the broker counts them now."""
+        if self._connection is None:
+            raise RuntimeError("the bus is not started")
+        depths: dict[str, tuple[int, int]] = {}
+        channel = await self._connection.channel()
+        try:
+            for subscription in self._subscriptions:
+                name = self.queue_name(subscription.queue)
+                ready = await channel.declare_queue(name, passive=True)
+                dead = await channel.declare_queue(f"{name}.dead", passive=True)
+                depths[subscription.queue] = (
+                    ready.declaration_result.message_count or 0,
+                    dead.declaration_result.message_count or 0,
                 )
         finally:
             if not channel.is_closed:
                 await channel.close()
-        return letters
+        return depths
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker connection is up now (a robust connection reconnects by itself when it is not)."""
+        return self._connection is not None and not self._connection.is_closed and self._connection.connected.is_set()
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop taking new deliveries, let the handlers under way finish and ack, then hang up.
@@ -291,6 +399,43 @@ class RabbitMQBus:
             await self._connection.close()
         self._connection = None
         self._exchange = None
+
+
+#: Headers of a dead letter that must not follow it back onto its queue (its retry count starts afresh).
+_DEAD_HEADERS = (
+    *_BROKER_HEADERS,
+    REASON_HEADER,
+    ATTEMPT_HEADER,
+    QUEUE_HEADER,
+    "x-death",
+    "x-first-death-exchange",
+    "x-first-death-queue",
+    "x-first-death-reason",
+    "x-last-death-exchange",
+    "x-last-death-queue",
+    "x-last-death-reason",
+)
+
+
+def _dead_letter(queue: str, incoming: AbstractIncomingMessage) -> DeadLetter:
+    headers = dict(incoming.headers or {})
+    return DeadLetter(
+        queue=queue,
+        body=incoming.body,
+        reason=str(headers.get(REASON_HEADER, "delivery limit reached (consumer crashed repeatedly)")),
+        attempts=_attempt(headers.get(ATTEMPT_HEADER), default=0),
+        dead_at=incoming.timestamp if isinstance(incoming.timestamp, dt.datetime) else utcnow(),
+        message_id=incoming.message_id or body_message_id(incoming.body),
+        message_type=incoming.type,
+        # Without the broker's delivery count: each look would change it.
+        headers={key: _header_text(value) for key, value in headers.items() if key not in _BROKER_HEADERS},
+    )
+
+
+def _header_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
 
 
 def _attempt(value: object, *, default: int) -> int:

@@ -23,7 +23,7 @@ import aio_pika
 import aiormq
 import pytest
 import sqlalchemy as sa
-from dmb_bus.base import MessageBus, RetryPolicy
+from dmb_bus.base import MessageBus, RetryPolicy, UnknownQueue
 from dmb_bus.inprocess import InProcessBus
 from dmb_bus.outbox import OutboxRelay
 from dmb_bus.rabbitmq import CRASH_DELIVERY_LIMIT, RabbitMQBus
@@ -384,6 +384,64 @@ async def test_an_unparseable_message_goes_straight_to_the_dead_letters(bus_fact
     assert letter.reason.startswith("unparseable message")
     assert recorder.handled == [message]
     assert len(await bus.dead_letters("strict")) == 1
+
+
+async def test_a_poison_message_is_logged_listed_and_replayed_once_its_handler_is_fixed(
+    bus_factory: BusFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = bus_factory()
+    fixed = asyncio.Event()
+
+    async def fails_until_fixed(message: Message) -> None:
+        if not fixed.is_set():
+            raise RuntimeError("the handler has a bug")
+
+    recorder = Recorder(work=fails_until_fixed)
+    bus.subscribe("poisoned", ["generator.job.failed"], recorder, retry=FAST)
+    await bus.start()
+    message = job_failed(reason="body-only-text-4711")
+    with caplog.at_level("ERROR", logger="dmb_bus.dead_letters"):
+        await bus.publish(message)
+        [letter] = await eventually(lambda: bus.dead_letters("poisoned"), lambda found: len(found) == 1)
+
+    assert recorder.attempts(message) == FAST.max_attempts
+    assert letter.letter_id == letter.message_id == str(message.message_id)
+    assert letter.message_type == "generator.job.failed"
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "dmb_bus.dead_letters"]
+    assert "poisoned" in logged
+    assert "generator.job.failed" in logged
+    assert str(message.message_id) in logged
+    assert "RuntimeError: the handler has a bug" in logged
+    assert "body-only-text-4711" not in logged  # the body is never logged
+
+    fixed.set()
+    assert await bus.replay_dead_letters("poisoned", [letter.letter_id]) == 1
+    await recorder.wait_handled(1)
+    await bus_factory.settle(bus)
+    assert recorder.handled == [message]
+    assert await bus.dead_letters("poisoned") == []
+
+
+async def test_dead_letters_are_discarded_one_by_id_or_all_and_an_unknown_queue_is_refused(
+    bus_factory: BusFactory,
+) -> None:
+    bus = bus_factory()
+    bus.subscribe("bad", ["generator.job.failed"], Recorder(failures=-1), retry=RetryPolicy(max_attempts=1))
+    await bus.start()
+    first, second, third = job_failed(), job_failed(), job_failed()
+    for message in (first, second, third):
+        await bus.publish(message)
+    await eventually(lambda: bus.dead_letters("bad"), lambda found: len(found) == 3)
+
+    assert await bus.discard_dead_letters("bad", [str(second.message_id)]) == 1
+    assert sorted(letter.letter_id for letter in await bus.dead_letters("bad")) == sorted(
+        [str(first.message_id), str(third.message_id)]
+    )
+    assert await bus.discard_dead_letters("bad", ["no-such-letter"]) == 0
+    assert await bus.discard_dead_letters("bad") == 2
+    assert await bus.dead_letters("bad") == []
+    with pytest.raises(UnknownQueue):
+        await bus.replay_dead_letters("never-subscribed")
 
 
 # --- shutdown ------------------------------------------------------------------------------------------

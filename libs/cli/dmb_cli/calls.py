@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, NoReturn
 
 import typer
@@ -19,3 +20,15 @@ def call(method: str, path: str, client: Client | None = None, **kwargs: Any) ->
         return (client or Client()).request(method, path, **kwargs)
     except ApiError as exc:
         fail(str(exc))
+
+
+def wait(path: str, done: tuple[str, ...], timeout: float = 3600, every: float = 0.3) -> Any:
+    """Poll `path` until its status is one of `done`; a command gives up after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = call("GET", path)
+        if state["status"] in done:
+            return state
+        if time.monotonic() > deadline:
+            fail(f"still {state['status']} after {timeout:.0f} s")
+        time.sleep(every)

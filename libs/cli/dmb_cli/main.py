@@ -1,24 +1,25 @@
-"""The `dmb` command: run the platform, and drive it (tables, jobs, exports) from a terminal."""
+"""The `dmb` API client commands: drive the platform (tables, jobs, exports, dead letters) from a terminal.
+
+The platform app (apps/platform, dmb_platform.main) adds `run`, `serve` and `users` to this same command."""
 
 from __future__ import annotations
 
 import enum
 import json
-import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
-from dmb_common.settings import BaseServiceSettings
-from pydantic import ValidationError
 
-from dmb_cli import accounts, admin
+from dmb_cli import accounts, admin, dead_letters, design
+from dmb_cli.ai import ai_app
 from dmb_cli.ai_options import AIBaseUrl, AIContext, AIKey, AIModel, ai_options, ai_progress_line
+from dmb_cli.calls import call as _call
+from dmb_cli.calls import fail as _fail
+from dmb_cli.calls import wait as _wait
 from dmb_cli.client import ApiError, Client
 from dmb_cli.field_generators import generators_table
 from dmb_cli.job_report import report_table, timing_line
-
-Settings = TypeVar("Settings", bound=BaseServiceSettings)
 
 app = typer.Typer(
     help="Dynamic Model Builder: design tables, fill them with realistic data, export them.", no_args_is_help=True
@@ -26,93 +27,33 @@ app = typer.Typer(
 tables_app = typer.Typer(help="Design, list and drop tables.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Follow and cancel generation jobs.", no_args_is_help=True)
 exports_app = typer.Typer(help="List and download exports.", no_args_is_help=True)
-users_app = typer.Typer(
-    help="Manage users and their API tokens (run where the gateway's database is).", no_args_is_help=True
-)
 app.add_typer(tables_app, name="tables")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(exports_app, name="exports")
-app.add_typer(users_app, name="users")
 accounts.register(app)
 app.add_typer(admin.admin_app, name="admin")
+app.add_typer(dead_letters.app, name="dead-letters")
+app.add_typer(ai_app, name="ai")
 
 
 class Dialect(enum.StrEnum):
     POSTGRES = "postgres"
     MYSQL = "mysql"
+    SQLITE = "sqlite"
 
 
+Replace = Annotated[
+    bool,
+    typer.Option(
+        "--replace",
+        help="Remove the rows already there first (default: append, sequences continuing after them).",
+    ),
+]
 FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return Client().request(method, path, **kwargs)
-    except ApiError as exc:
-        _fail(str(exc))
 
 
 def _print(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def _wait(path: str, done: tuple[str, ...], timeout: float = 3600) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = _call("GET", path)
-        if state["status"] in done:
-            return state
-        if time.monotonic() > deadline:
-            _fail(f"still {state['status']} after {timeout:.0f} s")
-        time.sleep(0.3)
-
-
-def _settings(kind: type[Settings]) -> Settings:
-    try:
-        return kind()
-    except ValidationError as exc:
-        _fail(f"invalid configuration: {exc}")
-
-
-@app.command()
-def run(
-    port: Annotated[int | None, typer.Option(help="Port of the web UI and API (DMB_PORT).")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where data is kept (DMB_DATA_DIR).")] = None,
-) -> None:
-    """Start the whole platform in this process (SQLite, in-process bus, local object folder)."""
-    from dmb_gateway.settings import GatewaySettings
-
-    from dmb_cli.launcher import run_embedded
-
-    settings = _settings(GatewaySettings)
-    updates: dict[str, Any] = {}
-    if port is not None:
-        updates["port"] = port
-    if data_dir is not None:
-        updates["data_dir"] = data_dir
-    run_embedded(settings.model_copy(update=updates))
-
-
-@app.command("serve")
-def serve_command(service: Annotated[str, typer.Argument(help="gateway, schema, generator, ai or exporter")]) -> None:
-    """Start one service as its own process (distributed mode: RabbitMQ, PostgreSQL, S3 from DMB_* settings)."""
-    from dmb_cli.launcher import WORKER_SERVICES, serve_gateway, serve_worker
-
-    if service == "gateway":
-        from dmb_gateway.settings import GatewaySettings
-
-        serve_gateway(_settings(GatewaySettings))
-        return
-    for name in WORKER_SERVICES:
-        if service == name:
-            serve_worker(name, _settings(BaseServiceSettings))
-            return
-    _fail(f"unknown service {service!r}; choose one of gateway, {', '.join(WORKER_SERVICES)}")
 
 
 def _read_json(path: Path) -> Any:
@@ -133,40 +74,76 @@ def _create_table(spec: Any, wait: bool) -> None:
     typer.echo(f"{table['id']}  {table['table_name']}  {table['status']}")
 
 
+def _create_set(specs: list[Any], wait: bool) -> None:
+    """Create the tables in one action (parents first, all or none); a line per table."""
+    created = _call("POST", "/tables/sets", json={"tables": specs})
+    tables = created["tables"]
+    if wait:
+        tables = [_wait(f"/tables/{table['id']}", ("created", "rejected")) for table in tables]
+    for table in tables:
+        typer.echo(f"{table['id']}  {table['table_name']}  {table['status']}")
+    rejected = [table for table in tables if table["status"] == "rejected"]
+    if rejected:
+        _fail(f"the set was not created (no table of it was): {rejected[0]['reason']}")
+
+
 @tables_app.command("create")
 def tables_create(
-    spec_file: Annotated[Path, typer.Argument(help="A JSON table definition.", exists=True, dir_okay=False)],
+    spec_file: Annotated[
+        Path,
+        typer.Argument(
+            help='A JSON table definition, or {"tables": [definitions...]} (as `tables import -o` writes for '
+            "several tables) to create them in one action.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
     wait: bool = True,
 ) -> None:
-    """Create a table from a JSON definition and wait until it exists."""
-    _create_table(_read_json(spec_file), wait)
+    """Create a table (or a set of tables, parents first, all or none) from JSON and wait until it exists."""
+    document = _read_json(spec_file)
+    if isinstance(document, dict) and "tables" in document and "fields" not in document:
+        _create_set(list(document["tables"]), wait)
+    else:
+        _create_table(document, wait)
 
 
 @tables_app.command("import")
 def tables_import(
     sql_file: Annotated[
         Path | None,
-        typer.Argument(help="A file with one CREATE TABLE statement.", exists=True, dir_okay=False, show_default=False),
+        typer.Argument(
+            help="A SQL file: one CREATE TABLE statement or a whole schema dump (pg_dump --schema-only, "
+            "mysqldump --no-data, SQLite's .schema).",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
     dialect: Annotated[Dialect, typer.Option(help="The statement's SQL dialect.")] = Dialect.POSTGRES,
     url: Annotated[
         str | None, typer.Option(help="Instead of a file: a database URL whose existing table to read (admins).")
     ] = None,
-    table: Annotated[str | None, typer.Option(help="With --url: the existing table's name.")] = None,
+    table: Annotated[
+        str | None, typer.Option(help="With --url: the existing table's name (default: every table of --schema).")
+    ] = None,
     schema: Annotated[str | None, typer.Option(help="With --url: its PostgreSQL schema or MySQL database.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the proposed spec to this file.")] = None,
-    create: Annotated[bool, typer.Option("--create", help="Create the table from the proposal and wait.")] = False,
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the proposed tables in one action (parents first) and wait.")
+    ] = False,
 ) -> None:
-    """Propose a table definition from a CREATE TABLE statement (or, with --url, an existing table).
+    """Propose table definitions from a SQL file (or, with --url, an existing table or schema).
 
     Review and edit the proposal (and its warnings), then `dmb tables create`; or --create it as proposed.
+    One table is written as its definition; several as {"tables": [...]}, parents first.
     """
     if (sql_file is None) == (url is None):
-        _fail("give either a SQL file or --url with --table")
+        _fail("give either a SQL file or --url (with --table, or --schema for every table)")
     if url is not None:
-        if not table:
-            _fail("--url needs --table, the name of the existing table")
-        body: dict[str, Any] = {"url": url, "table": table}
+        body: dict[str, Any] = {"url": url}
+        if table:
+            body["table"] = table
         if schema:
             body["schema"] = schema
         proposal = _call("POST", "/tables/import/database", json=body)
@@ -177,18 +154,28 @@ def tables_import(
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {sql_file}: {exc}")
         proposal = _call("POST", "/tables/import", json={"sql": sql, "dialect": dialect.value})
-    for warning in proposal["warnings"]:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    tables = proposal["tables"]
+    several = len(tables) > 1
+    for proposed in tables:
+        prefix = f"{proposed['spec']['table_name']}: " if several else ""
+        for warning in proposed["warnings"]:
+            typer.secho(f"warning: {prefix}{warning}", fg=typer.colors.YELLOW, err=True)
+    for note in proposal.get("notes", []):
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
+    document = {"tables": [proposed["spec"] for proposed in tables]} if several else tables[0]["spec"]
     if output is not None:
         try:
-            output.write_text(json.dumps(proposal["spec"], indent=2) + "\n")
+            output.write_text(json.dumps(document, indent=2) + "\n")
         except OSError as exc:
             _fail(f"cannot write {output}: {exc}")
-        typer.echo(f"saved the proposed spec to {output}", err=True)
+        typer.echo(f"saved the proposed {'set' if several else 'spec'} to {output}", err=True)
     elif not create:
-        _print(proposal["spec"])
+        _print(document)
     if create:
-        _create_table(proposal["spec"], wait=True)
+        if several:
+            _create_set([proposed["spec"] for proposed in tables], wait=True)
+        else:
+            _create_table(tables[0]["spec"], wait=True)
 
 
 def _spec_of(document: Any) -> Any:
@@ -357,13 +344,14 @@ def generate(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    replace: Replace = False,
     ai_context: AIContext = None,
     ai_base_url: AIBaseUrl = None,
     ai_model: AIModel = None,
     ai_key: AIKey = None,
 ) -> None:
     """Fill a table with generated rows; prints the job's line, then its time and constraint report."""
-    body: dict[str, Any] = {"rows": rows, "locale": locale}
+    body: dict[str, Any] = {"rows": rows, "locale": locale, "mode": "replace" if replace else "append"}
     if seed is not None:
         body["seed"] = seed
     if (ai := ai_options(ai_context, ai_base_url, ai_model, ai_key)) is not None:
@@ -394,6 +382,7 @@ def generate_batch(
     locale: str = "en_US",
     wait: bool = True,
     no_report: NoReport = False,
+    replace: Replace = False,
 ) -> None:
     """Fill several tables in one job per table, parents first; prints a line per table, each followed by
     its job's time and constraint report."""
@@ -403,7 +392,7 @@ def generate_batch(
         if count and not (count.isdigit() and int(count) > 0):
             _fail(f"--table {table!r}: the rows after ':' must be a whole number above 0")
         entries.append({"table_id": table_id, "rows": int(count) if count else rows})
-    body: dict[str, Any] = {"tables": entries, "locale": locale}
+    body: dict[str, Any] = {"tables": entries, "locale": locale, "mode": "replace" if replace else "append"}
     if seed is not None:
         body["seed"] = seed
     batch = _call("POST", "/jobs", json=body)
@@ -452,20 +441,30 @@ def export(
         typer.Option(
             "--table",
             "-t",
-            help="Another table to put in the same workbook (repeat it); sheets follow foreign keys, parents first.",
+            help="Another table to put in the same workbook or SQL script (repeat it); foreign keys decide the "
+            "order, parents first.",
         ),
     ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or jsonl")] = "xlsx",
+    format: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv, jsonl, json, parquet or sql")] = "xlsx",
     job: Annotated[str | None, typer.Option(help="Record this job's seed and provenance.")] = None,
     excel_bom: Annotated[
         bool, typer.Option("--excel-bom", help="CSV only: start with a byte-order mark so Excel reads UTF-8.")
     ] = False,
+    dialect: Annotated[
+        str | None, typer.Option("--dialect", help="SQL only: postgres, mysql (MySQL/MariaDB) or sqlite.")
+    ] = None,
+    copy: Annotated[bool, typer.Option("--copy", help="SQL for postgres only: load the rows with COPY.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Download the file here when ready.")] = None,
 ) -> None:
-    """Export a table, or with --table several tables into one Excel workbook; with -o, wait and download it."""
+    """Export a table, or with --table several tables into one Excel workbook or SQL script; with -o, wait and
+    download it."""
     body: dict[str, Any] = {"format": format}
     if excel_bom:
         body["csv_excel_bom"] = True
+    if dialect is not None:
+        body["sql_dialect"] = dialect
+    if copy:
+        body["sql_copy"] = True
     if more:
         if job:
             _fail("--job records one table's provenance; leave it out when exporting several tables")
@@ -489,7 +488,7 @@ def exports_list(
     for record in page["items"]:
         reason = f"  {record['reason']}" if record["reason"] else ""
         typer.echo(
-            f"{record['id']}  {record['format']:<5} {record['status']:<10} {record['rows'] or '':>8}  "
+            f"{record['id']}  {record['format']:<7} {record['status']:<10} {record['rows'] or '':>8}  "
             f"{record['created_at']}{reason}"
         )
     shown = len(page["items"])
@@ -521,30 +520,4 @@ def exports_download(export_id: str, output: Path) -> None:
     typer.echo(f"saved {output} ({size:,} bytes)")
 
 
-@users_app.command("create")
-def users_create(
-    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
-    admin: Annotated[bool, typer.Option("--admin", help="Let the user see and manage everything.")] = False,
-    password: Annotated[
-        str | None,
-        typer.Option(envvar="DMB_USER_PASSWORD", help="Also set a password, to sign in to the web UI."),
-    ] = None,
-) -> None:
-    """Create a user (or reuse one) and print a new API token; only its hash is stored, so keep it."""
-    import asyncio
-
-    from dmb_gateway.auth import provision_user
-    from dmb_gateway.settings import GatewaySettings
-
-    if "@" not in email or len(email) > 254:
-        _fail(f"{email!r} is not an e-mail address")
-    settings = _settings(GatewaySettings)
-    from dmb_gateway.accounts.refusal import Refused
-
-    try:
-        token = asyncio.run(
-            provision_user(settings.service_database_url("gateway"), email, is_admin=admin, password=password)
-        )
-    except Refused as refusal:
-        _fail(refusal.message)
-    typer.echo(f"user {email}{' (admin)' if admin else ''}; API token (shown once): {token}")
+design.register(tables_app, app)

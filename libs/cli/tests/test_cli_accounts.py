@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import Result
-from dmb_cli.main import app
+from dmb_platform.main import app  # the whole `dmb`: `users create` runs where the gateway is
 from dmb_testing.accounts import PASSWORD
 from dmb_testing.platform import live_embedded
 from typer.testing import CliRunner

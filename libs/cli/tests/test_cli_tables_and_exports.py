@@ -317,7 +317,7 @@ def test_export_with_more_tables_makes_one_workbook_listed_under_each_table(plat
     assert re.search(r"^\S+  xlsx\s+completed\s+5  ", of_customers)
     assert of_customers == of_orders
     assert as_csv.exit_code == 1
-    assert "several tables go into one xlsx workbook; csv holds one table" in as_csv.output
+    assert "several tables go into one xlsx workbook or sql script; csv holds one table" in as_csv.output
     assert with_job.exit_code == 1
     assert "--job records one table's provenance" in with_job.output
 
@@ -482,6 +482,34 @@ def test_tables_generators_refuses_an_invalid_definition_or_a_wrong_call(platfor
     assert "give a table id or --file SPEC.json (one of them)" in both.output
 
 
+def test_import_of_a_whole_dump_creates_the_set_in_one_action(platform: Platform, tmp_path: Path) -> None:
+    dump = tmp_path / "music.sql"
+    dump.write_text(
+        "CREATE TABLE track (id int NOT NULL, name varchar(100));\n"
+        "CREATE TABLE playlist_track (playlist_id int NOT NULL, track_id int NOT NULL);\n"
+        "CREATE TABLE playlist (id int NOT NULL, name varchar(100));\n"
+        "ALTER TABLE ONLY track ADD CONSTRAINT track_pkey PRIMARY KEY (id);\n"
+        "ALTER TABLE ONLY playlist ADD CONSTRAINT playlist_pkey PRIMARY KEY (id);\n"
+        "ALTER TABLE ONLY playlist_track ADD CONSTRAINT pt_pkey PRIMARY KEY (playlist_id, track_id);\n"
+        "ALTER TABLE ONLY playlist_track ADD CONSTRAINT pt_p FOREIGN KEY (playlist_id) REFERENCES playlist(id);\n"
+        "ALTER TABLE ONLY playlist_track ADD CONSTRAINT pt_t FOREIGN KEY (track_id) REFERENCES track(id);\n"
+    )
+    proposal_file = tmp_path / "set.json"
+
+    reviewed = dmb("tables", "import", dump, "-o", proposal_file)
+    created = dmb("tables", "create", proposal_file)
+
+    assert reviewed.exit_code == 0, reviewed.output
+    proposal = json.loads(proposal_file.read_text())
+    assert [spec["table_name"] for spec in proposal["tables"]] == ["track", "playlist", "playlist_track"]
+    assert created.exit_code == 0, created.output
+    assert re.findall(r"^[0-9a-f-]{36}  (\w+)  created$", created.output, re.MULTILINE) == [
+        "track",
+        "playlist",
+        "playlist_track",
+    ]
+
+
 def test_generate_with_ai_options_reports_an_unreachable_model_and_never_shows_the_key(
     platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -507,3 +535,23 @@ def test_generate_with_ai_options_reports_an_unreachable_model_and_never_shows_t
     shown = ok("jobs", "show", job_id)
     assert '"status": "completed"' in shown
     assert key not in result.output + shown
+
+
+def test_export_as_a_sql_script_for_a_dialect_and_as_parquet(platform: Platform, tmp_path: Path) -> None:
+    customers = created_table(tmp_path, CUSTOMERS)
+    orders = created_table(tmp_path, ORDERS)
+    ok("generate", customers, "--rows", "2", "--seed", "1")
+    ok("generate", orders, "--rows", "3", "--seed", "1")
+    script, parquet = tmp_path / "shop.sql", tmp_path / "customers.parquet"
+
+    ok("export", orders, "-t", customers, "--format", "sql", "--dialect", "sqlite", "-o", script)
+    ok("export", customers, "--format", "parquet", "-o", parquet)
+    copy_for_sqlite = dmb("export", customers, "--format", "sql", "--dialect", "sqlite", "--copy")
+
+    with sqlite3.connect(":memory:") as conn:
+        conn.executescript(script.read_text(encoding="utf-8"))
+        assert conn.execute("SELECT count(*) FROM customers").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM orders").fetchone() == (3,)
+    assert parquet.read_bytes()[:4] == b"PAR1"
+    assert copy_for_sqlite.exit_code == 1
+    assert "sql_copy applies to sql exports for the postgres dialect only" in copy_for_sqlite.output

@@ -155,6 +155,7 @@ def create_datasets_engine(url: str) -> Engine:
     """A synchronous engine: datasets work is bulk I/O that runs in worker threads."""
     parsed = sync_url(url)
     _ensure_sqlite_folder(parsed)
-    engine = sa.create_engine(parsed, pool_pre_ping=True)
+    # hide_parameters: a database error never carries generated values into a log or a job's reason.
+    engine = sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     add_sqlite_pragmas(engine)
     return engine

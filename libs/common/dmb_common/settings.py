@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +34,15 @@ class BaseServiceSettings(BaseSettings):
     datasets_schema: str | None = Field(default=None, description="PostgreSQL schema for the users' tables.")
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     log_level: str = "INFO"
+    log_format: Literal["json", "console", "auto"] = Field(
+        default="auto", description="json lines, readable console lines, or auto: console on a terminal, else json."
+    )
+    health_host: str = Field(
+        default="127.0.0.1", description="Worker services: where /healthz, /readyz and /metrics listen."
+    )
+    health_port: int = Field(
+        default=9000, ge=0, le=65535, description="Worker services: the port of /healthz, /readyz and /metrics."
+    )
     s3_endpoint: str | None = Field(
         default=None, description="S3/MinIO endpoint URL; unset: a local folder under data_dir."
     )
@@ -63,6 +72,17 @@ class BaseServiceSettings(BaseSettings):
         description="How long a job waits for its AI values before the generator fills the AI fields with Faker "
         "(and notes it in the job's fallbacks).",
     )
+    ai_base_url: str | None = Field(
+        default=None,
+        description="The operator's default OpenAI-compatible endpoint (None: OpenAI's), used when a user has set "
+        "no model of their own.",
+    )
+    ai_model: str = Field(default="gpt-4o-mini", min_length=1, description="The operator's default model.")
+    ai_api_key: SecretStr | None = Field(default=None, description="The operator's default API key.")
+
+    def ai_default_configured(self) -> bool:
+        """Whether the operator set a default model: a base URL (a local server needs no key) or a key."""
+        return self.ai_base_url is not None or self.ai_api_key is not None
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> Self:

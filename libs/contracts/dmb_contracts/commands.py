@@ -23,6 +23,28 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
     CSV = "csv"
     JSONL = "jsonl"
+    JSON = "json"
+    PARQUET = "parquet"
+    SQL = "sql"
+
+
+class SqlDialect(StrEnum):
+    """The database a SQL export's script is written for."""
+
+    POSTGRES = "postgres"
+    MYSQL = "mysql"  # MySQL and MariaDB
+    SQLITE = "sqlite"
+
+
+#: Formats one file of which can hold several tables (a workbook's sheets, a script's tables).
+MULTI_TABLE_FORMATS = frozenset({ExportFormat.XLSX, ExportFormat.SQL})
+
+
+class WriteMode(StrEnum):
+    """What a job does with the rows a table already holds."""
+
+    APPEND = "append"  # keep them; sequences continue after them
+    REPLACE = "replace"  # remove them first
 
 
 class AIOptions(BaseModel):
@@ -40,6 +62,38 @@ class CreateTable(Command):
     type: Literal["schema.table.create"] = "schema.table.create"
     table_id: UUID
     spec: TableSpec
+
+
+#: Tables one set (an imported schema) may hold.
+MAX_TABLES_PER_SET = 50
+
+
+class SetTable(BaseModel):
+    """One table of a set: its id (chosen by the caller) and its definition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table_id: UUID
+    spec: TableSpec
+
+
+class CreateTableSet(Command):
+    """Create several tables in one action, parents before the tables that reference them: all of them, or
+    (any one refused) none. Each table reports through TableCreated / TableRejected as if created alone; foreign
+    keys may point at tables of the set or at the owner's existing tables."""
+
+    type: Literal["schema.tables.create"] = "schema.tables.create"
+    set_id: UUID
+    tables: Annotated[list[SetTable], Field(min_length=1, max_length=MAX_TABLES_PER_SET)]
+
+    @model_validator(mode="after")
+    def _each_table_once(self) -> Self:
+        names = [table.spec.table_name for table in self.tables]
+        if len(set(names)) != len(names):
+            raise ValueError("two tables of one set have the same name")
+        if len({table.table_id for table in self.tables}) != len(names):
+            raise ValueError("two tables of one set share an id")
+        return self
 
 
 class AlterTable(Command):
@@ -75,6 +129,9 @@ class GenerateRows(Command):
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
     ai: AIOptions | None = None
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND, description="append: keep the table's rows; replace: remove them first."
+    )
 
 
 #: Tables one multi-table job (a batch) may fill.
@@ -105,6 +162,11 @@ class GenerateTables(Command):
     tables: Annotated[list[BatchTable], Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)]
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     locale: Locale = "en_US"
+    mode: WriteMode = Field(
+        default=WriteMode.APPEND,
+        description="replace: every table of the batch is emptied first, the tables that reference others before "
+        "them, then filled parents first.",
+    )
 
     @model_validator(mode="after")
     def _each_table_once(self) -> Self:
@@ -129,6 +191,24 @@ class GenerateChunk(Command):
 class CancelJob(Command):
     type: Literal["generator.job.cancel"] = "generator.job.cancel"
     job_id: UUID
+
+
+#: Rows one preview may ask for: a screenful, so a preview never competes with real jobs.
+MAX_PREVIEW_ROWS = 50
+
+
+class PreviewRows(Command):
+    """Make the first rows a job with this definition, seed and locale would write, without writing them.
+
+    The generator answers with RowsPreviewed (same `request_id`); nothing is stored. Foreign keys draw from
+    the parent tables' rows as a job would (`references.key_type` must be resolved by the sender)."""
+
+    type: Literal["generator.rows.preview"] = "generator.rows.preview"
+    request_id: UUID
+    spec: TableSpec
+    rows: Annotated[int, Field(gt=0, le=MAX_PREVIEW_ROWS)] = 10
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    locale: Locale = "en_US"
 
 
 #: Tables one workbook may hold (the first plus `more_tables`).
@@ -164,9 +244,15 @@ class RequestExport(Command):
     csv_excel_bom: bool = Field(
         default=False, description="CSV only: start the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8."
     )
+    sql_dialect: SqlDialect = Field(
+        default=SqlDialect.POSTGRES, description="sql only: the database the script's DDL and inserts are written for."
+    )
+    sql_copy: bool = Field(
+        default=False, description="sql with the postgres dialect only: load the rows with COPY ... FROM stdin."
+    )
     more_tables: Annotated[list[ExportTable], Field(max_length=MAX_TABLES_PER_EXPORT - 1)] = Field(
         default_factory=list,
-        description="xlsx only: further tables for the same workbook, each on its own sheet(s) after the first "
+        description="xlsx and sql only: further tables for the same workbook or script, each after the first "
         "table's, in this order (parents before the tables that reference them).",
     )
     generation_seconds: Annotated[float, Field(ge=0)] | None = Field(
@@ -188,8 +274,10 @@ class RequestExport(Command):
 
     @model_validator(mode="after")
     def _more_tables_in_one_workbook(self) -> Self:
-        if self.more_tables and self.format is not ExportFormat.XLSX:
-            raise ValueError(f"several tables go into one xlsx workbook, not a {self.format.value} file")
+        if self.more_tables and self.format not in MULTI_TABLE_FORMATS:
+            raise ValueError(f"several tables go into one xlsx workbook or sql script, not a {self.format.value} file")
+        if self.sql_copy and (self.format is not ExportFormat.SQL or self.sql_dialect is not SqlDialect.POSTGRES):
+            raise ValueError("sql_copy applies to sql exports for the postgres dialect only")
         ids = [self.table_id, *(table.table_id for table in self.more_tables)]
         if len(set(ids)) != len(ids):
             raise ValueError("a table appears twice in one export")

@@ -211,3 +211,15 @@ class ExportExpired(Event):
     table_id: UUID
     object_key: str
     reason: str
+
+
+class RowsPreviewed(Event):
+    """The answer to PreviewRows: the rows as text for display (null stays null), or why none could be made."""
+
+    type: Literal["generator.rows.previewed"] = "generator.rows.previewed"
+    request_id: UUID
+    columns: list[str] = Field(default_factory=list)
+    rows: list[list[str | None]] = Field(default_factory=list)
+    problem: str | None = Field(default=None, description="Why the rows could not be made, in plain words.")
+    generator_version: str | None = None
+    seconds: float = Field(default=0, ge=0, description="How long the generator took to make the rows.")

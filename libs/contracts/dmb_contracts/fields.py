@@ -573,11 +573,8 @@ def _check_type_rules(spec: FieldSpec) -> None:
         raise SpecError(spec.name, "references", "a foreign_key takes its values from the parent's keys, not choices")
     if reference.on_delete == "set null" and not spec.nullable:
         raise SpecError(spec.name, "references", 'on_delete "set null" needs nullable: true')
-    if (
-        isinstance(generator, ReferenceGenerator)
-        and generator.children_per_parent is not None
-        and (spec.unique or spec.primary_key)
-    ):
+    # A primary key field may be part of a composite key (a junction table): TableSpec checks that case.
+    if isinstance(generator, ReferenceGenerator) and generator.children_per_parent is not None and spec.unique:
         raise SpecError(
             spec.name, "generator", "a unique foreign key gives each parent at most one row; drop children_per_parent"
         )
@@ -802,6 +799,20 @@ class TableSpec(_Spec):
             shapes[shape] = name
             if index.unique:
                 _check_unique_index(name, index, fields, self.primary_key)
+        return self
+
+    @model_validator(mode="after")
+    def _one_to_one_has_no_children_rule(self) -> TableSpec:
+        """A single-field primary key that is a foreign key is one-to-one: each parent gets at most one row."""
+        if len(self.primary_key) == 1:
+            key = self.field(self.primary_key[0])
+            generator = key.generator
+            if isinstance(generator, ReferenceGenerator) and generator.children_per_parent is not None:
+                raise SpecError(
+                    key.name,
+                    "generator",
+                    "a unique foreign key gives each parent at most one row; drop children_per_parent",
+                )
         return self
 
     @model_validator(mode="after")

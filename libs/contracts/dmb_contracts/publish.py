@@ -23,6 +23,7 @@ RECEIVERS: dict[str, list[str]] = {
     "generator.rows.generate": ["generator"],
     "generator.chunk.generate": ["generator"],
     "generator.job.cancel": ["generator"],
+    "generator.rows.preview": ["generator"],
     "exporter.export.request": ["exporter"],
     "ai.values.requested": ["ai"],
     "ai.values.generated": ["generator"],

@@ -6,14 +6,24 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
+from dmb_contracts.ai_assist import (
+    DesignFailed,
+    DesignProposed,
+    RequestDesign,
+    RequestVocabulary,
+    VocabularyFailed,
+    VocabularyProposed,
+)
 from dmb_contracts.commands import (
     AlterTable,
     CancelJob,
     CreateTable,
+    CreateTableSet,
     DropTable,
     GenerateChunk,
     GenerateRows,
     GenerateTables,
+    PreviewRows,
     RequestExport,
     RestoreTable,
 )
@@ -31,6 +41,7 @@ from dmb_contracts.events import (
     JobFailed,
     JobProgressed,
     JobStarted,
+    RowsPreviewed,
     TableAltered,
     TableCreated,
     TableDropped,
@@ -39,6 +50,7 @@ from dmb_contracts.events import (
 
 COMMANDS: tuple[type[Command], ...] = (
     CreateTable,
+    CreateTableSet,
     AlterTable,
     RestoreTable,
     DropTable,
@@ -47,6 +59,9 @@ COMMANDS: tuple[type[Command], ...] = (
     GenerateTables,
     CancelJob,
     RequestExport,
+    RequestDesign,
+    RequestVocabulary,
+    PreviewRows,
 )
 EVENTS: tuple[type[Event], ...] = (
     TableCreated,
@@ -65,11 +80,17 @@ EVENTS: tuple[type[Event], ...] = (
     ExportCompleted,
     ExportFailed,
     ExportExpired,
+    DesignProposed,
+    DesignFailed,
+    VocabularyProposed,
+    VocabularyFailed,
+    RowsPreviewed,
 )
 MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
 
 AnyMessage = Annotated[
     CreateTable
+    | CreateTableSet
     | AlterTable
     | RestoreTable
     | DropTable
@@ -93,7 +114,15 @@ AnyMessage = Annotated[
     | AIValuesFailed
     | ExportCompleted
     | ExportFailed
-    | ExportExpired,
+    | ExportExpired
+    | RequestDesign
+    | RequestVocabulary
+    | DesignProposed
+    | DesignFailed
+    | VocabularyProposed
+    | VocabularyFailed
+    | PreviewRows
+    | RowsPreviewed,
     Field(discriminator="type"),
 ]
 

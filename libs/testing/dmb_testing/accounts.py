@@ -37,11 +37,9 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWOR
 
 async def admin_token(data_dir: Path, email: str = "admin@example.com", password: str = PASSWORD) -> str:
     """An admin (with a password, to sign in too) made as `dmb users create --admin` does; their API token."""
-    from dmb_gateway.auth import provision_user
+    from dmb_platform.users import provision
 
-    return await provision_user(
-        f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}", email, is_admin=True, password=password
-    )
+    return await provision(f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}", email, is_admin=True, password=password)
 
 
 def bearer(token: str) -> dict[str, str]:

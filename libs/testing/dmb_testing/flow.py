@@ -153,3 +153,35 @@ def check_workbook(content: bytes, spec: dict[str, Any], rows: int) -> None:
             if field["type"] in ("integer", "big_integer"):
                 assert not isinstance(value, bool)
     assert count == rows
+
+
+#: Two small tables, the second referencing the first: multi-table exports and jobs in tests.
+SHOP_CUSTOMERS: dict[str, Any] = {
+    "table_name": "customers",
+    "fields": [
+        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence", "start": 1}},
+        {"name": "city", "type": "string", "max_length": 40, "generator": {"kind": "choices", "values": ["Lyon"]}},
+    ],
+}
+SHOP_ORDERS: dict[str, Any] = {
+    "table_name": "orders",
+    "fields": [
+        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence", "start": 100}},
+        {"name": "customer_id", "type": "foreign_key", "references": {"table": "customers", "field": "id"}},
+    ],
+}
+
+
+async def table_with_rows(client: httpx.AsyncClient, spec: dict[str, Any], rows: int, seed: int = 5) -> str:
+    """A created table holding `rows` generated rows; its id."""
+    table = await create_table(client, spec)
+    started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": rows, "seed": seed})
+    job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"})
+    assert job["status"] == "completed", job
+    return str(table["id"])
+
+
+async def finished_export(client: httpx.AsyncClient, response: httpx.Response) -> dict[str, Any]:
+    """The final state of the export that `response` (a 202) started."""
+    assert response.status_code == 202, response.text
+    return await wait_for(client, f"/api/v1/exports/{response.json()['id']}", {"completed", "failed"})

@@ -29,13 +29,11 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
     """An HTTP client on the embedded platform (in-process bus, SQLite, local folder under data_dir).
 
     `settings` are further GatewaySettings fields, e.g. auth_mode="token" or s3_endpoint=... for S3."""
-    from dmb_cli.launcher import embedded_builders
-    from dmb_gateway.app import create_app
-    from dmb_gateway.settings import GatewaySettings
+    # The platform app composes the gateway and the services; this test-support library never imports them.
+    from dmb_platform.launcher import embedded_app
 
     fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "_env_file": None} | settings
-    gateway_settings = GatewaySettings(**fields)
-    app = create_app(gateway_settings, embedded_builders())
+    app = embedded_app(**fields)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://dmb.test", timeout=60) as client:
@@ -46,29 +44,13 @@ async def embedded_client(data_dir: Path, **settings: Any) -> AsyncIterator[http
 def live_embedded(data_dir: Path, **settings: Any) -> Iterator[str]:
     """The embedded platform served over real HTTP by uvicorn on a thread of this process (for CLI tests, which
     reach it as a shell would); yields its URL. `settings` are further GatewaySettings fields."""
-    import threading
+    from dmb_platform.launcher import embedded_app
 
-    import uvicorn
-    from dmb_cli.launcher import embedded_builders
-    from dmb_gateway.app import create_app
-    from dmb_gateway.settings import GatewaySettings
+    from dmb_testing.served import served
 
     fields: dict[str, Any] = {"data_dir": data_dir, "bus_url": "memory://", "log_level": "WARNING", "_env_file": None}
-    app = create_app(GatewaySettings(**(fields | settings)), embedded_builders())
-    (port,) = free_ports(1)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="dmb-live-platform", daemon=True)
-    thread.start()
-    for _ in range(600):
-        if server.started or not thread.is_alive():
-            break
-        thread.join(0.1)
-    assert server.started, "the platform did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(60)
+    with served(embedded_app(**(fields | settings))) as url:
+        yield url
 
 
 @dataclass
@@ -78,6 +60,8 @@ class ServiceProcess:
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    #: Where a worker answers /healthz, /readyz and /metrics (the gateway: on its own URL).
+    health_url: str
     #: Set by kill(): a process a test crashed on purpose is not expected to stop cleanly.
     killed: bool = False
 
@@ -98,6 +82,8 @@ class Platform:
 
     url: str
     processes: list[ServiceProcess] = field(default_factory=list)
+    #: Each service's own database URL, and "datasets" for the users' tables (schema `datasets`).
+    databases: dict[str, str] = field(default_factory=dict)
 
     def of(self, name: str) -> list[ServiceProcess]:
         return [process for process in self.processes if process.name == name]
@@ -113,45 +99,71 @@ def distributed_platform(work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *,
 
 @contextlib.contextmanager
 def platform_processes(
-    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1
+    work_dir: Path, rabbitmq_url: str, s3_endpoint: str, *, generators: int = 1, log_level: str = "WARNING"
 ) -> Iterator[Platform]:
     """distributed_platform, yielding the processes too (to kill one, or read its memory use). Every
     worker has subscribed to its queues when this yields, so `generators` processes share the first job.
-    On exit every process not killed on purpose must stop cleanly."""
+    Logs are JSON lines, one file per process. On exit every process not killed on purpose must stop cleanly."""
     with contextlib.ExitStack() as stack:
         databases = {name: stack.enter_context(postgres_database(f"dmbtest_{name}")) for name in SERVICES}
         datasets = stack.enter_context(postgres_database("dmbtest_datasets"))
-        (port,) = free_ports(1)
-        common = {
-            "PATH": os.environ.get("PATH", ""),
+        settings = {
             "DMB_BUS_URL": rabbitmq_url,
             "DMB_DATASETS_URL": datasets,
-            "DMB_DATASETS_SCHEMA": "datasets",
             "DMB_S3_ENDPOINT": s3_endpoint,
             "DMB_S3_BUCKET": f"dmb-{uuid.uuid4().hex[:12]}",
-            "DMB_DATA_DIR": str(work_dir),
-            "DMB_PORT": str(port),
-            "DMB_LOG_LEVEL": "WARNING",
+            "DMB_LOG_LEVEL": log_level,
         }
-        names = [name for name in SERVICES for _ in range(generators if name == "generator" else 1)]
-        processes: list[ServiceProcess] = []
-        try:
-            for index, name in enumerate(names):
-                log = work_dir / f"{name}-{index}.log"
-                env = common | {"DMB_DATABASE_URL": databases[name]}
-                with log.open("wb") as handle:
-                    command = [sys.executable, "-m", "dmb_cli", "serve", name]
-                    process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
-                processes.append(ServiceProcess(name, process, log))
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, processes)
-            yield Platform(url, processes)
-        finally:
-            _stop_all(processes)
+        with running_platform(work_dir, work_dir, settings, databases, generators=generators) as platform:
+            yield platform
+
+
+@contextlib.contextmanager
+def running_platform(
+    data_dir: Path,
+    log_dir: Path,
+    settings: dict[str, str],
+    databases: dict[str, str],
+    *,
+    generators: int = 1,
+    port: int | None = None,
+    must_stop_cleanly: bool = True,
+) -> Iterator[Platform]:
+    """Every service as a `dmb serve` process (`generators` generator processes) with DMB_* `settings`, each
+    with its database from `databases` and a free health port; one JSON log file per process in `log_dir`.
+    Yields once the gateway answers and every worker has subscribed; on exit SIGTERM to all."""
+    names = [name for name in SERVICES for _ in range(generators if name == "generator" else 1)]
+    first, *health_ports = free_ports(len(names) + 1)
+    port = port or first
+    common = {
+        "PATH": os.environ.get("PATH", ""),
+        "DMB_DATASETS_SCHEMA": "datasets",
+        "DMB_DATA_DIR": str(data_dir),
+        "DMB_PORT": str(port),
+        "DMB_LOG_FORMAT": "json",
+    } | settings
+    url = f"http://127.0.0.1:{port}"
+    processes: list[ServiceProcess] = []
+    try:
+        for index, name in enumerate(names):
+            log = log_dir / (f"{name}-{index}.log" if name == "generator" else f"{name}.log")
+            health_port = health_ports[index]
+            env = common | {"DMB_DATABASE_URL": databases[name], "DMB_HEALTH_PORT": str(health_port)}
+            with log.open("wb") as handle:
+                command = [sys.executable, "-m", "dmb_platform", "serve", name]
+                process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
+            health_url = url if name == "gateway" else f"http://127.0.0.1:{health_port}"
+            processes.append(ServiceProcess(name, process, log, health_url))
+        _wait_healthy(url, processes)
+        datasets = {"datasets": settings["DMB_DATASETS_URL"]} if "DMB_DATASETS_URL" in settings else {}
+        yield Platform(url, processes, databases | datasets)
+    finally:
+        _stop_all(processes, must_stop_cleanly=must_stop_cleanly)
 
 
 def _wait_healthy(url: str, processes: list[ServiceProcess]) -> None:
-    deadline = time.monotonic() + 90
+    # Generous: on a shared two-core machine under load, importing and migrating eight processes is slow.
+    deadline = time.monotonic() + 180
     gateway_up = False
     while time.monotonic() < deadline:
         for service in processes:
@@ -161,7 +173,7 @@ def _wait_healthy(url: str, processes: list[ServiceProcess]) -> None:
         if not gateway_up:
             with contextlib.suppress(httpx.HTTPError):
                 gateway_up = httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-        # A worker prints this line once its bus subscriptions are in place (dmb_cli.launcher).
+        # A worker prints this line once its bus subscriptions are in place (dmb_platform.launcher).
         workers_up = all(
             "service running" in service.log.read_text() for service in processes if service.name != "gateway"
         )
@@ -177,14 +189,17 @@ def _wait_healthy(url: str, processes: list[ServiceProcess]) -> None:
     raise AssertionError("the platform did not come up:\n" + logs)
 
 
-def _stop_all(processes: list[ServiceProcess]) -> None:
+def _stop_all(processes: list[ServiceProcess], *, must_stop_cleanly: bool = True) -> None:
     for service in processes:
         if service.process.poll() is None:
             service.process.send_signal(signal.SIGTERM)
     unclean = []
+    # One deadline for all: a process still starting stops only once it has started, and waiting 30 s for
+    # each in turn used to outlast the test's own time limit.
+    deadline = time.monotonic() + 30
     for service in processes:
         try:
-            code = service.process.wait(timeout=30)
+            code = service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             service.process.kill()
             code = service.process.wait()
@@ -194,4 +209,4 @@ def _stop_all(processes: list[ServiceProcess]) -> None:
         clean = (0, -signal.SIGTERM) if service.name == "gateway" else (0,)
         if code not in clean:
             unclean.append(f"{service.name} did not stop cleanly ({code}):\n{service.log.read_text()[-3000:]}")
-    assert not unclean, "\n".join(unclean)
+    assert not (must_stop_cleanly and unclean), "\n".join(unclean)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from dmb_testing.llm_server import LocalLLM, llama_server
 from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, seaweed_server
 from dmb_testing.servers import mariadb_database, postgres_database, rabbitmq_vhost, unique_name
 
@@ -31,6 +32,15 @@ def mariadb_url() -> Iterator[str]:
 def rabbitmq_url() -> Iterator[str]:
     with rabbitmq_vhost() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def local_llm() -> Iterator[LocalLLM]:
+    """One llama.cpp server on the 0.5B model per pytest session (installed by `make llm`); yields its
+    OpenAI-compatible base URL and model name. Mark its tests `@pytest.mark.xdist_group(REAL_MODEL_GROUP)`
+    (dmb_testing.llm_server) so they share one worker and one server."""
+    with llama_server() as llm:
+        yield llm
 
 
 @pytest.fixture(scope="session")

@@ -93,21 +93,25 @@ def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
 
 
 @contextmanager
-def seaweed_server(startup_timeout: float = 60.0, stop_timeout: float = 2.0) -> Iterator[str]:
+def seaweed_server(
+    startup_timeout: float = 60.0, stop_timeout: float = 2.0, *, root: Path | None = None
+) -> Iterator[str]:
     """Run `weed server -s3` on free loopback ports; yields the S3 endpoint URL ("http://127.0.0.1:PORT").
 
     A missing binary follows the project's rule (skip outside CI, fail under CI=true). A server that does
     not become ready within `startup_timeout` seconds is an error carrying the tail of its log. On exit it
     gets SIGTERM, then SIGKILL after `stop_timeout` seconds: weed 4.48's graceful stop idles ~15 s in its
-    metadata subscriber loop, and a test server's data is thrown away anyway.
+    metadata subscriber loop, and a test server's data is thrown away anyway. With `root` the server keeps
+    its data (and log) in that folder across runs instead (`make run-distributed`).
     """
     binary = weed_binary()
     if binary is None:
         server_missing("SeaweedFS", f"no `weed` binary next to {sys.executable}, on PATH or in ${WEED_ENV}")
         return  # server_missing raises; this keeps type checkers aware that `binary` is set below
-    root = Path(tempfile.mkdtemp(prefix="dmb-seaweed-"))
+    keep = root is not None
+    root = root if root is not None else Path(tempfile.mkdtemp(prefix="dmb-seaweed-"))
     data = root / "data"
-    data.mkdir()
+    data.mkdir(parents=True, exist_ok=True)
     ports = free_ports(8)
     s3, s3_grpc, master, master_grpc, volume, volume_grpc, filer, filer_grpc = ports
     command = [
@@ -142,7 +146,8 @@ def seaweed_server(startup_timeout: float = 60.0, stop_timeout: float = 2.0) -> 
         with log.open("wb") as log_handle:
             process = subprocess.Popen(command, stdout=log_handle, stderr=subprocess.STDOUT, cwd=root)
     except OSError:
-        shutil.rmtree(root, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
         raise
     try:
         _wait_ready(process, endpoint, master, log, startup_timeout)
@@ -150,7 +155,8 @@ def seaweed_server(startup_timeout: float = 60.0, stop_timeout: float = 2.0) -> 
     finally:
         _stop(process, stop_timeout)
         _remove_grpc_sockets(ports)
-        shutil.rmtree(root, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], endpoint: str, master_port: int, log: Path, timeout: float) -> None:

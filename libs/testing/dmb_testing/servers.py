@@ -28,7 +28,12 @@ HOW_TO_START = {
     "MariaDB": "start it with `start-stop-daemon --start --background --exec /usr/sbin/mariadbd` or set DMB_TEST_MYSQL_URL",
     "SeaweedFS": "install the dev dependencies (`make test` does) so the `weed` binary exists",
     "Node.js": "install Node.js (Debian: `apt-get install nodejs`) to run the web UI's scripts in tests",
+    "docker-compose": "run `make deploy-tools` (Debian's docker-compose validates docker-compose.yml, no engine needed)",
+    "local LLM": "run `make llm` (builds llama-cpp-python once, fetches the 0.5B model into ~/.cache/dmb)",
+    "Chromium": "run `make browser` (Debian: `apt-get install -y chromium`) for the web UI's browser tests",
 }
+#: The browser the web UI's tests drive (Debian's package; Playwright's own downloads are never used).
+CHROMIUM = os.environ.get("DMB_TEST_CHROMIUM", "/usr/bin/chromium")
 
 
 def in_ci() -> bool:
@@ -49,6 +54,13 @@ def node_binary() -> str:
         server_missing("Node.js", "no `node` on PATH")
         raise AssertionError("unreachable: server_missing skips or fails")
     return found
+
+
+def chromium_binary() -> str:
+    """Debian's chromium for the browser tests; missing, the same rule as a server's."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        server_missing("Chromium", f"no executable {CHROMIUM}")
+    return CHROMIUM
 
 
 def port_open(url: str, default_port: int) -> bool:

@@ -13,7 +13,7 @@ from dmb_common.runtime import RunningService, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings
 from dmb_contracts.events import AIValuesRequested, JobCancelled
 
-from dmb_ai import handlers
+from dmb_ai import assist_handlers, handlers
 from dmb_ai.adapters.checkpoints import open_checkpointer
 from dmb_ai.adapters.pool_cache import PoolCache
 from dmb_ai.models import Base
@@ -21,6 +21,7 @@ from dmb_ai.pool_service import AIDeps, ModelFactory, openai_models
 from dmb_ai.settings import AISettings
 
 NAME = "ai"
+ASSIST_QUEUE = "ai.assist"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -81,4 +82,7 @@ async def build(
             JobCancelled: partial(handlers.job_cancelled, deps=deps),
         },
     )
+    # Designs and vocabularies on a queue of their own: a minutes-long design must not hold up value pools.
+    assist = assist_handlers.assist_deps(ai, runtime, deps.secrets, models)
+    subscribe_handlers(bus, ASSIST_QUEUE, assist_handlers.handlers(assist), prefetch=2)
     return AIService(deps, resources)

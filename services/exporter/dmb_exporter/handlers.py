@@ -23,8 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dmb_exporter.adapters.datasets_reader import stream_rows
+from dmb_exporter.adapters.formats import ExportResult, write_export
 from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
-from dmb_exporter.domain import ExportAbout, ExportResult, WorkbookTable, write_export
+from dmb_exporter.domain import ExportAbout, WorkbookTable
 from dmb_exporter.models import ExportRecord, ExportStatus
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def _produce(cmd: RequestExport, deps: ExporterDeps) -> tuple[ExportResult, Stor
             about,
             path,
             csv_excel_bom=cmd.csv_excel_bom,
+            sql_dialect=cmd.sql_dialect,
+            sql_copy=cmd.sql_copy,
             more_tables=more_tables,
         )
         about_seconds = time.perf_counter() - started

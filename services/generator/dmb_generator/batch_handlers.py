@@ -6,17 +6,20 @@ only once the parent is filled. A failed or cancelled job ends the batch and its
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
-from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateRows, GenerateTables
+from dmb_common.datasets import table_for
+from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateRows, GenerateTables, WriteMode
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.table_order import ReferenceCycle, parents_first
 
+from dmb_generator.adapters.datasets_writer import empty_tables
 from dmb_generator.batch_order import table_seed
 from dmb_generator.models import Batch, BatchJob, BatchStatus, Job
 
@@ -47,6 +50,12 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
                 uow.emit(JobFailed(job_id=table.job_id, reason=f"the batch was refused: {exc}"), cmd)
             await uow.commit()
             return
+        if cmd.mode is WriteMode.REPLACE:
+            # Every table empty before the first is filled: children first, so no row points at a removed key.
+            emptied = [cmd.tables[index].spec for index in reversed(order)]
+            await asyncio.to_thread(
+                empty_tables, deps.datasets, [(table_for(spec, deps.datasets_schema), spec) for spec in emptied]
+            )
         await uow.session.flush()  # the batch row first: its jobs point at it
         jobs = [
             BatchJob(

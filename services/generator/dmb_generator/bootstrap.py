@@ -11,7 +11,7 @@ from dmb_bus.base import MessageBus
 from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import PeriodicTask, RunningService, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings
-from dmb_contracts.commands import CancelJob, GenerateChunk, GenerateRows, GenerateTables
+from dmb_contracts.commands import CancelJob, GenerateChunk, GenerateRows, GenerateTables, PreviewRows
 from dmb_contracts.events import (
     AIValuesFailed,
     AIValuesGenerated,
@@ -21,7 +21,7 @@ from dmb_contracts.events import (
     JobFailed,
 )
 
-from dmb_generator import batch_handlers, handlers
+from dmb_generator import batch_handlers, handlers, preview
 from dmb_generator.adapters.startup_lock import StartupLock
 from dmb_generator.models import Base
 
@@ -82,4 +82,6 @@ async def build(settings: BaseServiceSettings, bus: MessageBus, *, chunk_workers
     subscribe_handlers(
         bus, f"{NAME}.chunks", {GenerateChunk: partial(handlers.generate_one_chunk, deps=deps)}, prefetch=chunk_workers
     )
+    # Previews are a few rows a person waits for: their own queue, so they never wait behind a job's start.
+    subscribe_handlers(bus, f"{NAME}.previews", {PreviewRows: partial(preview.preview_rows, deps=deps)}, prefetch=4)
     return GeneratorService(deps)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import math
 import secrets
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +19,7 @@ from dmb_bus.uow import UnitOfWork
 from dmb_common.datasets import table_for
 from dmb_common.db import as_utc
 from dmb_common.runtime import ServiceRuntime
-from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows
+from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateChunk, GenerateRows, WriteMode
 from dmb_contracts.compositions import Composition
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import (
@@ -35,12 +37,14 @@ from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
 from sqlalchemy.engine import Engine
 
 from dmb_generator.adapters.column_report import column_report
-from dmb_generator.adapters.datasets_writer import insert_chunk
+from dmb_generator.adapters.datasets_writer import empty_tables, insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
+from dmb_generator.adapters.table_maxima import read_maxima
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
 from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
+from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
 from dmb_generator.models import ChunkDone, Job, JobStatus
 from dmb_generator.version import GENERATOR_VERSION
 
@@ -85,21 +89,35 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             created_at=utcnow(),
         )
         uow.session.add(job)
+        notes: list[str] = []
+        if cmd.mode is WriteMode.REPLACE:
+            table = table_for(cmd.spec, deps.datasets_schema)
+            try:
+                await asyncio.to_thread(empty_tables, deps.datasets, [(table, cmd.spec)])
+            except sa.exc.IntegrityError:
+                _fail(uow, job, "replace: other tables reference rows of this table; replace them together", cmd)
+                await uow.commit()
+                return
+            notes.append("the table's rows were removed first (replace)")
+        # Appending: sequences continue after the rows already there (read once; the job keeps the result).
+        maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec)
+        spec, continued = continue_sequences(cmd.spec, maxima)
+        job.spec = spec.model_dump(mode="json")
         try:
-            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, cmd.spec)
+            job.parent_keys = await asyncio.to_thread(_read_parent_keys, deps, spec)
         except TooManyParentKeys as exc:
             _fail(uow, job, str(exc), cmd)
             await uow.commit()
             return
-        parents = parent_keys(cmd.spec, job.parent_keys, cmd.rows)
+        parents = parent_keys(spec, job.parent_keys, cmd.rows)
         problem = await asyncio.to_thread(
-            _refusal, cmd.spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at), parents
+            _refusal, spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at), parents
         )
         if problem:
             _fail(uow, job, problem, cmd)
             await uow.commit()
             return
-        job.fallbacks = empty_parent_notes(cmd.spec, parents)
+        job.fallbacks = notes + continued + empty_parent_notes(spec, parents)
         uow.emit(
             JobStarted(
                 job_id=job.job_id,
@@ -140,6 +158,13 @@ def reference_day(created_at: dt.datetime) -> dt.datetime:
     """What relative dates ("-2y", ages) count from: midnight UTC of the job's start day, so every chunk
     and redelivery of a job agrees, and the same seed gives the same rows all that day."""
     return as_utc(created_at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _read_sequence_maxima(deps: GeneratorDeps, spec: TableSpec) -> dict[str, int | None]:
+    columns = sequence_fields(spec)
+    if not columns:
+        return {}
+    return read_maxima(deps.datasets, table_for(spec, deps.datasets_schema), columns)
 
 
 def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec) -> dict[str, list[Any]] | None:
@@ -324,8 +349,35 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
         return
-    await asyncio.to_thread(insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
-    await _record_chunk(cmd, deps, spec)
+    if await _write_chunk(cmd, deps, table, rows):
+        await _record_chunk(cmd, deps, spec)
+
+
+async def _write_chunk(cmd: GenerateChunk, deps: GeneratorDeps, table: sa.Table, rows: list[tuple[Any, ...]]) -> bool:
+    """Insert the chunk unless the job ended meanwhile; False when it had (nothing written).
+
+    Cancel is final: the insert runs while this transaction holds a shared lock on the job row, and cancel_job
+    takes an exclusive one, so a cancel waits for the chunks being written and, once it has committed, every
+    later chunk sees the job cancelled and writes nothing. (SQLite has no row locks; there the one process
+    that uses it serialises the two with an in-process lock per job.)"""
+    async with _job_guard(deps, cmd.job_id), deps.runtime.uow() as uow:
+        job = await uow.session.scalar(sa.select(Job).where(Job.job_id == cmd.job_id).with_for_update(read=True))
+        if job is None or job.status in JobStatus.FINISHED:
+            return False
+        await asyncio.to_thread(
+            insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index
+        )
+        await uow.commit()
+    return True
+
+
+_SQLITE_JOB_LOCKS: defaultdict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+def _job_guard(deps: GeneratorDeps, job_id: uuid.UUID) -> contextlib.AbstractAsyncContextManager[Any]:
+    if deps.runtime.engine.dialect.name == "sqlite":
+        return _SQLITE_JOB_LOCKS[job_id]
+    return contextlib.nullcontext()
 
 
 async def _fail_job(cmd: GenerateChunk, deps: GeneratorDeps, reason: str) -> None:
@@ -386,14 +438,20 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
 
 
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
-    async with deps.runtime.uow() as uow:
+    async with _job_guard(deps, cmd.job_id), deps.runtime.uow() as uow:
         job = await uow.session.get(Job, cmd.job_id)
         if job is None and await cancel_unstarted_batch_job(uow, cmd):
             await uow.commit()
             return
-        if job is None or job.status in JobStatus.FINISHED:
+        if job is None:
+            # The cancel overtook the job's GenerateRows (both are on the way); retried until the job exists,
+            # so a job cancelled right after it was asked for never runs.
+            raise LookupError(f"job {cmd.job_id} is not known yet")
+        if job.status in JobStatus.FINISHED:
             return
         job = await _locked_job(uow, cmd.job_id)
+        if job.status in JobStatus.FINISHED:
+            return
         done_rows = await uow.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(ChunkDone.job_id == cmd.job_id)
         )

@@ -10,9 +10,9 @@ from dmb_bus.base import MessageBus
 from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import RunningService, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings
-from dmb_contracts.commands import AlterTable, CreateTable, DropTable, RestoreTable
+from dmb_contracts.commands import AlterTable, CreateTable, CreateTableSet, DropTable, RestoreTable
 
-from dmb_schema import handlers
+from dmb_schema import handlers, table_sets
 from dmb_schema.adapters.datasets_ddl import DatasetsDDL
 from dmb_schema.models import Base
 
@@ -30,6 +30,7 @@ async def build(settings: BaseServiceSettings, bus: MessageBus) -> RunningServic
         NAME,
         {
             CreateTable: partial(handlers.create_table, deps=deps),
+            CreateTableSet: partial(table_sets.create_table_set, deps=deps),
             AlterTable: partial(handlers.alter_table, deps=deps),
             RestoreTable: partial(handlers.restore_table, deps=deps),
             DropTable: partial(handlers.drop_table, deps=deps),

@@ -16,12 +16,12 @@ from dmb_contracts.commands import AlterTable, CreateTable, DropTable, RestoreTa
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import Problem, TableAltered, TableCreated, TableDropped, TableRejected
 from dmb_contracts.fields import SpecError, TableSpec
+from dmb_contracts.references import referencing_tables, resolve_references
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_schema.adapters.datasets_ddl import DatasetsDDL, MigrationFailed, MigrationOutcome
 from dmb_schema.domain.diff import plan_alter
-from dmb_schema.domain.references import referencing_tables, resolve_references
 from dmb_schema.models import Definition, DefinitionVersion, MigrationRecord
 
 log = logging.getLogger(__name__)

@@ -79,6 +79,9 @@
     });
     table.append(thead, tbody);
     const scroll = element(doc, "div", "table-responsive");
+    // Focusable, so a keyboard can scroll it sideways on a narrow screen.
+    scroll.tabIndex = 0;
+    scroll.ariaLabel = "Constraint report";
     scroll.append(table);
     return scroll;
   }

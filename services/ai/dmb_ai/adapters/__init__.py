@@ -1,0 +1,1 @@
+"""The AI service's adapters: the chat model (any OpenAI-compatible endpoint)."""

@@ -1,0 +1,1 @@
+"""The AI service's pure rules: no I/O, no model calls."""

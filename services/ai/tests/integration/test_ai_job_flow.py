@@ -15,9 +15,9 @@ from asgi_lifespan import LifespanManager
 from dmb_ai.adapters.chat_model import ModelEndpoint
 from dmb_ai.bootstrap import build as build_ai
 from dmb_ai.settings import AISettings
-from dmb_cli.launcher import builder
 from dmb_gateway.app import create_app
 from dmb_gateway.settings import GatewaySettings
+from dmb_platform.launcher import builder
 from dmb_testing.chat_models import ScriptedChatModel, rows_reply
 from dmb_testing.flow import create_table, exported_rows, wait_for
 from langchain_core.language_models import BaseChatModel

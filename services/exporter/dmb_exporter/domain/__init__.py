@@ -2,7 +2,6 @@
 
 from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.delimited import CSV_CONTENT_TYPE, write_csv
-from dmb_exporter.domain.export import CONTENT_TYPES, ExportResult, write_export
 from dmb_exporter.domain.jsonl import JSONL_CONTENT_TYPE, write_jsonl
 from dmb_exporter.domain.values import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_DATA_ROWS
 from dmb_exporter.domain.xlsx import (
@@ -15,18 +14,15 @@ from dmb_exporter.domain.xlsx import (
 )
 
 __all__ = [
-    "CONTENT_TYPES",
     "CSV_CONTENT_TYPE",
     "EXCEL_MAX_CELL_CHARS",
     "EXCEL_MAX_DATA_ROWS",
     "JSONL_CONTENT_TYPE",
     "XLSX_CONTENT_TYPE",
     "ExportAbout",
-    "ExportResult",
     "WorkbookStats",
     "WorkbookTable",
     "write_csv",
-    "write_export",
     "write_jsonl",
     "write_tables_workbook",
     "write_workbook",

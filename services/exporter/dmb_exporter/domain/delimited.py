@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 from dmb_contracts.fields import TableSpec
 
-from dmb_exporter.domain.values import json_text, looks_like_formula
+from dmb_exporter.domain.values import decimal_text, float_text, json_text, looks_like_formula
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
@@ -30,12 +29,9 @@ def csv_text(value: object) -> str:
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, Decimal):
-        # Fixed notation: str() would write 1E+2 for some values; NaN stays NaN.
-        return format(value, "f") if value.is_finite() else str(value)
+        return decimal_text(value)
     if isinstance(value, float):
-        if math.isfinite(value):
-            return repr(value)
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return float_text(value)
     if isinstance(value, dt.datetime):
         # ISO 8601 with a space (RFC 3339 allows it), which spreadsheets read as a date-time, unlike "T".
         return value.isoformat(sep=" ")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
+from decimal import Decimal
 
 #: A cell whose text starts with one of these may be run as a formula by a spreadsheet (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -24,6 +26,18 @@ _SECONDS_PER_DAY = 86_400.0
 
 #: Characters XML 1.0 forbids; a worksheet holding them is unreadable, so they are dropped.
 ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal in fixed notation (str() would write 1E+2 for some values); NaN and infinities as str() has them."""
+    return format(value, "f") if value.is_finite() else str(value)
+
+
+def float_text(value: float) -> str:
+    """A float as the shortest text that reads back exactly; NaN, Infinity and -Infinity for the others."""
+    if math.isfinite(value):
+        return repr(value)
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
 
 
 def looks_like_formula(text: str) -> bool:

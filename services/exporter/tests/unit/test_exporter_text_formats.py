@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from dmb_contracts.commands import ExportFormat
 from dmb_contracts.fields import TableSpec
-from dmb_exporter.domain import ExportAbout, write_csv, write_export, write_jsonl
+from dmb_exporter.adapters.formats import FORMATS, write_export
+from dmb_exporter.domain import ExportAbout, write_csv, write_jsonl
 from openpyxl import load_workbook
 
 SPEC = TableSpec.model_validate(
@@ -159,3 +160,9 @@ def test_write_export_reports_truncated_cells(tmp_path: Path) -> None:
     spec = TableSpec.model_validate({"table_name": "t", "fields": [{"name": "content", "type": "text"}]})
     result = write_export(ExportFormat.XLSX, [("z" * 40_000,)], spec, ExportAbout.for_spec(spec), tmp_path / "t.xlsx")
     assert result.truncated_cells == 1
+
+
+def test_every_export_format_has_one_registration_with_its_own_extension() -> None:
+    assert set(FORMATS) == set(ExportFormat)
+    assert len({each.extension for each in FORMATS.values()}) == len(FORMATS)
+    assert {fmt for fmt, each in FORMATS.items() if each.multi_table} == {ExportFormat.XLSX, ExportFormat.SQL}

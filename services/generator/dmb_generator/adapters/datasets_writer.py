@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from dmb_contracts.fields import TableSpec
 from psycopg import sql
 from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql, sqlite
@@ -163,3 +164,19 @@ def chunk_rows_written(engine: Engine, table_schema: str | None, job_id: uuid.UU
             sa.select(sa.func.coalesce(sa.func.sum(ledger.c.rows), 0)).where(ledger.c.job_id == job_id)
         )
         return int(total.scalar_one())
+
+
+def empty_tables(engine: Engine, tables: list[tuple[sa.Table, TableSpec]]) -> None:
+    """Remove every row of these tables, in this order (the tables that reference others first), in one
+    transaction. A table's references to itself are cleared first, so no row is removed while another row of
+    the table still points at it."""
+    with engine.begin() as conn:
+        for table, spec in tables:
+            own = {
+                field.name: None
+                for field in spec.fields
+                if field.references is not None and field.references.table == spec.table_name
+            }
+            if own:
+                conn.execute(sa.update(table).values(own))
+            conn.execute(sa.delete(table))

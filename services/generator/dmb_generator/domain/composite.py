@@ -14,7 +14,8 @@ The plan is a function of the spec alone (and the job's `now`), so every chunk a
   otherwise the field with the largest unique capacity (unbounded first), the earliest in the index on a tie.
   A foreign key carries it only when nothing else can, since its capacity is the parent's row count.
 
-An index that contains a field already unique on its own (a unique or primary key field, a field another index
+A composite primary key is such an index too (its fields are not unique one by one); one made only of foreign
+keys is filled from the parents' keys instead (key_pairs.py). An index that contains a field already unique on its own (a unique or primary key field, a field another index
 made carry its uniqueness) or a combination already enumerated is unique without doing anything. When an
 index shares fields with one enumerated before it, only its other fields are enumerated (their combination
 alone tells its rows apart); the capacity check names the index if that leaves too few combinations.
@@ -40,6 +41,7 @@ from dmb_contracts.fields import (
 )
 
 from dmb_generator.domain.bounds import STEPPED_TYPES, from_steps, step_bounds
+from dmb_generator.domain.key_pairs import key_pairs, unique_alone, unique_combinations
 from dmb_generator.domain.permutation import Permutation
 from dmb_generator.domain.uniqueness import Capacity, capacity, distinct_values
 
@@ -121,21 +123,19 @@ def _carrier_rank(field: FieldSpec, available: Capacity, position: int) -> tuple
 def plan_unique_indexes(spec: TableSpec, generators: Mapping[str, GeneratorSpec], now: dt.datetime) -> CompositePlan:
     """The construction that keeps every unique index of `spec` unique (see the module's docstring)."""
     fields = {field.name: field for field in spec.fields}
-    alone = {field.name for field in spec.fields if field.unique or field.primary_key}
+    alone = set(unique_alone(spec))
+    pairs = {pair.name for pair in key_pairs(spec)}  # filled from the parents' keys (key_pairs.py)
     carriers: set[str] = set()
     claimed: list[frozenset[str]] = []  # field sets whose combination is already unique
     enumerated: list[EnumeratedIndex] = []
     capacities: list[tuple[str, Capacity]] = []
     problems: list[str] = []
-    for index in spec.indexes:
-        if not index.unique:
-            continue
-        name = index.name or index.default_name(spec.table_name)
-        members = set(index.fields)
-        if members & (alone | carriers) or any(group <= members for group in claimed):
+    for name, index_fields in unique_combinations(spec):
+        members = set(index_fields)
+        if name in pairs or members & (alone | carriers) or any(group <= members for group in claimed):
             continue
         taken = set().union(*claimed) if claimed else set()
-        free = [fields[field_name] for field_name in index.fields if field_name not in taken]
+        free = [fields[field_name] for field_name in index_fields if field_name not in taken]
         if not free:
             problems.append(
                 f"index {name!r}: its fields are all enumerated for other unique indexes, so their "

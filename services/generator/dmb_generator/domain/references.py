@@ -37,6 +37,7 @@ from dmb_generator.domain.distributions import (
     truncated_exponential,
     truncated_normal,
 )
+from dmb_generator.domain.key_pairs import key_pairs, unique_alone
 from dmb_generator.domain.permutation import Permutation
 from dmb_generator.domain.seeding import numpy_rng
 
@@ -47,6 +48,9 @@ MAX_PARENT_KEYS = 1_000_000
 def reference_problems(spec: TableSpec, total_rows: int, parents: dict[str, ParentKeys]) -> list[str]:
     """Why the foreign keys of `spec` cannot fill `total_rows` rows from the parents' keys (empty: they can)."""
     problems = []
+    alone = unique_alone(spec)
+    for pair in key_pairs(spec):
+        problems.extend(pair.problems(parents, total_rows))
     for field in spec.fields:
         if field.references is None:
             continue
@@ -67,7 +71,7 @@ def reference_problems(spec: TableSpec, total_rows: int, parents: dict[str, Pare
                     "generate its rows first"
                 )
             continue
-        if (field.unique or field.primary_key) and count < total_rows:
+        if field.name in alone and count < total_rows:
             problems.append(
                 f"field {field.name!r}: a unique foreign key needs a parent key per row, but "
                 f"{field.references.table!r} has {count} keys for {total_rows} rows"

@@ -24,6 +24,7 @@ from dmb_generator.domain.composite import plan_unique_indexes
 from dmb_generator.domain.conform import check_fixed_values, conform
 from dmb_generator.domain.context import ColumnContext, ParentKeys
 from dmb_generator.domain.faker_catalogue import check_locale
+from dmb_generator.domain.key_pairs import key_pairs, unique_alone
 from dmb_generator.domain.references import hierarchical_references
 from dmb_generator.domain.temporal import default_now
 from dmb_generator.domain.uniqueness import unique_values
@@ -43,21 +44,25 @@ def generate_column(
     *,
     carrier: bool = False,
     enumerated: list[Any] | None = None,
+    unique: bool | None = None,
 ) -> list[Any]:
     """The field's values for the chunk; `generator` is what row_generators chose (else the field's own).
 
     `carrier`: the field keeps a unique index unique, so it takes unique values; `enumerated`: the field's
-    part of a unique index's combinations (see composite.py), used instead of drawn values.
+    part of a unique index's combinations (see composite.py, key_pairs.py), used instead of drawn values;
+    `unique`: the field is unique on its own (default: unique, or a primary key).
     """
+    if unique is None:
+        unique = field.unique or field.primary_key
     generator = generator or effective_generator(field, has_pool=bool(ctx.pool))
     if isinstance(generator, ChoicesGenerator):
         check_fixed_values(field, list(generator.values))
     elif isinstance(generator, ConstantGenerator):
         check_fixed_values(field, [generator.value])
-    if enumerated is not None and not (field.unique or field.primary_key):
+    if enumerated is not None and not unique:
         return _with_nulls(field, enumerated, ctx)
     values = conform(field, raw_values(generator, ctx))
-    if field.unique or field.primary_key or carrier:
+    if unique or carrier:
         values = unique_values(field, generator, values, ctx)
     return _with_nulls(field, values, ctx)
 
@@ -97,6 +102,10 @@ def generate_chunk(
     if plan.problems:
         raise ValueError(plan.problems[0])
     enumerated = plan.enumerated_columns(seed, range(first_row, first_row + rows))
+    for pair in key_pairs(spec):
+        if parents and all(name in parents and parents[name].keys for name in pair.fields):
+            enumerated.update(pair.columns(seed, range(first_row, first_row + rows), parents))
+    alone = unique_alone(spec)
     # A self-reference may point at earlier rows of the chunk, so its key column comes first.
     hierarchy = hierarchical_references(spec)
     columns: dict[str, list[Any]] = {}
@@ -125,5 +134,6 @@ def generate_chunk(
             generators[field.name],
             carrier=field.name in plan.carriers,
             enumerated=enumerated.get(field.name),
+            unique=field.name in alone,
         )
     return list(zip(*(columns[field.name] for field in spec.fields), strict=True))

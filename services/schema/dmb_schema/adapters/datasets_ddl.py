@@ -33,6 +33,14 @@ class MigrationOutcome:
     adopted: bool = False
 
 
+@dataclass(frozen=True)
+class SetOutcome:
+    """The operations of each table of a set, in the order created, and the time the whole set took."""
+
+    per_table: list[list[str]]
+    seconds: float
+
+
 class DatasetsDDL:
     def __init__(self, engine: Engine, schema: str | None) -> None:
         self.engine = engine
@@ -51,22 +59,59 @@ class DatasetsDDL:
         """Create the table in one transaction. A table that already matches the spec is adopted, so a
         redelivered command after a crash between DDL and bookkeeping does not fail."""
         started = time.perf_counter()
-        table = table_for(spec, self.schema)
         try:
             with self.engine.begin() as conn:
-                inspector = sa.inspect(conn)
-                if inspector.has_table(spec.table_name, schema=self.schema):
-                    existing = [column["name"] for column in inspector.get_columns(spec.table_name, schema=self.schema)]
-                    if existing == [field.name for field in spec.fields]:
-                        return MigrationOutcome([f"adopt table {spec.table_name}"], time.perf_counter() - started, True)
-                    raise MigrationFailed(f"a table named {spec.table_name!r} already exists in the datasets database")
-                _refuse_taken_index_names(conn, {alter.index_name(index, spec) for index in spec.indexes}, self.schema)
-                table.create(conn)
+                operations, adopted = self._create_or_adopt(conn, spec)
         except SQLAlchemyError as exc:
             raise MigrationFailed(f"the database refused to create {spec.table_name!r}: {_short(exc)}") from exc
-        return MigrationOutcome(
-            [str(sa.schema.CreateTable(table).compile(self.engine)).strip()], time.perf_counter() - started
-        )
+        return MigrationOutcome(operations, time.perf_counter() - started, adopted)
+
+    def create_tables(self, specs: list[TableSpec]) -> SetOutcome:
+        """Create the tables in this order (parents first), all or none: in one transaction where DDL is
+        transactional (PostgreSQL, SQLite); MySQL/MariaDB commit each CREATE TABLE on their own, so there the
+        tables created before a failure are dropped again (in reverse order) before MigrationFailed."""
+        started = time.perf_counter()
+        if self.engine.dialect.name in ("mysql", "mariadb"):
+            per_table = self._create_compensating(specs)
+        else:
+            try:
+                with self.engine.begin() as conn:
+                    per_table = [self._create_or_adopt(conn, spec)[0] for spec in specs]
+            except SQLAlchemyError as exc:
+                raise MigrationFailed(f"the database refused to create the tables: {_short(exc)}") from exc
+        return SetOutcome(per_table, time.perf_counter() - started)
+
+    def _create_compensating(self, specs: list[TableSpec]) -> list[list[str]]:
+        created: list[TableSpec] = []
+        per_table: list[list[str]] = []
+        try:
+            for spec in specs:
+                with self.engine.begin() as conn:
+                    operations, adopted = self._create_or_adopt(conn, spec)
+                if not adopted:
+                    created.append(spec)
+                per_table.append(operations)
+        except (SQLAlchemyError, MigrationFailed) as exc:
+            for spec in reversed(created):
+                with self.engine.begin() as conn:
+                    table_for(spec, self.schema).drop(conn, checkfirst=True)
+            if isinstance(exc, MigrationFailed):
+                raise
+            raise MigrationFailed(f"the database refused to create the tables: {_short(exc)}") from exc
+        return per_table
+
+    def _create_or_adopt(self, conn: sa.Connection, spec: TableSpec) -> tuple[list[str], bool]:
+        """CREATE TABLE with its indexes, or adopt a table of that name that has the spec's columns."""
+        table = table_for(spec, self.schema)
+        inspector = sa.inspect(conn)
+        if inspector.has_table(spec.table_name, schema=self.schema):
+            existing = [column["name"] for column in inspector.get_columns(spec.table_name, schema=self.schema)]
+            if existing == [field.name for field in spec.fields]:
+                return [f"adopt table {spec.table_name}"], True
+            raise MigrationFailed(f"a table named {spec.table_name!r} already exists in the datasets database")
+        _refuse_taken_index_names(conn, {alter.index_name(index, spec) for index in spec.indexes}, self.schema)
+        table.create(conn)
+        return [str(sa.schema.CreateTable(table).compile(self.engine)).strip()], False
 
     def drop_table(self, spec: TableSpec) -> MigrationOutcome:
         started = time.perf_counter()

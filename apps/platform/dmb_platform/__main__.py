@@ -1,0 +1,3 @@
+from dmb_platform.main import app
+
+app()

@@ -1,0 +1,58 @@
+"""The read model of the AI's proposals: designs and vocabularies move from pending to proposed or failed.
+
+An answer lands once (a finished record is not moved again), so a redelivered event is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dmb_common.runtime import ServiceRuntime
+from dmb_contracts.ai_assist import DesignFailed, DesignProposed, VocabularyFailed, VocabularyProposed
+from dmb_contracts.envelope import Message, utcnow
+
+from dmb_gateway.models import AIDesignView, AIVocabularyView
+
+
+class AIProjection:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+
+    def handlers(self) -> dict[type[Message], Callable[[Any], Awaitable[None]]]:
+        return {
+            DesignProposed: self.design_proposed,
+            DesignFailed: self.design_failed,
+            VocabularyProposed: self.vocabulary_proposed,
+            VocabularyFailed: self.vocabulary_failed,
+        }
+
+    async def _finish(
+        self, model: type[AIDesignView] | type[AIVocabularyView], key: Any, changes: dict[str, Any]
+    ) -> None:
+        async with self.runtime.uow() as uow:
+            row: AIDesignView | AIVocabularyView | None = await uow.session.get(model, key, with_for_update=True)
+            if row is None or row.status != "pending":
+                return
+            for name, value in (changes | {"finished_at": utcnow()}).items():
+                setattr(row, name, value)
+            await uow.commit()
+
+    async def design_proposed(self, event: DesignProposed) -> None:
+        tables = [spec.model_dump(mode="json", exclude_none=True) for spec in event.tables]
+        changes = {"status": "proposed", "tables": tables, "notes": event.notes}
+        await self._finish(AIDesignView, event.design_id, changes | _timing(event.attempts, event.seconds))
+
+    async def design_failed(self, event: DesignFailed) -> None:
+        await self._finish(AIDesignView, event.design_id, {"status": "failed", "reason": event.reason})
+
+    async def vocabulary_proposed(self, event: VocabularyProposed) -> None:
+        changes = {"status": "proposed", "values": event.values, "weights": event.weights, "notes": event.notes}
+        await self._finish(AIVocabularyView, event.vocabulary_id, changes | _timing(event.attempts, event.seconds))
+
+    async def vocabulary_failed(self, event: VocabularyFailed) -> None:
+        await self._finish(AIVocabularyView, event.vocabulary_id, {"status": "failed", "reason": event.reason})
+
+
+def _timing(attempts: int, seconds: float) -> dict[str, Any]:
+    return {"attempts": attempts, "seconds": seconds}
