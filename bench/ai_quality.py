@@ -6,8 +6,8 @@ judged by a rubric independent of the workflow's own judge.
                                           [--specs id,id] [--limit N] [--quick] [--max-repeat N]
 
 Reads the field specs in bench/data/ai_specs.json (the table designer: bench/ai_designer.py). Without --base-url it starts
-llama.cpp's server (`python -m llama_cpp.server`, from the venv and models `make llm` / `make llm-bench`
-install under ~/.cache/dmb) on a free loopback port, and stops it at the end.
+llama.cpp's server on the local model (dmb_testing.llm_server; `make llm` / `make llm-bench` install them)
+on a free loopback port, and stops it at the end.
 
 Per spec and overall it reports: % valid before retry (kept / returned on the first call) and after retry
 (values delivered / values asked for), the distinct ratio (overall and on unique fields), whether the values
@@ -35,11 +35,7 @@ import itertools
 import json
 import os
 import re
-import socket
-import subprocess
-import tempfile
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +46,8 @@ from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult
 from dmb_ai.workflow import make_pools
 from dmb_contracts.fields import FieldSpec, TableSpec
+from dmb_testing.llm_server import llama_server
+from dmb_testing.local_llm import MODELS
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -58,12 +56,6 @@ from stdnum import ean, iban, isbn, luhn
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS_FILE = ROOT / "bench" / "data" / "ai_specs.json"
-CACHE = Path(os.environ.get("DMB_CACHE_DIR", Path.home() / ".cache" / "dmb"))
-#: The GGUF files `make llm` (0.5B, the test suite's) and `make llm-bench` (1.5B) join under ~/.cache/dmb/models.
-LOCAL_MODELS = {
-    "0.5b": "qwen2.5-coder-0.5b-instruct.gguf",
-    "1.5b": "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-}
 #: A handful of specs across languages and constraint kinds, for a run of a few minutes on a CPU model.
 QUICK_SPECS = ("hospital-diagnosis-es", "shop-product-de", "books-isbn13", "bank-work-email", "course-code-pattern")
 SAMPLES = 8
@@ -162,58 +154,6 @@ def judge(values: Sequence[str], rubric: dict[str, Any], max_repeat: int, identi
     if repeated:
         problems.append(f"repeated more than {max_repeat} times: {repeated}")
     return problems
-
-
-# ------------------------------------------------------------------------------------------------ the server
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _answers(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:  # noqa: S310 - loopback URL
-            return bool(json.load(response).get("data"))
-    except (OSError, ValueError):
-        return False
-
-
-@contextmanager
-def local_server(size: str, startup_seconds: float = 600) -> Iterator[tuple[str, str]]:
-    """llama.cpp's OpenAI-compatible server on the local `size` model; yields (base URL, model name)."""
-    python = CACHE / "llm-venv" / "bin" / "python"
-    model = CACHE / "models" / LOCAL_MODELS[size]
-    if not python.exists() or not model.exists():
-        raise SystemExit(
-            f"no local model server: need {python} and {model} (`make llm` / `make llm-bench` install them), "
-            "or pass --base-url and --model of a running OpenAI-compatible server"
-        )
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}/v1"
-    # Measured here: 2 threads (the machine's cores); --logits_all false, else ~2.5 GB go to unused logits.
-    command = [str(python), "-m", "llama_cpp.server", "--model", str(model), "--model_alias", size]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--logits_all", "false"]
-    command += ["--n_ctx", "4096"]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + startup_seconds
-            while not _answers(base_url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise SystemExit(f"llama_cpp.server did not start:\n{log.read().decode(errors='replace')[-2000:]}")
-                time.sleep(1)
-            yield base_url, size
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 # ------------------------------------------------------------------------------------------------- the runs
@@ -377,7 +317,7 @@ async def run_all(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--local", choices=sorted(LOCAL_MODELS), default="1.5b", help="Local model to serve.")
+    parser.add_argument("--local", choices=sorted(MODELS), default="1.5b", help="Local model to serve.")
     parser.add_argument("--base-url", help="A running OpenAI-compatible server (…/v1) instead of a local one.")
     parser.add_argument("--model", help="The model name at --base-url.")
     parser.add_argument("--api-key", default=os.environ.get("DMB_BENCH_API_KEY"), help="Default: $DMB_BENCH_API_KEY.")
@@ -434,8 +374,9 @@ def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
     if args.base_url:
         yield args.base_url, args.model
     else:
-        with local_server(args.local) as served:
-            yield served
+        # `make llm` / `make llm-bench` install the server and the models (dmb_testing.local_llm).
+        with llama_server(MODELS[args.local], n_ctx=4096, startup_timeout=600) as llm:
+            yield llm.base_url, llm.model
 
 
 if __name__ == "__main__":
