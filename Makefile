@@ -84,9 +84,12 @@ bench: install
 bench-load: install
 	$(BIN)/python bench/load.py
 
-# AI quality on the 1.5B model (minutes per design on 2 CPU cores): see bench/ai_quality.py.
+# AI on the 1.5B model (minutes per spec or design on 2 CPU cores): value pools (bench/ai_quality.py, options in
+# BENCH_AI_ARGS) and the table designer (bench/ai_designer.py).
+BENCH_AI_ARGS ?= --local 1.5b
 bench-ai: llm llm-bench
-	$(BIN)/python bench/ai_quality.py --model 1.5b
+	$(BIN)/python bench/ai_quality.py $(BENCH_AI_ARGS)
+	$(BIN)/python bench/ai_designer.py --model 1.5b
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,14 +1,29 @@
 #!/usr/bin/env python3
-"""AI quality on a real local model: the table designer's proposals (the value-pool field specs join this
-benchmark with the value-pool workflow).
+"""AI value quality: the value-pool workflow (dmb_ai.workflow.make_pools) on a real OpenAI-compatible model,
+judged by a rubric independent of the workflow's own judge.
 
-    .venv/bin/python bench/ai_quality.py [--model 1.5b|0.5b] [--prompts N] [--timeout S]
+    .venv/bin/python bench/ai_quality.py [--local 1.5b|0.5b | --base-url URL --model NAME]
+                                          [--specs id,id] [--limit N] [--quick] [--max-repeat N]
 
-Starts llama.cpp's server on the model (`make llm-bench` installs the 1.5B one), asks the designer for each
-prompt, and reports per prompt: seconds, model calls, tables and fields proposed, and how much the rules had to
-repair. "Usable" proposals came back as definitions that validate (libs/contracts); "as written" ones needed no
-repair at all. Prints a sample of each proposal so a reader can judge its fit, and writes
-bench/results/ai_quality-<UTC timestamp>.json.
+Reads the field specs in bench/data/ai_specs.json (the table designer: bench/ai_designer.py). Without --base-url it starts
+llama.cpp's server on the local model (dmb_testing.llm_server; `make llm` / `make llm-bench` install them)
+on a free loopback port, and stops it at the end.
+
+Per spec and overall it reports: % valid before retry (kept / returned on the first call) and after retry
+(values delivered / values asked for), the distinct ratio (overall and on unique fields), whether the values
+FIT their context, seconds and tokens per 100 values, and failures. "Fit" is the rubric judge below, written
+apart from the workflow's judge (dmb_ai.domain.judge) so the workflow does not grade its own homework:
+
+- language: the pool's text, classified by py3langid among the languages the specs use, is in the rubric's
+  language; for Japanese, nine values in ten carry kana or kanji;
+- check digits: every value passes python-stdnum for the scheme the rubric names (isbn13, ean13, iban, luhn);
+- domain words: nine values in ten contain one of the rubric's words (e.g. the company's mail domain);
+- no placeholders ("Paciente 3", "Lorem", "example1@…", "N/A"), no enumerations (one stem with counting
+  numbers) or arithmetic runs (numbers that step by a constant), and no value repeated more than
+  --max-repeat times.
+
+A spec fits when the pool was made and every rule above holds for it. Samples of each pool are printed and
+kept in the result file so a reader can check the judge: bench/results/ai_quality-<UTC timestamp>.json.
 """
 
 from __future__ import annotations
@@ -16,92 +31,352 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import os
+import re
 import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
-from dmb_ai.assistant import AssistantFailed
-from dmb_ai.designer import design_tables
+from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult
+from dmb_ai.workflow import make_pools
+from dmb_contracts.fields import FieldSpec, TableSpec
 from dmb_testing.llm_server import llama_server
 from dmb_testing.local_llm import MODELS
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import ChatGeneration, LLMResult
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from pydantic import SecretStr
+from stdnum import ean, iban, isbn, luhn
 
 ROOT = Path(__file__).resolve().parents[1]
+SPECS_FILE = ROOT / "bench" / "data" / "ai_specs.json"
+#: A handful of specs across languages and constraint kinds, for a run of a few minutes on a CPU model.
+QUICK_SPECS = ("hospital-diagnosis-es", "shop-product-de", "books-isbn13", "bank-work-email", "course-code-pattern")
+SAMPLES = 8
 
-DESIGN_PROMPTS: list[tuple[str, str]] = [
-    ("patients of a Spanish hospital with admissions and diagnoses", "es_ES"),
-    ("an online bookshop in Germany: books, authors, customers and orders", "de_DE"),
-    ("a music streaming catalogue with artists, albums, tracks and genres", "en_US"),
-    ("IT support tickets with agents, customers and ticket comments", "en_GB"),
-    ("a French school: students, classes, teachers and grades", "fr_FR"),
-]
+# --------------------------------------------------------------------------------------------------- the judge
+
+_LOCALES = {"es": "es_ES", "de": "de_DE", "fr": "fr_FR", "it": "it_IT", "pt": "pt_BR", "nl": "nl_NL", "ja": "ja_JP"}
+_CANDIDATE_LANGUAGES = ("en", "es", "de", "fr", "it", "pt", "nl", "ja")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_CHECK_DIGITS: dict[str, Callable[[str], bool]] = {
+    "isbn13": lambda text: len(isbn.compact(text)) == 13 and isbn.is_valid(text),
+    "isbn10": lambda text: len(isbn.compact(text)) == 10 and isbn.is_valid(text),
+    "ean13": lambda text: len(ean.compact(text)) == 13 and ean.is_valid(text),
+    "iban": iban.is_valid,
+    "luhn": lambda text: text.replace(" ", "").isdigit() and luhn.is_valid(text.replace(" ", "")),
+}
+_PLACEHOLDER = re.compile(
+    r"\b(lorem|ipsum|placeholder|dummy|sample|example|ejemplo|beispiel|exemple|esempio|test\s*\d+|foo|bar|baz"
+    r"|n/a|tbd|todo|xxx+|asdf|qwerty|untitled|unknown|sin nombre|ohne namen)\b",
+    re.I,
+)
+_NUMBERED_MAILBOX = re.compile(r"^(example|test|user|sample|email|mail|name)[._-]?\d*@", re.I)
+_ONLY_WORD_AND_NUMBER = re.compile(r"^\s*[^\W\d_]+[\s_#-]*\d+\s*$")
+_NUMBER_AT_END = re.compile(r"^(.*?)(\d+)(\D{0,6})$", re.S)
+#: Share of values that must pass the per-value rules (language of Japanese values, domain words).
+_MOST = 0.9
 
 
-def _summary(tables: list[Any]) -> list[str]:
-    return [f"{table.table_name}({', '.join(f'{f.name}:{f.type.value}' for f in table.fields)})" for table in tables]
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(_CANDIDATE_LANGUAGES))
+    return identifier
 
 
-async def _run(model_key: str, prompts: list[tuple[str, str]], call_seconds: float, max_tokens: int) -> dict[str, Any]:
-    results: list[dict[str, Any]] = []
-    with llama_server(MODELS[model_key], n_ctx=4096, startup_timeout=300) as llm:
-        endpoint = ModelEndpoint(base_url=llm.base_url, model=llm.model, api_key=SecretStr(llm.api_key))
-        model = build_chat_model(endpoint, max_tokens=max_tokens, temperature=0.3, timeout_seconds=call_seconds)
-        for sentence, locale in prompts:
-            started = time.monotonic()
-            entry: dict[str, Any] = {"prompt": sentence, "locale": locale}
-            try:
-                answer = await design_tables(model, sentence, locale, timeout_seconds=call_seconds)
-            except AssistantFailed as failure:
-                entry |= {"usable": False, "reason": str(failure)}
+def _language_of(texts: Sequence[str], identifier: LanguageIdentifier) -> str:
+    return str(identifier.classify(" . ".join(texts))[0])
+
+
+def _sequences(texts: Sequence[str]) -> set[str]:
+    """Values that share a stem and differ by a number counting with a constant step (three or more)."""
+    by_stem: defaultdict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for text in set(texts):
+        match = _NUMBER_AT_END.match(text)
+        if match:
+            by_stem[(match.group(1), match.group(3))].append((int(match.group(2)[-15:]), text))
+    caught: set[str] = set()
+    for members in by_stem.values():
+        members.sort()
+        steps = [b[0] - a[0] for a, b in itertools.pairwise(members)]
+        run: list[str] = [members[0][1]] if members else []
+        for index, step in enumerate(steps):
+            if index and step == steps[index - 1] and 0 < step <= 100:
+                run.append(members[index + 1][1])
+                if len(run) >= 3:
+                    caught.update(run)
             else:
-                tables = answer.result.tables
-                entry |= {
-                    "usable": True,
-                    "as_written": not answer.result.notes,
-                    "attempts": answer.attempts,
-                    "tables": len(tables),
-                    "fields": sum(len(table.fields) for table in tables),
-                    "foreign_keys": sum(1 for t in tables for f in t.fields if f.references is not None),
-                    "repairs": len(answer.result.notes),
-                    "sample": _summary(tables),
-                    "notes": answer.result.notes,
-                }
-            entry["seconds"] = round(time.monotonic() - started, 1)
-            results.append(entry)
-            print(json.dumps(entry, ensure_ascii=False), flush=True)
-    usable = [entry for entry in results if entry["usable"]]
+                run = [members[index][1], members[index + 1][1]]
+    return caught
+
+
+def judge(values: Sequence[str], rubric: dict[str, Any], max_repeat: int, identifier: LanguageIdentifier) -> list[str]:
+    """Why the values do not fit their context (empty: they fit)."""
+    problems: list[str] = []
+    if not values:
+        return ["no values"]
+    language = rubric.get("language")
+    if language == "ja":
+        japanese = sum(1 for text in values if _JAPANESE.search(text))
+        if japanese < _MOST * len(values):
+            problems.append(f"only {japanese}/{len(values)} values in Japanese script")
+    elif language:
+        found = _language_of(values, identifier)
+        if found != language:
+            problems.append(f"written in {found}, not {language}")
+    scheme = rubric.get("check_digits")
+    if scheme:
+        wrong = [text for text in values if not _CHECK_DIGITS[scheme](text)]
+        if wrong:
+            problems.append(f"{len(wrong)}/{len(values)} fail the {scheme} check digit, e.g. {wrong[:3]}")
+    words = [word.lower() for word in rubric.get("domain_words", [])]
+    if words:
+        inside = sum(1 for text in values if any(word in text.lower() for word in words))
+        if inside < _MOST * len(values):
+            problems.append(f"only {inside}/{len(values)} values contain one of {words}")
+    placeholders = [
+        text
+        for text in values
+        if _PLACEHOLDER.search(text) or _ONLY_WORD_AND_NUMBER.match(text) or _NUMBERED_MAILBOX.match(text)
+    ]
+    if placeholders:
+        problems.append(f"{len(placeholders)} placeholders, e.g. {placeholders[:3]}")
+    sequences = sorted(_sequences(values))
+    if sequences:
+        problems.append(f"{len(sequences)} values in counting sequences, e.g. {sequences[:3]}")
+    repeated = [(text, count) for text, count in Counter(values).most_common(3) if count > max_repeat]
+    if repeated:
+        problems.append(f"repeated more than {max_repeat} times: {repeated}")
+    return problems
+
+
+# ------------------------------------------------------------------------------------------------- the runs
+
+
+class RawAnswers(BaseCallbackHandler):
+    """What the model answered, before the workflow validates it: a refused pool has no values to show, so the
+    reader sees these instead (the start of each answer)."""
+
+    def __init__(self) -> None:
+        self.answers: list[str] = []
+
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        for generation in itertools.chain.from_iterable(response.generations):
+            message = generation.message if isinstance(generation, ChatGeneration) else None
+            calls = getattr(message, "tool_calls", None)
+            text = json.dumps([call["args"] for call in calls], ensure_ascii=False) if calls else generation.text
+            self.answers.append(text[:400])
+
+
+def _request(spec: dict[str, Any], count: int | None) -> tuple[PoolRequest, FieldSpec]:
+    field = FieldSpec.model_validate(spec["field"])
+    table = TableSpec(table_name=spec["table"]["name"], description=spec["table"]["description"], fields=[field])
+    language = spec["rubric"].get("language")
+    locale = spec.get("locale") or _LOCALES.get(language or "en", "en_US")
+    request = PoolRequest(
+        table=table,
+        fields=[field],
+        count=min(spec["count"], count or spec["count"]),
+        context=spec["context"],
+        locale=locale,
+    )
+    return request, field
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+async def run_spec(
+    spec: dict[str, Any],
+    endpoint: ModelEndpoint,
+    limits: PoolLimits,
+    judging: tuple[int, LanguageIdentifier],
+    count: int | None = None,
+) -> dict[str, Any]:
+    max_repeat, identifier = judging
+    request, field = _request(spec, count)
+    # About 40 tokens a value with its JSON around it, and room for the call's own framing.
+    max_tokens = 300 + 40 * limits.batch_size
+    model = build_chat_model(
+        endpoint, max_tokens=max_tokens, temperature=0.7, timeout_seconds=limits.call_timeout_seconds
+    )
+    raw = RawAnswers()
+    model.callbacks = [raw]
+    started = time.monotonic()
+    result: PoolResult = await make_pools(request, model, limits)
+    seconds = time.monotonic() - started
+    values = [str(value) for value in result.pools.get(field.name, []) if value is not None]
+    stats = result.stats
+    if not values and result.failure is None:
+        # The workflow left the field to code (a pattern, choices): nothing of the model's to judge.
+        return {"id": spec["id"], "code_made": True, "notes": result.notes}
+    problems = (
+        [f"no pool: {result.failure}"] if result.failure else judge(values, spec["rubric"], max_repeat, identifier)
+    )
     return {
-        # A shared machine's load changes these timings several-fold: keep it with them.
-        "load_average_at_end": [round(load, 1) for load in os.getloadavg()],
-        "model": MODELS[model_key].file_name,
-        "prompts": len(results),
-        "usable_proposals": len(usable),
-        "usable_share": round(len(usable) / len(results), 3) if results else 0,
-        "as_written": sum(1 for entry in usable if entry["as_written"]),
-        "mean_seconds": round(sum(entry["seconds"] for entry in results) / len(results), 1) if results else 0,
-        "designs": results,
+        "id": spec["id"],
+        "unique": field.unique,
+        "asked": request.count,
+        "made": len(values),
+        "valid_first_call": _ratio(stats.first_call_kept, stats.first_call_returned),
+        "valid_after_retry": _ratio(min(len(values), request.count), request.count),
+        "kept_of_returned": _ratio(stats.rows_kept, stats.rows_returned),
+        "distinct_ratio": _ratio(len(set(values)), len(values)),
+        "fits": not problems,
+        "problems": problems,
+        "seconds": round(seconds, 1),
+        "model_calls": stats.model_calls,
+        "failed_calls": stats.failed_calls,
+        "tokens": stats.tokens,
+        "seconds_per_100": _ratio(100 * seconds, len(values)),
+        "tokens_per_100": _ratio(100 * stats.tokens, len(values)),
+        "failure": result.failure,
+        "notes": result.notes,
+        "samples": values[:SAMPLES],
+        "raw_answers": raw.answers[:3],
     }
+
+
+def _mean(entries: Sequence[dict[str, Any]], key: str) -> float | None:
+    numbers = [entry[key] for entry in entries if entry.get(key) is not None]
+    return round(sum(numbers) / len(numbers), 3) if numbers else None
+
+
+def overall(all_entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    entries = [entry for entry in all_entries if not entry.get("code_made")]
+    # Time and tokens per 100 values over the specs that made values (a refused pool made none to divide by).
+    making = [entry for entry in entries if entry["made"]]
+    made = sum(entry["made"] for entry in making)
+    seconds = sum(entry["seconds"] for entry in making)
+    tokens = sum(entry["tokens"] for entry in making)
+    unique = [entry for entry in entries if entry["unique"]]
+    return {
+        "specs": len(entries),
+        "valid_first_call": _mean(entries, "valid_first_call"),
+        "valid_after_retry": _mean(entries, "valid_after_retry"),
+        "distinct_ratio": _mean(entries, "distinct_ratio"),
+        "distinct_ratio_unique_fields": _mean(unique, "distinct_ratio"),
+        "fit_share": _ratio(sum(1 for entry in entries if entry["fits"]), len(entries)),
+        "seconds_per_100_values": _ratio(100 * seconds, made),
+        "tokens_per_100_values": _ratio(100 * tokens, made),
+        "failed_specs": [entry["id"] for entry in entries if entry["failure"]],
+        "failed_model_calls": sum(entry["failed_calls"] for entry in entries),
+        "code_made_specs": [entry["id"] for entry in all_entries if entry.get("code_made")],
+    }
+
+
+def _print_entry(entry: dict[str, Any]) -> None:
+    if entry.get("code_made"):
+        print(f"\n{entry['id']}: not asked of the model ({'; '.join(entry['notes'])})", flush=True)
+        return
+    verdict = "FITS" if entry["fits"] else "does not fit: " + "; ".join(entry["problems"])
+    print(
+        f"\n{entry['id']}: {entry['made']}/{entry['asked']} values, valid first call {entry['valid_first_call']}, "
+        f"after retry {entry['valid_after_retry']}, distinct {entry['distinct_ratio']}, {entry['seconds']} s, "
+        f"{entry['model_calls']} calls ({entry['failed_calls']} failed), {entry['tokens']} tokens",
+        flush=True,
+    )
+    print(f"  {verdict}")
+    print(f"  samples: {json.dumps(entry['samples'], ensure_ascii=False)}", flush=True)
+    if not entry["samples"]:
+        for answer in entry["raw_answers"]:
+            print(f"  the model answered: {answer}", flush=True)
+
+
+def choose_specs(
+    specs: list[dict[str, Any]], wanted: str | None, quick: bool, limit: int | None
+) -> list[dict[str, Any]]:
+    if wanted or quick:
+        ids = [name.strip() for name in wanted.split(",")] if wanted else list(QUICK_SPECS)
+        known = {spec["id"]: spec for spec in specs}
+        unknown = [name for name in ids if name not in known]
+        if unknown:
+            raise SystemExit(f"unknown spec id(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        specs = [known[name] for name in ids]
+    return specs[:limit] if limit else specs
+
+
+async def run_all(
+    specs: list[dict[str, Any]], endpoint: ModelEndpoint, limits: PoolLimits, max_repeat: int, count: int | None
+) -> list[dict[str, Any]]:
+    identifier = _identifier()
+    entries: list[dict[str, Any]] = []
+    for spec in specs:
+        entry = await run_spec(spec, endpoint, limits, (max_repeat, identifier), count)
+        _print_entry(entry)
+        entries.append(entry)
+    return entries
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=sorted(MODELS), default="1.5b")
-    parser.add_argument("--prompts", type=int, default=len(DESIGN_PROMPTS), help="How many designer prompts to run.")
-    parser.add_argument("--timeout", type=float, default=900, help="Seconds one model call may take.")
-    parser.add_argument("--max-tokens", type=int, default=1500)
-    args = parser.parse_args()
-    report = asyncio.run(_run(args.model, DESIGN_PROMPTS[: args.prompts], args.timeout, args.max_tokens))
-    print(
-        f"designer on {report['model']}: {report['usable_proposals']}/{report['prompts']} proposals validate "
-        f"({report['as_written']} as written, no repair), {report['mean_seconds']} s per design"
+    parser.add_argument("--local", choices=sorted(MODELS), default="1.5b", help="Local model to serve.")
+    parser.add_argument("--base-url", help="A running OpenAI-compatible server (…/v1) instead of a local one.")
+    parser.add_argument("--model", help="The model name at --base-url.")
+    parser.add_argument("--api-key", default=os.environ.get("DMB_BENCH_API_KEY"), help="Default: $DMB_BENCH_API_KEY.")
+    parser.add_argument("--specs", help="Comma-separated spec ids to run.")
+    parser.add_argument("--limit", type=int, help="Run only the first N (chosen) specs.")
+    parser.add_argument("--quick", action="store_true", help=f"Only {', '.join(QUICK_SPECS)}.")
+    parser.add_argument("--count", type=int, help="Ask for at most N values per spec (a quick run).")
+    parser.add_argument("--max-repeat", type=int, default=3, help="Most times one value may appear in a pool.")
+    parser.add_argument("--batch-size", type=int, default=25)
+    parser.add_argument("--max-retries", type=int, default=4, help="Calls beyond the ones the count needs.")
+    parser.add_argument("--call-timeout", type=float, default=300)
+    parser.add_argument(
+        "--method", default="function_calling", choices=["function_calling", "json_mode", "json_schema"]
     )
+    args = parser.parse_args()
+    if args.base_url and not args.model:
+        parser.error("--base-url needs --model")
+
+    data = json.loads(SPECS_FILE.read_text())
+    specs = choose_specs(data["specs"], args.specs, args.quick, args.limit)
+    limits = PoolLimits(
+        batch_size=args.batch_size, max_retries=args.max_retries, call_timeout_seconds=args.call_timeout,
+        token_budget=200_000, method=args.method, min_pool=10,
+    )  # fmt: skip
+    key = SecretStr(args.api_key) if args.api_key else None
+    with _endpoint(args) as (base_url, model_name):
+        endpoint = ModelEndpoint(base_url=base_url, model=model_name, api_key=key)
+        entries = asyncio.run(run_all(specs, endpoint, limits, args.max_repeat, args.count))
+
+    summary = overall(entries)
+    designer = "measured by bench/ai_designer.py (make bench-ai runs both)"
+    print(f"\nmodel {model_name}, {len(entries)} specs: {json.dumps(summary, ensure_ascii=False)}")
+    print(f"designer: {designer}")
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": model_name,
+        # A shared machine's load changes the timings several-fold: keep it with them.
+        "load_average_at_end": [round(load, 1) for load in os.getloadavg()],
+        "limits": limits.model_dump(),
+        "max_repeat": args.max_repeat,
+        "count_cap": args.count,
+        "overall": summary,
+        "designer": designer,
+        "specs": entries,
+    }
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     target = ROOT / "bench" / "results" / f"ai_quality-{stamp}.json"
     target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {target.relative_to(ROOT)}")
+
+
+@contextmanager
+def _endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    if args.base_url:
+        yield args.base_url, args.model
+    else:
+        # `make llm` / `make llm-bench` install the server and the models (dmb_testing.local_llm).
+        with llama_server(MODELS[args.local], n_ctx=4096, startup_timeout=600) as llm:
+            yield llm.base_url, llm.model
 
 
 if __name__ == "__main__":

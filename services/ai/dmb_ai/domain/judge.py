@@ -11,25 +11,12 @@ import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 
+from dmb_contracts.check_digits import CheckDigit, implied_check_digit
 from dmb_contracts.fields import FieldSpec, StorageType
 from stdnum import ean, iban, isbn, luhn
 
-
-class CheckDigit(StrEnum):
-    ISBN = "ISBN"
-    EAN = "EAN"
-    IBAN = "IBAN"
-    LUHN = "card number (Luhn)"
-
-
-_CHECK_DIGIT_WORDS: tuple[tuple[CheckDigit, re.Pattern[str]], ...] = (
-    (CheckDigit.ISBN, re.compile(r"isbn", re.I)),
-    (CheckDigit.IBAN, re.compile(r"iban", re.I)),
-    (CheckDigit.EAN, re.compile(r"\bean\b|ean_?13|ean13|gtin|barcode|bar_code", re.I)),
-    (CheckDigit.LUHN, re.compile(r"card_?num|credit_?card|cc_?num|\bpan\b|card number|imei", re.I)),
-)
+__all__ = ["CheckDigit", "implied_check_digit"]  # the shared rule, re-exported for the workflow
 
 _VALID: dict[CheckDigit, Callable[[str], bool]] = {
     CheckDigit.ISBN: isbn.is_valid,
@@ -37,15 +24,6 @@ _VALID: dict[CheckDigit, Callable[[str], bool]] = {
     CheckDigit.IBAN: iban.is_valid,
     CheckDigit.LUHN: lambda text: luhn.is_valid(re.sub(r"[\s-]", "", text)) and len(re.sub(r"\D", "", text)) >= 12,
 }
-
-
-def implied_check_digit(field: FieldSpec) -> CheckDigit | None:
-    """The check-digit scheme the field's name, description or pattern implies, if any."""
-    text = " ".join((field.name, field.description, field.pattern or ""))
-    for kind, words in _CHECK_DIGIT_WORDS:
-        if words.search(text):
-            return kind
-    return None
 
 
 def check_digit_problem(kind: CheckDigit, text: str) -> str | None:

@@ -28,6 +28,7 @@ from dmb_contracts.fields import (
 
 from dmb_generator.domain.bounds import STEPPED_TYPES, float_bounds, from_steps, step_bounds, uniform_ints
 from dmb_generator.domain.bundles import bundle_values
+from dmb_generator.domain.check_digits import checked_shape, complete
 from dmb_generator.domain.context import ColumnContext
 from dmb_generator.domain.derived import template_values
 from dmb_generator.domain.distributions import distributed_values
@@ -94,12 +95,16 @@ def regex_values(generator: RegexGenerator, ctx: ColumnContext) -> list[Any]:
     minimum, maximum = field.min_length or 0, field.length_limit
     xeger = rstr.Rstr(ctx.regex_rng)
     compiled = re.compile(generator.pattern)
+    # An ISBN, EAN, IBAN or card-number pattern: the check digits are computed, not drawn.
+    checked = checked_shape(field.model_copy(update={"pattern": generator.pattern}))
     out = []
     for _ in range(ctx.rows):
         # A pattern cannot be cut to a length limit without breaking it, so draw again instead. rstr cannot
         # honour lookarounds, so each value is also checked against the pattern itself.
         for _attempt in range(_REGEX_ATTEMPTS):
             value = xeger.xeger(generator.pattern)
+            if checked is not None and len(value) == checked.length:
+                value = complete(checked.kind, checked.positions, value)
             if minimum <= len(value) <= (maximum if maximum is not None else len(value)) and compiled.fullmatch(value):
                 break
         else:

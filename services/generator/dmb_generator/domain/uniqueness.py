@@ -26,9 +26,10 @@ from dmb_contracts.fields import (
 )
 
 from dmb_generator.domain.bounds import STEPPED_TYPES, float_bounds, from_steps, step_bounds, step_limits
+from dmb_generator.domain.check_digits import numbered_space
 from dmb_generator.domain.conform import FILLER, conform, field_float_range, field_step_range
 from dmb_generator.domain.context import ColumnContext
-from dmb_generator.domain.pattern_space import UnsupportedPattern, pattern_space
+from dmb_generator.domain.pattern_space import UnsupportedPattern
 from dmb_generator.domain.permutation import Permutation
 from dmb_generator.domain.references import unique_references
 from dmb_generator.domain.text_fit import base36, fit_email, fit_url, unique_text
@@ -93,7 +94,7 @@ def capacity(field: FieldSpec, generator: GeneratorSpec, now: dt.datetime) -> Ca
         return Capacity(count, f"{count} distinct choices")
     if field.type in TEXTUAL_TYPES and field.pattern is not None:
         try:
-            space = pattern_space(field.pattern)
+            space = numbered_space(field)
         except UnsupportedPattern as exc:
             return Capacity(0, f"unique values of the pattern {field.pattern!r} ({exc})")
         maximum = field.length_limit
@@ -236,7 +237,7 @@ def _tagged_text(field: FieldSpec, values: list[Any], ctx: ColumnContext) -> lis
     minimum, maximum = field.min_length or 0, field.length_limit
     rows = ctx.row_indexes
     if field.pattern is not None:
-        space = pattern_space(field.pattern)
+        space = numbered_space(field)
         permutation = Permutation.keyed(space.size, ctx.seed, field.name)
         return [space.value(permutation.slot(row)) for row in rows]
     if field.type is _T.EMAIL:
