@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
-import typer
 
 from dmb_cli import stored_login
 
@@ -57,17 +56,3 @@ class Client:
                     handle.write(block)
                     size += len(block)
         return size
-
-
-def fail(message: str) -> NoReturn:
-    """End the command with the message in red on stderr and exit status 1."""
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def call(method: str, path: str, **kwargs: Any) -> Any:
-    """One API request; a refusal or an unreachable platform ends the command with its message."""
-    try:
-        return Client().request(method, path, **kwargs)
-    except ApiError as exc:
-        fail(str(exc))

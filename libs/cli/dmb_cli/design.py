@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from dmb_cli.client import call as _call
-from dmb_cli.client import fail as _fail
+from dmb_cli.calls import call as _call
+from dmb_cli.calls import fail as _fail
 
 
 def _grid(columns: list[str], rows: list[list[str | None]]) -> str:
