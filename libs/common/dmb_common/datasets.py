@@ -167,6 +167,7 @@ def create_datasets_engine(url: str) -> Engine:
     parsed = sync_url(url)
     _ensure_sqlite_folder(parsed)
     # hide_parameters: a database error never carries generated values into a log or a job's reason.
-    engine = sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    # pre-ping a server only: a SQLite file cannot drop the connection (see create_service_engine).
+    engine = sa.create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite", hide_parameters=True)
     add_sqlite_pragmas(engine)
     return engine
