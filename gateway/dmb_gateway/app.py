@@ -40,6 +40,7 @@ from dmb_gateway.api import (
 )
 from dmb_gateway.api.deps import GatewayContext
 from dmb_gateway.auth import ensure_local_user
+from dmb_gateway.changes import Changes
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
@@ -57,7 +58,8 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
     if settings.auth_mode is AuthMode.LOCAL:
         async with runtime.sessions() as session:
             await ensure_local_user(session)
-    projections = Projection(runtime).handlers() | AIProjection(runtime).handlers()
+    changes = Changes()
+    projections = Projection(runtime, changes).handlers() | AIProjection(runtime).handlers()
     subscribe_handlers(bus, NAME, projections, prefetch=1)
     throttle = LoginThrottle(
         settings.login_limit_per_account,
@@ -67,7 +69,12 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
     )
     datasets = create_datasets_engine(settings.resolved_datasets_url())
     context = GatewayContext(
-        settings=settings, runtime=runtime, store=build_object_store(settings), throttle=throttle, datasets=datasets
+        settings=settings,
+        runtime=runtime,
+        store=build_object_store(settings),
+        throttle=throttle,
+        datasets=datasets,
+        changes=changes,
     )
     return RunningService(NAME, runtime, engines=[datasets]), context
 

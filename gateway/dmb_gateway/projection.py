@@ -29,14 +29,17 @@ from dmb_contracts.events import (
     TableRejected,
 )
 
+from dmb_gateway.changes import Changes
 from dmb_gateway.models import ExportView, JobView, RowPreviewView, TableVersionView, TableView
 
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 
 
 class Projection:
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, changes: Changes | None = None) -> None:
         self.runtime = runtime
+        #: Told of every row this projection changed, once committed (event streams wait on it).
+        self.changes = changes or Changes()
 
     def handlers(self) -> dict[type[Message], Callable[[Any], Awaitable[None]]]:
         return {
@@ -66,6 +69,7 @@ class Projection:
                 return  # created by another gateway or already deleted: nothing of ours to update
             changes(row)
             await uow.commit()
+        self.changes.notify(key)
 
     async def table_created(self, event: TableCreated) -> None:
         def apply(row: TableView) -> None:
@@ -111,6 +115,7 @@ class Projection:
                 row.status, row.version, row.table_name = "created", event.version, event.spec.table_name
                 row.spec, row.reason, row.problems, row.updated_at = history[0].spec, None, [], utcnow()
             await uow.commit()
+        self.changes.notify(event.table_id)
 
     async def table_rejected(self, event: TableRejected) -> None:
         def apply(row: TableView) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from dmb_common.runtime import ServiceRuntime
@@ -18,6 +18,7 @@ from dmb_gateway.accounts.service import AccountService
 from dmb_gateway.accounts.throttle import LoginThrottle
 from dmb_gateway.admin.audit_middleware import ACTOR
 from dmb_gateway.auth import LOCAL_USER_ID
+from dmb_gateway.changes import Changes
 from dmb_gateway.models import User
 from dmb_gateway.settings import AuthMode, GatewaySettings
 
@@ -30,6 +31,8 @@ class GatewayContext:
     throttle: LoginThrottle
     #: The users' tables, read-only here (the data browser).
     datasets: Engine
+    #: Rows of the read model this process's projection changed (event streams wake on them).
+    changes: Changes = field(default_factory=Changes)
 
 
 def get_context(request: Request) -> GatewayContext:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -182,6 +181,10 @@ async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) 
         return job
 
 
+#: How long a job's event stream waits without a word from the projection before it re-reads the job anyway.
+EVENTS_FALLBACK_SECONDS = 0.5
+
+
 @router.get("/jobs/{job_id:uuid}/events", responses=ERRORS)
 async def job_events(
     job_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
@@ -192,16 +195,20 @@ async def job_events(
 
     async def stream() -> AsyncIterator[dict[str, str]]:
         last = ""
-        while not await request.is_disconnected():
-            async with context.runtime.sessions() as session:
-                job = await session.get(JobView, job_id)
-            assert job is not None
-            state = JobPublic.model_validate(job).model_dump_json()
-            if state != last:
-                last = state
-                yield {"event": "job", "data": state}
-            if job.status in FINISHED:
-                return
-            await asyncio.sleep(0.5)
+        # Woken by this gateway's projection the moment it folds in the job's next event (a 1,000-row job
+        # finishes in a fraction of the old fixed 0.5 s interval, which stays as the fallback for an event
+        # another gateway process folded in). The watch starts before the first read: no change is missed.
+        with context.changes.watching(job_id) as watch:
+            while not await request.is_disconnected():
+                async with context.runtime.sessions() as session:
+                    job = await session.get(JobView, job_id)
+                assert job is not None
+                state = JobPublic.model_validate(job).model_dump_json()
+                if state != last:
+                    last = state
+                    yield {"event": "job", "data": state}
+                if job.status in FINISHED:
+                    return
+                await watch.changed(within=EVENTS_FALLBACK_SECONDS)
 
     return EventSourceResponse(stream())
