@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml) gateway/pyproject.toml
 PACKAGES := dmb_contracts dmb_observability dmb_bus dmb_common dmb_testing dmb_cli dmb_schema dmb_generator dmb_ai dmb_exporter dmb_gateway dmb_platform
 
-.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-ai bench-load llm llm-bench clean browser screenshots web-assets
+.PHONY: install run run-distributed deploy-tools test lint typecheck pytest contracts bench bench-quick bench-ai bench-load llm llm-bench clean browser screenshots web-assets
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -74,11 +74,14 @@ deploy-tools:
 
 test: lint typecheck deploy-tools pytest
 
+# The benchmark suite (bench/suite.py): embedded and distributed flows, 1 vs 2 generators, every export format and
+# the reference points in one run; writes bench/results/<date>.json and redraws docs/performance/*.png.
+# `make bench-quick` is the two-minute version. The single benchmarks (bench/*.py) still run on their own.
 bench: install
-	$(BIN)/python bench/generate_insert.py
-	$(BIN)/python bench/export_xlsx.py
-	$(BIN)/python bench/e2e_flow.py
-	$(BIN)/python bench/preview_latency.py
+	$(BIN)/python bench/suite.py
+
+bench-quick: install
+	$(BIN)/python bench/suite.py --quick
 
 # Requests/s and p50/p99 per endpoint at 10, 50 and 200 concurrent clients, both modes (bench/results/load-*.json).
 bench-load: install

@@ -9,7 +9,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "bench" / "reference.py"
+
+def _find_reference() -> Path:
+    """../shared/bench/reference.py beside the repository, or beside any folder above it (a git worktree in
+    /work/wt/<name> shares /work/shared with the main checkout)."""
+    for folder in Path(__file__).resolve().parents[1:]:
+        candidate = folder / "shared" / "bench" / "reference.py"
+        if candidate.exists():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "bench" / "reference.py"
+
+
+REFERENCE = _find_reference()
 
 
 def reference(mode: str, rows: int) -> dict[str, Any] | None:
