@@ -5,8 +5,8 @@ primary key makes a redelivered chunk a no-op: the second writer's ledger insert
 the first writer's commit if it is still running) and writes nothing. The ledger lives next to the data, in
 the same schema, so the guarantee holds for any datasets database the user points at.
 
-Bulk path: COPY on PostgreSQL through psycopg 3 (identifiers quoted by psycopg.sql), one executemany
-INSERT elsewhere.
+Bulk path: COPY on PostgreSQL through psycopg 3 (identifiers quoted by psycopg.sql), one executemany of
+positional tuples on SQLite, one executemany INSERT elsewhere.
 """
 
 from __future__ import annotations
@@ -182,10 +182,41 @@ def _write_chunk(
             return True
         if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
             _copy(conn, table, rows)
+        elif conn.dialect.name == "sqlite":
+            _sqlite_insert(conn, table, rows)
         else:
             names = [column.name for column in table.columns]
             conn.execute(sa.insert(table), [dict(zip(names, row, strict=True)) for row in rows])
     return True
+
+
+def _sqlite_insert(conn: Connection, table: sa.Table, rows: Sequence[Sequence[Any]]) -> None:
+    """One executemany of positional tuples, each value through its column type's bind processor (dates,
+    decimals, JSON documents as SQLite stores them), exactly what SQLAlchemy's insert() sends, without its
+    per-row dictionaries and parameter building (on SQLite those took ~5x the insert itself)."""
+    dialect = conn.dialect
+    columns = list(table.columns)
+    quote = dialect.identifier_preparer.quote
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(
+        dialect.identifier_preparer.format_table(table),
+        ", ".join(quote(column.name) for column in columns),
+        ", ".join("?" for _ in columns),
+    )
+    processors = [
+        (index, processor)
+        for index, column in enumerate(columns)
+        if (processor := column.type._cached_bind_processor(dialect)) is not None
+    ]
+    values: Sequence[Sequence[Any]] = rows
+    if processors:
+        converted = []
+        for row in rows:
+            items = list(row)
+            for index, processor in processors:
+                items[index] = processor(items[index])
+            converted.append(tuple(items))
+        values = converted
+    conn.exec_driver_sql(statement, list(values))
 
 
 def count_rows(engine: Engine, table: sa.Table) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import psycopg
 import psycopg.sql
@@ -120,6 +121,36 @@ def test_postgresql_copies_every_storage_type_in_binary(postgres_url: str) -> No
         stored = [tuple(row) for row in conn.execute(sa.select(table).order_by(table.c.id))]
     engine.dispose()
     assert stored == sorted(rows, key=lambda row: row[0])  # type: ignore[arg-type, return-value]
+
+
+def test_sqlite_stores_every_storage_type_exactly_as_sqlalchemys_insert_would(tmp_path: Path) -> None:
+    # The SQLite bulk path sends positional tuples through the column types' bind processors itself (no
+    # per-row dictionaries): the bytes SQLite stores must be those of SQLAlchemy's own insert(), every type.
+    engine = create_datasets_engine(f"sqlite:///{tmp_path / 'datasets.db'}")
+    fast = make_table(engine, EVERY_TYPE, None)
+    reference = table_for(EVERY_TYPE.model_copy(update={"table_name": "every_type_reference"}))
+    reference.metadata.create_all(engine)
+    no_parent = {"f_parent": ParentKeys("every_type", [], 300)}
+    rows = generate_chunk(EVERY_TYPE, seed=3, chunk_index=0, first_row=0, rows=300, parents=no_parent)
+    assert {field.type for field in EVERY_TYPE.fields} == set(StorageType)
+
+    assert insert_chunk(engine, fast, rows, job_id=uuid.uuid4(), chunk_index=0)
+    names = [column.name for column in reference.columns]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(reference), [dict(zip(names, row, strict=True)) for row in rows])
+
+    def raw(table: sa.Table) -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            result = conn.exec_driver_sql(f'SELECT * FROM "{table.name}" ORDER BY rowid')
+            return [tuple(row) for row in result]
+
+    try:
+        assert raw(fast) == raw(reference)
+        with engine.connect() as conn:
+            stored = [tuple(row) for row in conn.execute(sa.select(fast).order_by(fast.c.id))]
+        assert stored == sorted(rows, key=lambda row: row[0])  # type: ignore[arg-type, return-value]
+    finally:
+        engine.dispose()
 
 
 def test_postgresql_falls_back_to_text_copy_for_a_type_without_a_binary_dumper(postgres_url: str) -> None:
