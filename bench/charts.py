@@ -29,34 +29,45 @@ def _note(document: dict[str, Any]) -> str:
     return f"{document['at']} · {kind} · {document.get('cpus')} CPUs · load average {load} at start"
 
 
-def stages_chart(document: dict[str, Any], out: Path) -> Path:
-    """Seconds per stage of the whole flow, per mode and size, with the `limit` reference of the same size."""
-    bars: list[tuple[str, dict[str, float]]] = []
-    for flow in document["embedded"]:
-        bars.append((f"embedded\n{flow['rows']:,}", flow["warm"]))
-    for flow in document["distributed"]:
-        bars.append((f"distributed\n{flow['rows']:,}\n{flow['generators']} gen.", flow["warm"]))
-    limits = {point["rows"]: point["seconds"] for point in document.get("reference", []) if point["mode"] == "limit"}
-    figure, axis = plt.subplots(figsize=(max(6.0, 1.3 * len(bars) + 2), 4.5))
-    positions = range(len(bars))
+def _stacked(axis: Any, bars: list[tuple[str, dict[str, float]]], limits: dict[int, float]) -> None:
+    positions = list(range(len(bars)))
     bottoms = [0.0] * len(bars)
     for stage in STAGES:
         heights = [seconds.get(stage, 0.0) for _, seconds in bars]
-        axis.bar(positions, heights, bottom=bottoms, label=stage.replace("_", " "), color=COLOURS[stage])
+        axis.bar(positions, heights, bottom=bottoms, label=stage.replace("_", " "), color=COLOURS[stage], width=0.6)
         bottoms = [bottom + height for bottom, height in zip(bottoms, heights, strict=True)]
     for position, (label, seconds) in enumerate(bars):
         axis.annotate(f"{seconds['total']:.2f} s", (position, seconds["total"]), ha="center", va="bottom", fontsize=8)
-        rows = int(label.split("\n")[1].replace(",", ""))
-        if label.startswith("embedded") and rows in limits:
-            axis.plot([position - 0.4, position + 0.4], [limits[rows]] * 2, color="black", linestyle="--", linewidth=1)
-    axis.plot([], [], color="black", linestyle="--", linewidth=1, label="reference `limit` (same rows)")
-    axis.set_xticks(list(positions), [label for label, _ in bars], fontsize=8)
-    axis.set_yscale("log")
-    axis.set_ylabel("seconds (log scale)")
-    axis.set_title("End to end: create table → job → xlsx export → download", fontsize=10)
-    axis.legend(fontsize=8, loc="upper left")
+        rows = int(label.split("\n")[0].replace(",", ""))
+        if rows in limits:
+            axis.plot([position - 0.35, position + 0.35], [limits[rows]] * 2, color="black", linestyle="--")
+    axis.set_xticks(positions, [label for label, _ in bars], fontsize=8)
+    axis.set_ylabel("seconds")
+    axis.margins(y=0.15)
+
+
+def stages_chart(document: dict[str, Any], out: Path) -> Path:
+    """Seconds per stage of the whole flow, per mode and size (embedded: the median warm flow), with the
+    `limit` reference of the same size (dashed) measured in the same run."""
+    limits = {point["rows"]: point["seconds"] for point in document.get("reference", []) if point["mode"] == "limit"}
+    embedded = [(f"{flow['rows']:,}\nrows", flow["warm"]) for flow in document["embedded"]]
+    distributed = [
+        (f"{flow['rows']:,}\n{flow['generators']} gen.", flow["warm"])
+        for flow in sorted(document["distributed"], key=lambda flow: (flow["rows"], flow["generators"]))
+    ]
+    panels = [("embedded (one process, SQLite)", embedded, limits)]
+    if distributed:
+        panels.append(("distributed (RabbitMQ, PostgreSQL, S3)", distributed, {}))
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1, 4.6), squeeze=False)
+    for axis, (title, bars, marks) in zip(axes[0], panels, strict=True):
+        _stacked(axis, bars, marks)
+        axis.set_title(title, fontsize=9)
+    axes[0][0].plot([], [], color="black", linestyle="--", label="reference `limit`, same rows")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.04))
+    figure.suptitle("End to end: create table → job → xlsx export → download", fontsize=10)
     figure.text(0.01, 0.01, _note(document), fontsize=7, color="grey")
-    figure.tight_layout(rect=(0, 0.03, 1, 1))
+    figure.tight_layout(rect=(0, 0.1, 1, 1))
     figure.savefig(out, dpi=110)
     plt.close(figure)
     return out
@@ -65,7 +76,7 @@ def stages_chart(document: dict[str, Any], out: Path) -> Path:
 def generators_chart(document: dict[str, Any], out: Path) -> Path:
     """The job's rows phase and constraint report with 1 and 2 generator processes, per size."""
     flows = sorted(document["distributed"], key=lambda flow: (flow["rows"], flow["generators"]))
-    figure, axis = plt.subplots(figsize=(max(5.0, 1.2 * len(flows) + 2), 4.2))
+    figure, axis = plt.subplots(figsize=(max(5.5, 1.2 * len(flows) + 2), 4.6))
     labels = [f"{flow['rows']:,}\n{flow['generators']} gen." for flow in flows]
     rows_phase = [flow["job"]["rows_seconds"] for flow in flows]
     report = [flow["job"]["report_seconds"] for flow in flows]
@@ -81,11 +92,14 @@ def generators_chart(document: dict[str, Any], out: Path) -> Path:
             fontsize=8,
         )
     axis.set_ylabel("seconds")
-    axis.set_title("Distributed job: 1 vs 2 generators (peak RSS per generator above)", fontsize=10)
-    axis.legend(fontsize=8, loc="upper left")
-    axis.margins(y=0.2)
+    axis.set_title(
+        "Distributed job, 1 vs 2 generators\n(job seconds and peak RSS per generator above each bar)", fontsize=9
+    )
+    axis.margins(y=0.25)
+    handles, labels = axis.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.04))
     figure.text(0.01, 0.01, _note(document), fontsize=7, color="grey")
-    figure.tight_layout(rect=(0, 0.03, 1, 1))
+    figure.tight_layout(rect=(0, 0.1, 1, 1))
     figure.savefig(out, dpi=110)
     plt.close(figure)
     return out
@@ -95,7 +109,7 @@ def formats_chart(document: dict[str, Any], out: Path) -> Path:
     """Export throughput per format (typed cells/s, PostgreSQL → file), with the targets where issue 15 set one."""
     exports = document["export_formats"]
     formats = exports["formats"]
-    figure, axis = plt.subplots(figsize=(6.5, 4.2))
+    figure, axis = plt.subplots(figsize=(7.0, 4.6))
     names = [figures["format"] for figures in formats]
     speeds = [figures["cells_per_s"] / 1e6 for figures in formats]
     axis.bar(names, speeds, color="#fc8d62", label="cells/s, reading + encoding + writing")
@@ -109,10 +123,11 @@ def formats_chart(document: dict[str, Any], out: Path) -> Path:
     axis.plot([], [], color="grey", linestyle=":", linewidth=1, label="reading the rows alone")
     axis.set_ylabel("million typed cells per second")
     axis.set_title(f"Export throughput per format ({exports['rows']:,} rows x 10 columns)", fontsize=10)
-    axis.legend(fontsize=8, loc="upper right")
     axis.margins(y=0.15)
+    handles, labels = axis.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.04))
     figure.text(0.01, 0.01, _note(document), fontsize=7, color="grey")
-    figure.tight_layout(rect=(0, 0.03, 1, 1))
+    figure.tight_layout(rect=(0, 0.1, 1, 1))
     figure.savefig(out, dpi=110)
     plt.close(figure)
     return out
