@@ -52,7 +52,7 @@ def _ensure_sqlite_folder(url: URL) -> None:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     # WAL lets the exporter read while the generator writes; foreign keys are off by default in SQLite.
     # synchronous=NORMAL: in WAL mode a commit no longer waits for an fsync (~6 ms each on the CI disk; a small
-    # job commits ~40 times across the services). The database stays consistent after any crash; a power cut
+    # job commits ~55 times across the services). The database stays consistent after any crash; a power cut
     # may lose the last commits, which the embedded mode (one user's machine) accepts (decision 0036).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
