@@ -136,7 +136,7 @@ def formats_chart(document: dict[str, Any], out: Path) -> Path:
 def draw(document: dict[str, Any], folder: Path = CHARTS) -> list[Path]:
     """Every chart of `document` (a bench/suite.py result) as PNG files in `folder`; their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    drawn = [stages_chart(document, folder / "stages.png")]
+    drawn = [stages_chart(document, folder / "stages.png")] if document.get("embedded") else []
     if document.get("distributed"):
         drawn.append(generators_chart(document, folder / "generators.png"))
     if document.get("export_formats", {}).get("formats"):

@@ -42,6 +42,7 @@ from reference_points import reference
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 STAGES = ("create_table", "generate", "export", "download")
+PARTS = ("embedded", "distributed", "exports", "reference")
 
 #: Issue 15's targets, in seconds (flows) and MB.
 TARGETS = {
@@ -223,8 +224,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs (about two minutes)")
     parser.add_argument("--no-charts", action="store_true", help="write the figures only")
+    parser.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="run only these parts (default: all)"
+    )
     args = parser.parse_args()
     steps = plan(args.quick)
+    if "embedded" not in args.parts:
+        steps["embedded"] = {}
+    if "distributed" not in args.parts:
+        steps["distributed"]["rows"] = []
+    if "reference" not in args.parts:
+        steps["reference"] = {}
     started_at = dt.datetime.now(dt.UTC)
     document: dict[str, Any] = {
         "benchmark": "suite",
@@ -239,16 +249,20 @@ def main() -> None:
         print(json.dumps(flows), flush=True)
         document["embedded"].append(flows)
     plan_distributed = steps["distributed"]
-    document["distributed"] = timed(
-        "distributed", lambda: distributed(plan_distributed["rows"], plan_distributed["generators"])
+    document["distributed"] = (
+        timed("distributed", lambda: distributed(plan_distributed["rows"], plan_distributed["generators"]))
+        if plan_distributed["rows"]
+        else []
     )
-    document["export_formats"] = timed("export formats", lambda: export_formats(steps["export_rows"]))
+    if "exports" in args.parts:
+        document["export_formats"] = timed("export formats", lambda: export_formats(steps["export_rows"]))
     document["reference"] = timed("reference points", lambda: references(steps["reference"]))
     document["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
     document["seconds"] = round((dt.datetime.now(dt.UTC) - started_at).total_seconds())
     document["targets"] = verdicts(document)
     print(json.dumps(document["targets"], indent=2), flush=True)
-    name = started_at.strftime("%Y-%m-%d") + ("-quick" if args.quick else "")
+    partial_run = "" if set(args.parts) == set(PARTS) else "-" + "-".join(args.parts)
+    name = started_at.strftime("%Y-%m-%d") + ("-quick" if args.quick else "") + partial_run
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(document, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)} in {document['seconds']} s", flush=True)
