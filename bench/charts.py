@@ -36,14 +36,20 @@ def _stacked(axis: Any, bars: list[tuple[str, dict[str, float]]], limits: dict[i
         heights = [seconds.get(stage, 0.0) for _, seconds in bars]
         axis.bar(positions, heights, bottom=bottoms, label=stage.replace("_", " "), color=COLOURS[stage], width=0.6)
         bottoms = [bottom + height for bottom, height in zip(bottoms, heights, strict=True)]
-    for position, (label, seconds) in enumerate(bars):
-        axis.annotate(f"{seconds['total']:.2f} s", (position, seconds["total"]), ha="center", va="bottom", fontsize=8)
+    for position, height in enumerate(bottoms):  # the stages' sum: the bar's own height
+        axis.annotate(f"{height:.2f} s", (position, height), ha="center", va="bottom", fontsize=8)
+    top = 1.3 * max(bottoms)
+    for position, (label, _) in enumerate(bars):
         rows = int(label.split("\n")[0].replace(",", ""))
-        if rows in limits:
+        if rows not in limits:
+            continue
+        if limits[rows] <= top:
             axis.plot([position - 0.35, position + 0.35], [limits[rows]] * 2, color="black", linestyle="--")
+        else:  # far above the bar: said in words at the top, so the bars stay readable
+            axis.annotate(f"limit {limits[rows]:.1f} s ↑", (position, top * 0.97), ha="center", va="top", fontsize=8)
     axis.set_xticks(positions, [label for label, _ in bars], fontsize=8)
     axis.set_ylabel("seconds")
-    axis.margins(y=0.15)
+    axis.set_ylim(0, top)
 
 
 def stages_chart(document: dict[str, Any], out: Path) -> Path:
@@ -58,16 +64,16 @@ def stages_chart(document: dict[str, Any], out: Path) -> Path:
     panels = [("embedded (one process, SQLite)", embedded, limits)]
     if distributed:
         panels.append(("distributed (RabbitMQ, PostgreSQL, S3)", distributed, {}))
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1, 4.6), squeeze=False)
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1.5, 5.0), squeeze=False)
     for axis, (title, bars, marks) in zip(axes[0], panels, strict=True):
         _stacked(axis, bars, marks)
         axis.set_title(title, fontsize=9)
     axes[0][0].plot([], [], color="black", linestyle="--", label="reference `limit`, same rows")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.04))
+    figure.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.03))
     figure.suptitle("End to end: create table → job → xlsx export → download", fontsize=10)
     figure.text(0.01, 0.01, _note(document), fontsize=7, color="grey")
-    figure.tight_layout(rect=(0, 0.1, 1, 1))
+    figure.tight_layout(rect=(0, 0.14, 1, 1))
     figure.savefig(out, dpi=110)
     plt.close(figure)
     return out
