@@ -10,8 +10,8 @@ JSON text to documents) is applied, column by column, to each batch, and only fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,10 +79,11 @@ def _streaming_cursor(raw: Any, dialect_name: str) -> Any:
     if dialect_name == "postgresql":
         return raw.cursor(name=f"dmb_export_{uuid.uuid4().hex}")
     if dialect_name in {"mysql", "mariadb"}:
-        import pymysql.cursors  # noqa: PLC0415 - only the MariaDB/MySQL engines need the driver
+        import pymysql.cursors  # only the MariaDB/MySQL engines need the driver
 
         return raw.cursor(pymysql.cursors.SSCursor)
     return raw.cursor()
+
 
 def stream_rows(
     engine: Engine, table: sa.Table, *, batch_size: int = DEFAULT_BATCH_SIZE, order_by_primary_key: bool = True
