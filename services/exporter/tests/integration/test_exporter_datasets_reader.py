@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from dmb_common.datasets import create_datasets_engine, table_for
 from dmb_contracts.fields import TableSpec
 from dmb_exporter.adapters.datasets_reader import stream_rows
-from dmb_exporter.domain import ExportAbout, write_xlsx
+from dmb_exporter.adapters.xlsx_package import write_xlsx
+from dmb_exporter.domain import ExportAbout
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy.engine import Engine
