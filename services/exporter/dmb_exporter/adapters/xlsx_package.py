@@ -259,7 +259,7 @@ class _DataSheet:
         self.ws.auto_filter.ref = used_range
         # openpyxl writes a <dimension> only for sheets that can compute one; readers that size rows from it
         # (openpyxl's read-only mode among them) would otherwise cut rows short at their last non-empty cell.
-        self.ws.calculate_dimension = lambda: used_range  # type: ignore[method-assign]
+        self.ws.calculate_dimension = lambda: used_range
 
     @property
     def part(self) -> str:

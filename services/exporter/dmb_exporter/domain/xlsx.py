@@ -72,6 +72,8 @@ _RESERVED_TITLES = frozenset({ABOUT_TITLE.lower(), "history"})  # "History" is r
 _SLOW_FIRST = frozenset((*FORMULA_PREFIXES, " "))
 _EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
 _MARCH_1900 = dt.date(1900, 3, 1)
+_MARCH_1900_DATETIME = dt.datetime(1900, 3, 1)
+_SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -248,22 +250,53 @@ class RowEncoder:
                     ]
 
                 return dates
+            case StorageType.DATETIME:
+                stamp_style, epoch, march, day = self._datetime, _EPOCH_ORDINAL, _MARCH_1900_DATETIME, _SECONDS_PER_DAY
+
+                def datetimes(column: Sequence[Any], numbers: list[str]) -> list[str]:
+                    # excel_serial inline (the same arithmetic, so the same float) for naive datetimes on and
+                    # after 1900-03-01; the rest (NULL aside) through _any.
+                    return [
+                        f'<c r="{letter}{r}"{stamp_style}><v>'
+                        f"{(v.toordinal() - epoch) + (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1_000_000) / day!r}"
+                        "</v></c>"
+                        if type(v) is dt.datetime and v.tzinfo is None and v >= march
+                        else ("" if v is None else slow(v, letter + r))
+                        for v, r in zip(column, numbers, strict=True)
+                    ]
+
+                return datetimes
             case StorageType.STRING | StorageType.TEXT | StorageType.EMAIL | StorageType.URL:
                 short, slow_first = _SHORT_TEXT, _SLOW_FIRST
 
                 def texts(column: Sequence[Any], numbers: list[str]) -> list[str]:
                     # Printable text that is short, starts with no formula prefix and has no edge space needs
-                    # only escaping; the rest (NULL aside) goes through _text's rules.
+                    # only escaping; the rest (NULL aside) goes through _text's rules. When the whole column
+                    # is printable text, it is escaped at once: joined by NUL (which printable text never
+                    # holds), replaced, split back.
+                    try:
+                        joined = "\0".join(column)
+                    except TypeError:  # a NULL or a value of another type: cell by cell
+                        escaped: Sequence[str | None] = [None] * len(column)
+                    else:
+                        if "".join(column).isprintable():
+                            escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split("\0")
+                        else:
+                            escaped = [None] * len(column)
                     return [
-                        f'<c r="{letter}{r}" t="inlineStr"><is><t>'
-                        f"{v.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</t></is></c>"
-                        if type(v) is str
-                        and v.isprintable()
-                        and len(v) <= short
-                        and v[:1] not in slow_first
-                        and v[-1:] != " "
-                        else ("" if v is None else slow(v, letter + r))
-                        for v, r in zip(column, numbers, strict=True)
+                        f'<c r="{letter}{r}" t="inlineStr"><is><t>{e}</t></is></c>'
+                        if e is not None and len(v) <= short and v[:1] not in slow_first and v[-1:] != " "
+                        else (
+                            f'<c r="{letter}{r}" t="inlineStr"><is><t>'
+                            f"{v.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</t></is></c>"
+                            if type(v) is str
+                            and v.isprintable()
+                            and len(v) <= short
+                            and v[:1] not in slow_first
+                            and v[-1:] != " "
+                            else ("" if v is None else slow(v, letter + r))
+                        )
+                        for v, e, r in zip(column, escaped, numbers, strict=True)
                     ]
 
                 return texts
