@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import itertools
 import math
@@ -47,49 +46,52 @@ def csv_text(value: object) -> str:
     return "'" + text if looks_like_formula(text) else text
 
 
-#: Rows encoded at a time: each column of a batch is converted by one comprehension, then the csv module
-#: (C code) quotes and joins the whole batch; a few thousand rows keep that memory small.
+#: Rows encoded at a time: each column of a batch is turned into its fields' text by one comprehension,
+#: quoted only if the column holds a character that needs it, and the rows are joined in C (str.join); the
+#: csv module did the same work ~8 times slower (profile in docs/performance.md). A few thousand rows keep
+#: the batch's memory small.
 CSV_BATCH_ROWS = 4096
 _FORMULA_FIRST = frozenset(FORMULA_PREFIXES)  # every prefix is one character
+#: RFC 4180 quotes a field holding any of these (as the csv module's QUOTE_MINIMAL does with CRLF line ends).
+_NEEDS_QUOTES = ('"', ",", "\r", "\n")
 
 Column = Sequence[object]
-ColumnConverter = Callable[[Column], Column]
+Texts = list[str]
+ColumnConverter = Callable[[Column], Texts]
 
 
-def _texts(column: Column) -> Column:
-    # Text that cannot be a formula goes as it is; anything else (formula-like, or not a str) via csv_text.
+def _texts(column: Column) -> Texts:
+    # Text that cannot be a formula goes as it is; anything else (formula-like, NULL, not a str) via csv_text.
     first = _FORMULA_FIRST
     return [v if type(v) is str and v[:1] not in first else csv_text(v) for v in column]
 
 
-def _integers(column: Column) -> Column:
-    # The csv module writes an int (and None as an empty field) as str() would.
-    return [v if type(v) is int or v is None else csv_text(v) for v in column]
+def _integers(column: Column) -> Texts:
+    return [str(v) if type(v) is int else csv_text(v) for v in column]
 
 
-def _decimals(column: Column) -> Column:
+def _decimals(column: Column) -> Texts:
     return [format(v, "f") if type(v) is Decimal and v.is_finite() else csv_text(v) for v in column]
 
 
-def _floats(column: Column) -> Column:
-    # The csv module writes a float as repr(), the text float_text gives finite floats.
-    return [v if type(v) is float and math.isfinite(v) else csv_text(v) for v in column]
+def _floats(column: Column) -> Texts:
+    return [repr(v) if type(v) is float and math.isfinite(v) else csv_text(v) for v in column]
 
 
-def _booleans(column: Column) -> Column:
+def _booleans(column: Column) -> Texts:
     return ["true" if v is True else "false" if v is False else csv_text(v) for v in column]
 
 
-def _temporals(column: Column) -> Column:
+def _temporals(column: Column) -> Texts:
     # str() of a date, time or datetime is its isoformat (a space between date and time), as csv_text has it.
-    return [v if type(v) in _TEMPORAL_TYPES or v is None else csv_text(v) for v in column]
+    return [str(v) if type(v) in _TEMPORAL_TYPES else csv_text(v) for v in column]
 
 
-def _uuids(column: Column) -> Column:
-    return [v if type(v) is uuid.UUID or v is None else csv_text(v) for v in column]
+def _uuids(column: Column) -> Texts:
+    return [str(v) if type(v) is uuid.UUID else csv_text(v) for v in column]
 
 
-def _any_values(column: Column) -> Column:
+def _any_values(column: Column) -> Texts:
     return [csv_text(v) for v in column]
 
 
@@ -114,27 +116,49 @@ _CONVERTERS: dict[StorageType, ColumnConverter] = {
 
 def csv_converters(spec: TableSpec) -> list[ColumnConverter]:
     """One converter per field, chosen by the type of its values (a foreign key's are its key's): each turns a
-    column of values into what the csv module writes as exactly `csv_text` of each value."""
+    column of values into `csv_text` of each value."""
     return [_CONVERTERS.get(field.value_type, _any_values) for field in spec.fields]
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def quoted_fields(texts: Texts, *, only_field: bool = False) -> Texts:
+    """The fields of one column, quoted where RFC 4180 needs it; a column with nothing to quote (checked on
+    its joined text, in C) comes back as it is. `only_field`: the row has this one field, where an empty
+    field is written "" (else the line would be blank, as the csv module also does)."""
+    joined = "".join(texts)
+    if only_field and "" in texts:
+        return [_quote(v) if v == "" or any(c in v for c in _NEEDS_QUOTES) else v for v in texts]
+    if not any(c in joined for c in _NEEDS_QUOTES):
+        return texts
+    return [_quote(v) if ('"' in v or "," in v or "\n" in v or "\r" in v) else v for v in texts]
 
 
 def write_csv(rows: Iterable[Sequence[object]], spec: TableSpec, path: Path, *, excel_bom: bool = False) -> int:
     """Write the rows (values in spec.fields order) as CSV at `path`; returns the data rows written.
 
-    `excel_bom` starts the file with a UTF-8 byte-order mark, which Excel needs to read it as UTF-8.
+    RFC 4180: fields quoted only where needed, CRLF line ends, UTF-8, a header row. `excel_bom` starts the
+    file with a UTF-8 byte-order mark, which Excel needs to read it as UTF-8.
     """
     count = 0
     converters = csv_converters(spec)
     width = len(spec.fields)
+    only = width == 1
     remaining = iter(rows)
     with path.open("w", encoding="utf-8-sig" if excel_bom else "utf-8", newline="", buffering=1 << 20) as handle:
-        writer = csv.writer(handle, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow([csv_text(field.name) for field in spec.fields])
+        header = [quoted_fields([csv_text(field.name)], only_field=only)[0] for field in spec.fields]
+        handle.write(",".join(header) + "\r\n")
         while batch := list(itertools.islice(remaining, CSV_BATCH_ROWS)):
             for values in batch:
                 if len(values) != width:
                     raise ValueError(f"a row has {len(values)} values for {width} fields")
-            columns = [convert(column) for convert, column in zip(converters, zip(*batch, strict=True), strict=True)]
-            writer.writerows(zip(*columns, strict=True))
+            columns = [
+                quoted_fields(convert(column), only_field=only)
+                for convert, column in zip(converters, zip(*batch, strict=True), strict=True)
+            ]
+            handle.write("\r\n".join(map(",".join, zip(*columns, strict=True))))
+            handle.write("\r\n")
             count += len(batch)
     return count

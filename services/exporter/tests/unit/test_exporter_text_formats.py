@@ -215,3 +215,14 @@ def test_the_columnar_csv_writer_is_byte_identical_to_value_by_value_csv_text(tm
     assert path.read_bytes() == _old_csv(rows, EVERY_TYPE)
     write_csv(rows, EVERY_TYPE, path, excel_bom=True)
     assert path.read_bytes() == b"\xef\xbb\xbf" + _old_csv(rows, EVERY_TYPE)
+
+
+def test_a_one_column_csv_quotes_its_empty_fields_as_the_csv_module_does(tmp_path: Path) -> None:
+    spec = TableSpec.model_validate({"table_name": "one", "fields": [{"name": "v", "type": "text", "nullable": True}]})
+    rows: list[tuple[object, ...]] = [("",), (None,), ("a",), ('x"y',), ("a,b",), ("l\r\nl",), ("=1",)]
+    path = tmp_path / "one.csv"
+
+    write_csv(rows, spec, path)
+
+    assert path.read_bytes() == _old_csv(rows, spec)
+    assert path.read_bytes().split(b"\r\n")[1:3] == [b'""', b'""']  # a blank line would be no row at all
