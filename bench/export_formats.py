@@ -23,6 +23,7 @@ Importable (no work at import): `run(rows=…, formats=…)` returns the summary
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import io
@@ -36,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from dmb_common.datasets import create_datasets_engine, table_for
 from dmb_contracts.commands import ExportFormat, SqlDialect
 from dmb_contracts.fields import TableSpec
@@ -153,8 +155,10 @@ def run(
     encode_rows: int = 100_000,
     profile: bool = False,
     stamp: str | None = None,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
-    """Fill a fresh database with `rows` reference rows and measure the read and each format."""
+    """Fill a fresh database with `rows` reference rows and measure the read and each format.
+    `database_url`: use that database instead, filling the table only if it is not there yet."""
     if str(Path(__file__).parent) not in sys.path:  # export_xlsx.fill is this file's sibling
         sys.path.insert(0, str(Path(__file__).parent))
     from dmb_testing.servers import postgres_database
@@ -164,8 +168,12 @@ def run(
     stamp = stamp or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     spec = reference_spec(rows)
     runs: list[dict[str, Any]] = []
-    with postgres_database("dmbbench") as url:
-        fill(url, spec, spec.table_name, rows)
+    with contextlib.nullcontext(database_url) if database_url else postgres_database("dmbbench") as url:
+        engine = create_datasets_engine(url)
+        filled = sa.inspect(engine).has_table(spec.table_name)
+        engine.dispose()
+        if not filled:
+            fill(url, spec, spec.table_name, rows)
         read = _in_child(measure_read, url, spec.model_dump_json())
         print(json.dumps(read), flush=True)
         for fmt in formats:
@@ -194,10 +202,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the reference table (default 100000)")
     parser.add_argument("--format", action="append", choices=[f.value for f in ExportFormat], help="repeatable")
     parser.add_argument("--encode-rows", type=int, default=100_000, help="rows held in memory for encode-alone")
-    parser.add_argument("--profile", action="store_true", help="cProfile each end-to-end export")
+    parser.add_argument("--profile", action="store_true", help="cProfile each end-to-end export (slows it)")
+    parser.add_argument("--database-url", help="an existing database to use (its table is kept and reused)")
     args = parser.parse_args()
     formats = [ExportFormat(value) for value in args.format] if args.format else None
-    summary = run(args.rows, formats, encode_rows=args.encode_rows, profile=args.profile)
+    summary = run(
+        args.rows, formats, encode_rows=args.encode_rows, profile=args.profile, database_url=args.database_url
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"export_formats-{summary['at']}.json"
     out.write_text(json.dumps(summary, indent=2) + "\n")
