@@ -4,14 +4,7 @@ from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.delimited import CSV_CONTENT_TYPE, write_csv
 from dmb_exporter.domain.jsonl import JSONL_CONTENT_TYPE, write_jsonl
 from dmb_exporter.domain.values import EXCEL_MAX_CELL_CHARS, EXCEL_MAX_DATA_ROWS
-from dmb_exporter.domain.xlsx import (
-    XLSX_CONTENT_TYPE,
-    WorkbookStats,
-    WorkbookTable,
-    write_tables_workbook,
-    write_workbook,
-    write_xlsx,
-)
+from dmb_exporter.domain.xlsx import XLSX_CONTENT_TYPE, WorkbookStats, WorkbookTable
 
 __all__ = [
     "CSV_CONTENT_TYPE",
@@ -24,7 +17,4 @@ __all__ = [
     "WorkbookTable",
     "write_csv",
     "write_jsonl",
-    "write_tables_workbook",
-    "write_workbook",
-    "write_xlsx",
 ]

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from dmb_common.datasets import create_datasets_engine, table_for
 from dmb_contracts.fields import TableSpec
 from dmb_exporter.adapters.datasets_reader import stream_rows
-from dmb_exporter.domain import ExportAbout, write_xlsx
+from dmb_exporter.adapters.xlsx_package import write_xlsx
+from dmb_exporter.domain import ExportAbout
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy.engine import Engine
@@ -61,22 +62,15 @@ def test_rows_are_read_through_a_server_side_cursor(
     datasets_engine: Engine, reference_spec: TableSpec, make_reference_rows: Any
 ) -> None:
     table = _create_and_fill(datasets_engine, reference_spec, list(make_reference_rows(300)))
-    cursors: list[Any] = []
-
-    def note_cursor(conn: Any, cursor: Any, *_: Any) -> None:
-        cursors.append(cursor)
-
-    sa.event.listen(datasets_engine, "before_cursor_execute", note_cursor)
-    try:
-        stream = stream_rows(datasets_engine, table, batch_size=100)
-        assert next(stream)[0] == 1
-        # psycopg's named cursor, still open on the server: the other rows have not been fetched.
-        assert [type(cursor).__name__ for cursor in cursors] == ["ServerCursor"]
-        assert not cursors[0].closed
-        assert len(list(stream)) == 299
-    finally:
-        sa.event.remove(datasets_engine, "before_cursor_execute", note_cursor)
-    assert cursors[0].closed
+    stream = stream_rows(datasets_engine, table, batch_size=100)
+    assert next(stream)[0] == 1
+    # psycopg's named cursor, still open on the server: its session's last statement fetched one batch only.
+    with datasets_engine.connect() as watcher:
+        statements = watcher.execute(
+            sa.text("SELECT query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ).scalars()
+        assert [query for query in statements if query.startswith("FETCH FORWARD 100 FROM")]
+    assert len(list(stream)) == 299
 
 
 def test_a_table_without_primary_key_streams_every_row(datasets_engine: Engine) -> None:

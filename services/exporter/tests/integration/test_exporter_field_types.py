@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from dmb_common.datasets import create_datasets_engine, table_for
 from dmb_contracts.fields import StorageType, TableSpec
 from dmb_exporter.adapters.datasets_reader import stream_rows
-from dmb_exporter.domain import ExportAbout, write_csv, write_jsonl, write_xlsx
+from dmb_exporter.adapters.xlsx_package import write_xlsx
+from dmb_exporter.domain import ExportAbout, write_csv, write_jsonl
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 

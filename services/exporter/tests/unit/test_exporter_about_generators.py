@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from dmb_contracts.field_summary import summarize_generator
 from dmb_contracts.fields import GeneratorSpec, TableSpec
-from dmb_exporter.domain import ExportAbout, write_xlsx
+from dmb_exporter.adapters.xlsx_package import write_xlsx
+from dmb_exporter.domain import ExportAbout
 from openpyxl import load_workbook
 
 #: One field per generator kind, with the description the About sheet should show for it. A kind added to

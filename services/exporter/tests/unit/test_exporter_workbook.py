@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from dmb_contracts.commands import RequestExport
 from dmb_contracts.fields import TableSpec
-from dmb_exporter.domain import EXCEL_MAX_CELL_CHARS, ExportAbout, write_workbook, write_xlsx
+from dmb_exporter.adapters.xlsx_package import write_workbook, write_xlsx
+from dmb_exporter.domain import EXCEL_MAX_CELL_CHARS, ExportAbout
 from dmb_exporter.domain.xlsx import data_sheet_title
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from dmb_contracts.fields import TableSpec
-from dmb_exporter.domain import EXCEL_MAX_DATA_ROWS, ExportAbout, write_workbook
+from dmb_exporter.adapters.xlsx_package import write_workbook
+from dmb_exporter.domain import EXCEL_MAX_DATA_ROWS, ExportAbout
 from python_calamine import CalamineWorkbook
 
 #: Cells per second the xlsx writer must sustain on the reference table (the project's stated floor).

@@ -12,7 +12,8 @@ import pytest
 from dmb_contracts.commands import ExportFormat, ExportTable, RequestExport
 from dmb_contracts.fields import TableSpec
 from dmb_exporter.adapters.formats import write_export
-from dmb_exporter.domain import ExportAbout, WorkbookTable, write_tables_workbook
+from dmb_exporter.adapters.xlsx_package import write_tables_workbook
+from dmb_exporter.domain import ExportAbout, WorkbookTable
 from dmb_exporter.handlers import file_stem
 from openpyxl import load_workbook
 from pydantic import ValidationError

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from dmb_contracts.commands import ExportFormat
 from dmb_exporter.adapters.formats.base import ExportOptions, ExportTable, FileFormat, FileStats
-from dmb_exporter.domain.xlsx import XLSX_CONTENT_TYPE, write_tables_workbook
+from dmb_exporter.adapters.xlsx_package import write_tables_workbook
+from dmb_exporter.domain.xlsx import XLSX_CONTENT_TYPE
 
 
 def write_xlsx_file(tables: Sequence[ExportTable], path: Path, options: ExportOptions) -> FileStats:
