@@ -139,41 +139,15 @@ def distributed(sizes: list[int], generator_counts: list[int]) -> list[dict[str,
 def export_formats(rows: int) -> dict[str, Any]:
     """bench/export_formats.py's measurement, every format, `rows` rows of the reference table."""
     # Imported here: export_formats is the exporter's own benchmark (its owner tunes it); this only calls it.
-    from dmb_common.datasets import create_datasets_engine, table_for
-    from dmb_contracts.commands import ExportFormat
-    from dmb_contracts.fields import TableSpec
-    from dmb_exporter.adapters.datasets_reader import stream_rows
-    from dmb_testing.flow import REFERENCE_TABLE
-    from dmb_testing.servers import postgres_database
-    from export_formats import TARGETS as FORMAT_TARGETS
-    from export_formats import fill, timed_export
+    import export_formats as exporter_bench
 
-    spec = TableSpec.model_validate_json(REFERENCE_TABLE.read_text())
-    name = f"{spec.table_name}_{rows}"
-    spec = spec.model_copy(update={"table_name": name})
-    width = len(spec.fields)
+    measured = exporter_bench.run(rows, encode_rows=min(rows, 100_000))
     runs = []
-    with postgres_database("dmbbench") as url, tempfile.TemporaryDirectory() as folder:
-        fill(url, spec, name, rows)
-        engine = create_datasets_engine(url)
-        table = table_for(spec)
-        started = time.perf_counter()
-        count = sum(1 for _ in stream_rows(engine, table))
-        read_cells_per_s = round(count * width / (time.perf_counter() - started))
-        for fmt in ExportFormat:
-            seconds, written, size = timed_export(fmt, stream_rows(engine, table), spec, Path(folder))
-            figures = {
-                "format": fmt.value,
-                "rows": written,
-                "seconds": round(seconds, 3),
-                "cells_per_s": round(written * width / seconds),
-                "size_bytes": size,
-                "target_cells_per_s": FORMAT_TARGETS.get(fmt) or EXPORT_TARGETS.get(fmt.value),
-            }
-            print(json.dumps(figures), flush=True)
-            runs.append(figures)
-        engine.dispose()
-    return {"rows": rows, "read_cells_per_s": read_cells_per_s, "formats": runs}
+    for figures in measured["runs"]:
+        figures = dict(figures)
+        figures["target_cells_per_s"] = figures.get("target_cells_per_s") or EXPORT_TARGETS.get(figures["format"])
+        runs.append(figures)
+    return {"rows": rows, "read_cells_per_s": measured["read_cells_per_s"], "read": measured["read"], "formats": runs}
 
 
 def references(points: dict[str, list[int]]) -> list[dict[str, Any]]:
