@@ -468,7 +468,14 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
 
 
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
-    _, owner_id = await _job_owner(deps, cmd.job_id)
+    """Cancel is final once this commits: no chunk of the job writes a row after it.
+
+    The cancel holds the job's owner's turn, the one generate_rows holds while it creates the job (and checks
+    for an early cancel). The owner comes from the command, never from the job row: a cancel that overtook
+    its GenerateRows finds no job yet, and looking the owner up then gave "no owner", another turn than the one
+    generate_rows held, so both ran at once, each missed the other's uncommitted row (the cancel saw no job
+    and remembered an early cancel; generate_rows saw no early cancel yet) and the job ran to completion."""
+    owner_id = cmd.owner_id if cmd.owner_id is not None else (await _job_owner(deps, cmd.job_id))[1]
     async with _job_guard(deps, cmd.job_id), _owner_uow(deps, owner_id) as uow:
         job = await uow.session.get(Job, cmd.job_id)
         if job is None and await cancel_unstarted_batch_job(uow, cmd):
