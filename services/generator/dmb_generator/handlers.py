@@ -38,7 +38,7 @@ from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
 from sqlalchemy.engine import Engine
 
 from dmb_generator.adapters.column_report import column_report
-from dmb_generator.adapters.datasets_writer import RowsRefused, empty_tables, insert_chunk
+from dmb_generator.adapters.datasets_writer import RowsRefused, empty_tables, has_rows, held_values, insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
 from dmb_generator.adapters.table_maxima import read_maxima
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
@@ -47,6 +47,7 @@ from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
 from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
+from dmb_generator.domain.unique_append import NoUniqueValuesLeft, fields_kept_apart, keep_apart, reserve_first_row
 from dmb_generator.models import ChunkDone, EarlyCancel, Job, JobStatus
 from dmb_generator.version import GENERATOR_VERSION
 
@@ -124,6 +125,10 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
                 await uow.commit()
                 return
             notes.append("the table's rows were removed first (replace)")
+        elif fields_kept_apart(cmd.spec):
+            # Appending: unique values that are not sequences are kept apart from the rows already there.
+            table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
+            job.appending = await asyncio.to_thread(has_rows, deps.datasets, table)
         # Appending: sequences continue after the rows already there (read once; the job keeps the result).
         maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec, cmd.owner_id)
         spec, continued = continue_sequences(cmd.spec, maxima)
@@ -350,15 +355,15 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
         compositions = {name: Composition.model_validate(c) for name, c in (job.ai_compositions or {}).items()}
         parents = parent_keys(spec, job.parent_keys, job.rows)
-        owner_id = job.owner_id
+        owner_id, appending, job_rows = job.owner_id, job.appending, job.rows
     table = owned_table(spec, owner_id, deps.datasets_schema)
-    try:
-        rows = await asyncio.to_thread(
-            generate_chunk,
+
+    def make(first_row: int) -> list[tuple[Any, ...]]:
+        return generate_chunk(
             spec,
             seed=seed,
             chunk_index=cmd.chunk_index,
-            first_row=cmd.first_row,
+            first_row=first_row,
             rows=cmd.rows,
             locale=locale,
             ai_pools=pools,
@@ -366,6 +371,23 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             parents=parents,
             ai_compositions=compositions,
         )
+
+    def make_kept_apart() -> list[tuple[Any, ...]]:
+        rows = make(cmd.first_row)
+        if not appending:
+            return rows
+        return keep_apart(
+            spec,
+            rows,
+            held=lambda name, values: held_values(deps.datasets, table, name, values),
+            reserve=lambda round_: make(reserve_first_row(round_, job_rows, cmd.first_row)),
+        )
+
+    try:
+        rows = await asyncio.to_thread(make_kept_apart)
+    except NoUniqueValuesLeft as exc:
+        await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
+        return
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
         return
