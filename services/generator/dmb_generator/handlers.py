@@ -35,8 +35,10 @@ from dmb_contracts.events import (
     JobStarted,
 )
 from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
+from dmb_contracts.rules import AggregateRule
 from sqlalchemy.engine import Engine
 
+from dmb_generator.adapters.aggregates import apply_aggregate
 from dmb_generator.adapters.column_report import column_report
 from dmb_generator.adapters.datasets_writer import RowsRefused, empty_tables, has_rows, held_values, insert_chunk
 from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
@@ -48,7 +50,7 @@ from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
 from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
 from dmb_generator.domain.unique_append import NoUniqueValuesLeft, fields_kept_apart, keep_apart, reserve_first_row
-from dmb_generator.models import ChunkDone, EarlyCancel, Job, JobStatus
+from dmb_generator.models import BatchJob, ChunkDone, EarlyCancel, Job, JobStatus
 from dmb_generator.version import GENERATOR_VERSION
 
 #: Rows per chunk. Part of the job's identity: chunk k always covers the same rows with the same seed.
@@ -465,6 +467,10 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         if done_chunks == job.chunks:
             table = owned_table(spec, job.owner_id, deps.datasets_schema)
             rows_written_at = utcnow()
+            aggregates = _aggregates_due(spec, await _batch_specs(uow, job.job_id))
+            if aggregates:
+                notes = await asyncio.to_thread(_apply_aggregates, deps, job.owner_id, aggregates)
+                job.fallbacks = [*job.fallbacks, *notes]
             report = await asyncio.to_thread(column_report, deps.datasets, table, spec)
             job.status = JobStatus.COMPLETED
             job.finished_at = utcnow()
@@ -487,6 +493,45 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
             )
         await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cmd)
         await uow.commit()
+
+
+Aggregate = tuple[TableSpec, AggregateRule, TableSpec | None]
+
+
+async def _batch_specs(uow: UnitOfWork, job_id: uuid.UUID) -> list[TableSpec]:
+    """The definitions of the other tables of the job's batch (none for a single-table job)."""
+    batch_id = await uow.session.scalar(sa.select(BatchJob.batch_id).where(BatchJob.job_id == job_id))
+    if batch_id is None:
+        return []
+    specs = await uow.session.scalars(
+        sa.select(BatchJob.spec).where(BatchJob.batch_id == batch_id, BatchJob.job_id != job_id)
+    )
+    return [TableSpec.model_validate(spec) for spec in specs]
+
+
+def _aggregates_due(spec: TableSpec, others: list[TableSpec]) -> list[Aggregate]:
+    """The aggregate rules to compute once this job's rows are written: the table's own (its children may be
+    there), and those of the batch's other tables whose children this table holds."""
+    by_name = {other.table_name: other for other in others}
+    due: list[Aggregate] = [
+        (spec, rule, by_name.get(rule.child_table)) for rule in spec.rules if isinstance(rule, AggregateRule)
+    ]
+    due += [
+        (other, rule, spec)
+        for other in others
+        for rule in other.rules
+        if isinstance(rule, AggregateRule) and rule.child_table == spec.table_name
+    ]
+    return due
+
+
+def _apply_aggregates(deps: GeneratorDeps, owner_id: uuid.UUID | None, due: list[Aggregate]) -> list[str]:
+    notes = []
+    for parent, rule, child in due:
+        note = apply_aggregate(deps.datasets, deps.datasets_schema, owner_id, parent, rule, child)
+        if note is not None:
+            notes.append(note)
+    return notes
 
 
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from dmb_contracts.fields import SpecError, TableSpec
 from dmb_contracts.references import resolve_references
+from dmb_contracts.rules import check_aggregate_children
 from dmb_contracts.table_order import ReferenceCycle, parents_first
 
 
@@ -42,4 +43,8 @@ def plan_set(
             raise SpecError(exc.field, exc.rule, f"{spec.table_name}: {exc.message}") from exc
         known[spec.table_name] = resolved
         planned.append((table_id, resolved))
+    for _, spec in planned:
+        problems = check_aggregate_children(spec, known)
+        if problems:
+            raise SpecError(None, "rules", f"{spec.table_name}: {problems[0]}")
     return planned
