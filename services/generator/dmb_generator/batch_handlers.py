@@ -19,7 +19,6 @@ from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.table_order import parents_first
 
-from dmb_generator.adapters.datasets_writer import empty_tables
 from dmb_generator.batch_order import table_seed
 from dmb_generator.models import Batch, BatchJob, BatchStatus, Job
 
@@ -50,9 +49,7 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
             # Every table empty before the first is filled: children first, so no row points at a removed key.
             emptied = [cmd.tables[index].spec for index in reversed(order)]
             await asyncio.to_thread(
-                empty_tables,
-                deps.datasets,
-                [(owned_table(spec, cmd.owner_id, deps.datasets_schema), spec) for spec in emptied],
+                deps.tables.empty, [(owned_table(spec, cmd.owner_id, deps.datasets_schema), spec) for spec in emptied]
             )
         await uow.session.flush()  # the batch row first: its jobs point at it
         jobs = [

@@ -38,11 +38,9 @@ from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
 from dmb_contracts.rules import AggregateRule
 from sqlalchemy.engine import Engine
 
-from dmb_generator.adapters.aggregates import apply_aggregate
-from dmb_generator.adapters.column_report import column_report
-from dmb_generator.adapters.datasets_writer import RowsRefused, empty_tables, has_rows, held_values, insert_chunk
-from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
-from dmb_generator.adapters.table_maxima import read_maxima
+from dmb_generator.adapters.datasets import DatasetsWriter, SqlDatasets
+from dmb_generator.adapters.datasets_writer import RowsRefused
+from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
 from dmb_generator.chunk_release import OwnerTurns, lock_owner, release_chunks
 from dmb_generator.domain import check_capacity, generate_chunk
@@ -71,6 +69,17 @@ class GeneratorDeps:
     #: Chunks of one owner queued or running at once (domain.fair_share): owners take turns on the workers.
     chunks_per_owner: int = 8
     owner_turns: OwnerTurns = field(default_factory=OwnerTurns)
+    #: The users' tables (adapters.datasets); made from `datasets` unless given.
+    writer: DatasetsWriter | None = None
+
+    def __post_init__(self) -> None:
+        if self.writer is None:
+            self.writer = SqlDatasets(self.datasets, self.datasets_schema)
+
+    @property
+    def tables(self) -> DatasetsWriter:
+        assert self.writer is not None
+        return self.writer
 
 
 @contextlib.asynccontextmanager
@@ -121,7 +130,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
         if cmd.mode is WriteMode.REPLACE:
             table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
             try:
-                await asyncio.to_thread(empty_tables, deps.datasets, [(table, cmd.spec)])
+                await asyncio.to_thread(deps.tables.empty, [(table, cmd.spec)])
             except sa.exc.IntegrityError:
                 _fail(uow, job, "replace: other tables reference rows of this table; replace them together", cmd)
                 await uow.commit()
@@ -130,7 +139,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
         elif fields_kept_apart(cmd.spec):
             # Appending: unique values that are not sequences are kept apart from the rows already there.
             table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
-            job.appending = await asyncio.to_thread(has_rows, deps.datasets, table)
+            job.appending = await asyncio.to_thread(deps.tables.has_rows, table)
         # Appending: sequences continue after the rows already there (read once; the job keeps the result).
         maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec, cmd.owner_id)
         spec, continued = continue_sequences(cmd.spec, maxima)
@@ -196,14 +205,14 @@ def _read_sequence_maxima(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.U
     columns = sequence_fields(spec)
     if not columns:
         return {}
-    return read_maxima(deps.datasets, owned_table(spec, owner_id, deps.datasets_schema), columns)
+    return deps.tables.maxima(owned_table(spec, owner_id, deps.datasets_schema), columns)
 
 
 def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.UUID | None) -> dict[str, list[Any]] | None:
     if not any(field.references is not None for field in spec.fields):
         return None
     table = owned_table(spec, owner_id, deps.datasets_schema)
-    return read_parent_keys(deps.datasets, table, spec, MAX_PARENT_KEYS)
+    return deps.tables.parent_keys(table, spec, MAX_PARENT_KEYS)
 
 
 def parent_keys(spec: TableSpec, stored: dict[str, list[Any]] | None, rows: int) -> dict[str, ParentKeys]:
@@ -381,7 +390,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         return keep_apart(
             spec,
             rows,
-            held=lambda name, values: held_values(deps.datasets, table, name, values),
+            held=lambda name, values: deps.tables.held_values(table, name, values),
             reserve=lambda round_: make(reserve_first_row(round_, job_rows, cmd.first_row)),
         )
 
@@ -416,9 +425,7 @@ async def _write_chunk(cmd: GenerateChunk, deps: GeneratorDeps, table: sa.Table,
         job = await uow.session.scalar(sa.select(Job).where(Job.job_id == cmd.job_id).with_for_update(read=True))
         if job is None or job.status in JobStatus.FINISHED:
             return False
-        await asyncio.to_thread(
-            insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index
-        )
+        await asyncio.to_thread(deps.tables.insert_chunk, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
         await uow.commit()
     return True
 
@@ -471,7 +478,7 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
             if aggregates:
                 notes = await asyncio.to_thread(_apply_aggregates, deps, job.owner_id, aggregates)
                 job.fallbacks = [*job.fallbacks, *notes]
-            report = await asyncio.to_thread(column_report, deps.datasets, table, spec)
+            report = await asyncio.to_thread(deps.tables.report, table, spec)
             job.status = JobStatus.COMPLETED
             job.finished_at = utcnow()
             started_at = as_utc(job.created_at)
@@ -528,7 +535,7 @@ def _aggregates_due(spec: TableSpec, others: list[TableSpec]) -> list[Aggregate]
 def _apply_aggregates(deps: GeneratorDeps, owner_id: uuid.UUID | None, due: list[Aggregate]) -> list[str]:
     notes = []
     for parent, rule, child in due:
-        note = apply_aggregate(deps.datasets, deps.datasets_schema, owner_id, parent, rule, child)
+        note = deps.tables.aggregate(owner_id, parent, rule, child)
         if note is not None:
             notes.append(note)
     return notes
