@@ -88,7 +88,9 @@ async def test_the_same_batch_and_seed_give_the_same_rows(client: httpx.AsyncCli
         assert await exported_rows(client, a["id"]) == await exported_rows(client, b["id"])
 
 
-async def test_a_batch_whose_tables_reference_each_other_in_a_cycle_fills_them_leaving_the_nullable_edge_empty(client: httpx.AsyncClient) -> None:
+async def test_a_batch_whose_tables_reference_each_other_in_a_cycle_fills_them_leaving_the_nullable_edge_empty(
+    client: httpx.AsyncClient,
+) -> None:
     authors = await create_table(
         client, {"table_name": "authors", "fields": [{"name": "id", "type": "integer", "primary_key": True}]}
     )
