@@ -4,7 +4,9 @@ foreign key, no repeated key."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from dmb_common.namespaces import physical_name
-from dmb_contracts.fields import TableSpec
+from dmb_contracts.fields import StorageType, TableSpec
+from dmb_contracts.rules import AggregateRule, DateOrderRule, Rule
 from dmb_gateway.auth import LOCAL_USER_ID
 from dmb_testing import platform
 from dmb_testing.flow import wait_for
@@ -93,6 +96,8 @@ def problems(url: str, schema: str | None, specs: list[TableSpec]) -> dict[str, 
                     groups = sa.select(*columns).where(*(c.is_not(None) for c in columns)).group_by(*columns)
                     repeated = sa.select(sa.func.count()).select_from(groups.having(sa.func.count() > 1).subquery())
                     found[f"{spec.table_name}({', '.join(key)}) repeats"] = conn.scalar(repeated) or 0
+                for rule in spec.rules:
+                    found[f"{spec.table_name}: {rule.describe()} broken"] = rule_breaks(conn, tables, spec, rule)
                 asked = rows_for(spec.model_dump())
                 found[f"{spec.table_name} missing rows"] = asked - (
                     conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0
@@ -100,6 +105,42 @@ def problems(url: str, schema: str | None, specs: list[TableSpec]) -> dict[str, 
     finally:
         engine.dispose()
     return found
+
+
+def _day(value: Any, dates: bool) -> Any:
+    if dates:
+        return value.date() if isinstance(value, dt.datetime) else value
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+
+
+def rule_breaks(conn: sa.Connection, tables: dict[str, sa.Table], spec: TableSpec, rule: Rule) -> int:
+    """Rows that break a consistency rule, checked here from the rows the database holds."""
+    table = tables[spec.table_name]
+    if isinstance(rule, DateOrderRule):
+        dates = spec.field(rule.later).type is StorageType.DATE
+        broken = 0
+        for earlier, later in conn.execute(sa.select(table.c[rule.earlier], table.c[rule.later])):
+            if earlier is None or later is None:
+                continue
+            gap = later - _day(earlier, dates)
+            days = gap.days if dates else gap.total_seconds() / 86_400
+            low_ok = days > 0 if rule.strict and rule.min_days == 0 else days >= rule.min_days
+            broken += not (low_ok and (rule.max_days is None or days <= rule.max_days))
+        return broken
+    child = tables[rule.child_table]
+    key = next(f for f in spec.fields if f.primary_key).name
+    expected: dict[Any, Decimal] = {}
+    operands = [name for name in (rule.child_field, rule.times_field) if name is not None]
+    for row in conn.execute(sa.select(child.c[rule.child_key], *(child.c[name] for name in operands))):
+        term = Decimal(1)
+        for value in row[1:]:
+            term *= Decimal(str(value)) if value is not None else Decimal(0)
+        expected[row[0]] = expected.get(row[0], Decimal(0)) + term
+    broken = 0
+    for parent_key, value in conn.execute(sa.select(table.c[key], table.c[rule.field])):
+        want = expected.get(parent_key, Decimal(0))
+        broken += value is None or abs(Decimal(str(value)) - want) > Decimal("0.01")
+    return broken
 
 
 #: Every schema on PostgreSQL; on SQLite (the embedded default) two, to keep the suite fast.
@@ -116,6 +157,9 @@ async def test_a_sample_schema_is_imported_created_and_filled_with_every_foreign
 
     counts = problems(url, schema, specs)
     assert {check: count for check, count in counts.items() if count} == {}
+    assert sum(1 for check in counts if check.endswith("broken")) == sum(len(spec.rules) for spec in specs)
+    if name in ("chinook", "ecommerce"):  # a date order and an invoice's / order's total over its lines
+        assert {type(rule) for spec in specs for rule in spec.rules} == {DateOrderRule, AggregateRule}
     assert sum(1 for check in counts if "orphans" in check) == sum(
         1 for spec in specs for field in spec.fields if field.references
     )

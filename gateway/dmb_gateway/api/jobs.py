@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -32,6 +35,9 @@ from dmb_gateway.models import JobView, TableView
 from dmb_gateway.projection import FINISHED
 
 router = APIRouter(tags=["jobs"])
+#: How long a cancel waits for the generator's verdict (cancelled, or the job ended first) before answering.
+CANCEL_WAIT = dt.timedelta(seconds=10)
+CANCEL_POLL_SECONDS = 0.05
 
 
 @router.post(
@@ -172,13 +178,30 @@ async def get_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> 
     "/jobs/{job_id:uuid}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=ERRORS
 )
 async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> JobView:
+    """Cancel a job and wait (up to CANCEL_WAIT) for the generator's verdict: 202 with status `cancelled` once
+    it is final (no row is written after it), 409 when the job completed or failed before the cancel reached
+    the generator. Should the generator not answer in time, 202 with the job as it stands: the cancel stays
+    queued and is final when taken, unless the job ends first (its status then says so)."""
     async with context.runtime.uow() as uow:
         job = await get_owned(uow.session, JobView, job_id, user, "job")
         if job.status in FINISHED:
             raise HTTPException(status.HTTP_409_CONFLICT, f"Job {job_id} is already {job.status}")
-        uow.emit(CancelJob(job_id=job_id, owner_id=user.user_id, correlation_id=job_id))
+        # The job's owner, not the caller (an admin may cancel anyone's job): the generator serialises the
+        # cancel with the job's start under the owner's turn.
+        uow.emit(CancelJob(job_id=job_id, owner_id=job.owner_id, correlation_id=job_id))
         await uow.commit()
-        return job
+    deadline = time.monotonic() + CANCEL_WAIT.total_seconds()
+    while True:
+        async with context.runtime.sessions() as session:
+            job = await get_owned(session, JobView, job_id, user, "job")
+        if job.status == "cancelled" or time.monotonic() >= deadline:
+            return job
+        if job.status in FINISHED:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"Job {job_id} is already {job.status}: it ended before the cancel reached the generator",
+            )
+        await asyncio.sleep(CANCEL_POLL_SECONDS)
 
 
 #: How long a job's event stream waits without a word from the projection before it re-reads the job anyway.

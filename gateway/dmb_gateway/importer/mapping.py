@@ -23,6 +23,7 @@ from dmb_contracts.fields import (
     TableSpec,
 )
 from dmb_contracts.identifiers import identifier_problem
+from dmb_contracts.rules_inference import infer_rules
 from dmb_contracts.table_order import parents_first
 from pydantic import ValidationError
 from sqlglot import exp
@@ -49,6 +50,8 @@ def build_schema(tables: list[Table], dialect: Dialect, notes: list[str] | None 
     _check_references(tables)
     domain = frozenset(table.name for table in tables)
     built = [_with_catalogue(build_table(table, dialect), domain) for table in tables]
+    with_rules = infer_rules([table.spec for table in built])
+    built = [InferredTable(spec, table.warnings) for spec, table in zip(with_rules, built, strict=True)]
     order = parents_first([table.spec for table in built], cycles="keep_given_order")
     return ImportedSchema([built[index] for index in order], list(notes or []))
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dmb_contracts.identifiers import derived_name, identifier_problem, validate_identifier
+from dmb_contracts.rules import MAX_RULES, Rule, check_rules
 from dmb_contracts.templates import parse_template, template_references
 
 JsonScalar = str | int | float | bool | None
@@ -727,6 +728,11 @@ class TableSpec(_Spec):
         description="Table-level indexes; `unique: true` for a composite unique constraint. A composite primary "
         "key is several fields with `primary_key: true`.",
     )
+    rules: list[Rule] = Field(
+        default_factory=list,
+        max_length=MAX_RULES,
+        description="Consistency rules: date order within a row, aggregates of child rows (dmb_contracts.rules).",
+    )
 
     @field_validator("table_name")
     @classmethod
@@ -799,6 +805,11 @@ class TableSpec(_Spec):
             shapes[shape] = name
             if index.unique:
                 _check_unique_index(name, index, fields, self.primary_key)
+        return self
+
+    @model_validator(mode="after")
+    def _rules_fit(self) -> TableSpec:
+        check_rules(self)
         return self
 
     @model_validator(mode="after")

@@ -30,6 +30,7 @@ from dmb_contracts.fields import (
     TableSpec,
     TemplateGenerator,
 )
+from dmb_contracts.rules import field_rules
 
 _T = StorageType
 _TEXT_TYPES = frozenset({_T.STRING, _T.TEXT})
@@ -294,8 +295,14 @@ class FieldGenerator(BaseModel):
         default=None, description="AI fields: what makes the values when the AI step fails or is skipped."
     )
     fallback_summary: str | None = Field(default=None, description="`fallback` in one readable line.")
+    rules: list[str] = Field(
+        default_factory=list,
+        description="The table's consistency rules that set or move this field's values, in words "
+        "(e.g. `shipped_at >= ordered_at`, `total = Σ order_lines.amount (by order_id)`).",
+    )
     explanation: str = Field(
-        description="The summary with its source (and an AI field's fallback) in words: the line the UIs show."
+        description="The summary with its source (and an AI field's fallback, and the rules on it) in words: the "
+        "line the UIs show."
     )
 
 
@@ -314,6 +321,9 @@ def field_generators(spec: TableSpec) -> list[FieldGenerator]:
         because = (
             source_text if fallback_summary is None else f"{source_text}; if the AI step fails: {fallback_summary}"
         )
+        rules = field_rules(spec, field)
+        if rules:
+            because += "; kept to: " + "; ".join(rules)
         shown.append(
             FieldGenerator(
                 name=field.name,
@@ -323,6 +333,7 @@ def field_generators(spec: TableSpec) -> list[FieldGenerator]:
                 source_text=source_text,
                 fallback=fallback,
                 fallback_summary=fallback_summary,
+                rules=rules,
                 explanation=f"{summary} ({because})",
             )
         )

@@ -16,7 +16,9 @@ from dmb_contracts.fields import TableSpec
 #: What tables that reference each other in a circle do. "refuse": raise ReferenceCycle, since none of them can
 #: go first (a batch cannot fill them). "keep_given_order": the references inside the circle impose nothing, so
 #: its tables keep the caller's order among themselves; every other reference, into or out of it, still holds.
-CyclePolicy = Literal["refuse", "keep_given_order"]
+#: "break_nullable": a nullable foreign key inside a circle imposes nothing (it is created and filled last: left
+#: empty where its parent comes later), required ones still hold; a circle of required ones is refused.
+CyclePolicy = Literal["refuse", "keep_given_order", "break_nullable"]
 
 
 class ReferenceCycle(ValueError):
@@ -41,6 +43,8 @@ def parents_first(specs: Sequence[TableSpec], *, cycles: CyclePolicy) -> list[in
     ]
     if cycles == "keep_given_order":
         parents = _outside_own_cycle(specs, parents)
+    elif cycles == "break_nullable":
+        parents = _without_nullable_cycle_edges(specs, parents)
     order: list[int] = []
     placed: set[str] = set()
     unplaced = list(range(len(specs)))
@@ -84,3 +88,21 @@ def _reachable_from(start: str, references: dict[str, set[str]]) -> set[str]:
             seen.add(name)
             todo.extend(references[name])
     return seen
+
+
+def _without_nullable_cycle_edges(specs: Sequence[TableSpec], parents: list[set[str]]) -> list[set[str]]:
+    """What each table waits for once its nullable foreign keys into its own circle impose nothing."""
+    references = {spec.table_name: own for spec, own in zip(specs, parents, strict=True)}
+    waits_for = []
+    for spec, own in zip(specs, parents, strict=True):
+        required = {
+            field.references.table for field in spec.fields if field.references is not None and not field.nullable
+        }
+        waits_for.append(
+            {
+                parent
+                for parent in own
+                if parent in required or spec.table_name not in _reachable_from(parent, references) | {parent}
+            }
+        )
+    return waits_for

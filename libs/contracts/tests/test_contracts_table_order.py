@@ -13,7 +13,7 @@ from dmb_contracts.table_order import CyclePolicy, ReferenceCycle, parents_first
 from hypothesis import given
 from hypothesis import strategies as st
 
-POLICIES: list[CyclePolicy] = ["refuse", "keep_given_order"]
+POLICIES: list[CyclePolicy] = ["refuse", "keep_given_order", "break_nullable"]
 
 
 def table(name: str, *parents: str) -> TableSpec:
@@ -182,3 +182,15 @@ def test_an_order_given_back_comes_back_unchanged(specs: list[TableSpec], cycles
         return
     reordered = [specs[index] for index in order]
     assert parents_first(reordered, cycles=cycles) == list(range(len(specs)))
+
+
+def test_a_cycle_is_ordered_by_its_required_foreign_keys_when_nullable_ones_may_break_it() -> None:
+    required = {"name": "authors_id", "type": "foreign_key", "references": {"table": "authors", "field": "id"}}
+    books = table("books").model_copy(
+        update={"fields": [*table("books").fields, TableSpec.model_validate(
+            {"table_name": "x", "fields": [required]}).fields[0]]}
+    )  # fmt: skip
+    specs = [books, table("authors", "books"), table("genres", "books")]
+    assert names(specs, "break_nullable") == ["authors", "books", "genres"]
+    both_nullable = [table("a", "b"), table("b", "a")]
+    assert names(both_nullable, "break_nullable") == ["a", "b"]

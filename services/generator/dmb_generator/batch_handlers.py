@@ -17,9 +17,8 @@ from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateRows, GenerateTa
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed
 from dmb_contracts.fields import TableSpec
-from dmb_contracts.table_order import ReferenceCycle, parents_first
+from dmb_contracts.table_order import parents_first
 
-from dmb_generator.adapters.datasets_writer import empty_tables
 from dmb_generator.batch_order import table_seed
 from dmb_generator.models import Batch, BatchJob, BatchStatus, Job
 
@@ -42,21 +41,15 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
             created_at=utcnow(),
         )
         uow.session.add(batch)
-        try:
-            order = parents_first([table.spec for table in cmd.tables], cycles="refuse")
-        except ReferenceCycle as exc:
-            batch.status = BatchStatus.FAILED
-            for table in cmd.tables:
-                uow.emit(JobFailed(job_id=table.job_id, reason=f"the batch was refused: {exc}"), cmd)
-            await uow.commit()
-            return
+        # Tables that reference each other in a circle are ordered by their required foreign keys: the nullable
+        # one that points at a table filled later finds no rows and is left empty (null) with a note on its job;
+        # a circle of required foreign keys cannot exist (the schema service refuses it).
+        order = parents_first([table.spec for table in cmd.tables], cycles="break_nullable")
         if cmd.mode is WriteMode.REPLACE:
             # Every table empty before the first is filled: children first, so no row points at a removed key.
             emptied = [cmd.tables[index].spec for index in reversed(order)]
             await asyncio.to_thread(
-                empty_tables,
-                deps.datasets,
-                [(owned_table(spec, cmd.owner_id, deps.datasets_schema), spec) for spec in emptied],
+                deps.tables.empty, [(owned_table(spec, cmd.owner_id, deps.datasets_schema), spec) for spec in emptied]
             )
         await uow.session.flush()  # the batch row first: its jobs point at it
         jobs = [

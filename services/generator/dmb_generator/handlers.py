@@ -35,19 +35,20 @@ from dmb_contracts.events import (
     JobStarted,
 )
 from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
+from dmb_contracts.rules import AggregateRule
 from sqlalchemy.engine import Engine
 
-from dmb_generator.adapters.column_report import column_report
-from dmb_generator.adapters.datasets_writer import RowsRefused, empty_tables, insert_chunk
-from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values, read_parent_keys
-from dmb_generator.adapters.table_maxima import read_maxima
+from dmb_generator.adapters.datasets import DatasetsWriter, SqlDatasets
+from dmb_generator.adapters.datasets_writer import RowsRefused
+from dmb_generator.adapters.parent_keys import TooManyParentKeys, keys_as_values
 from dmb_generator.batch_handlers import cancel_unstarted_batch_job
 from dmb_generator.chunk_release import OwnerTurns, lock_owner, release_chunks
 from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
 from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
-from dmb_generator.models import ChunkDone, EarlyCancel, Job, JobStatus
+from dmb_generator.domain.unique_append import NoUniqueValuesLeft, fields_kept_apart, keep_apart, reserve_first_row
+from dmb_generator.models import BatchJob, ChunkDone, EarlyCancel, Job, JobStatus
 from dmb_generator.version import GENERATOR_VERSION
 
 #: Rows per chunk. Part of the job's identity: chunk k always covers the same rows with the same seed.
@@ -68,6 +69,17 @@ class GeneratorDeps:
     #: Chunks of one owner queued or running at once (domain.fair_share): owners take turns on the workers.
     chunks_per_owner: int = 8
     owner_turns: OwnerTurns = field(default_factory=OwnerTurns)
+    #: The users' tables (adapters.datasets); made from `datasets` unless given.
+    writer: DatasetsWriter | None = None
+
+    def __post_init__(self) -> None:
+        if self.writer is None:
+            self.writer = SqlDatasets(self.datasets, self.datasets_schema)
+
+    @property
+    def tables(self) -> DatasetsWriter:
+        assert self.writer is not None
+        return self.writer
 
 
 @contextlib.asynccontextmanager
@@ -118,12 +130,16 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
         if cmd.mode is WriteMode.REPLACE:
             table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
             try:
-                await asyncio.to_thread(empty_tables, deps.datasets, [(table, cmd.spec)])
+                await asyncio.to_thread(deps.tables.empty, [(table, cmd.spec)])
             except sa.exc.IntegrityError:
                 _fail(uow, job, "replace: other tables reference rows of this table; replace them together", cmd)
                 await uow.commit()
                 return
             notes.append("the table's rows were removed first (replace)")
+        elif fields_kept_apart(cmd.spec):
+            # Appending: unique values that are not sequences are kept apart from the rows already there.
+            table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
+            job.appending = await asyncio.to_thread(deps.tables.has_rows, table)
         # Appending: sequences continue after the rows already there (read once; the job keeps the result).
         maxima = await asyncio.to_thread(_read_sequence_maxima, deps, cmd.spec, cmd.owner_id)
         spec, continued = continue_sequences(cmd.spec, maxima)
@@ -189,14 +205,14 @@ def _read_sequence_maxima(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.U
     columns = sequence_fields(spec)
     if not columns:
         return {}
-    return read_maxima(deps.datasets, owned_table(spec, owner_id, deps.datasets_schema), columns)
+    return deps.tables.maxima(owned_table(spec, owner_id, deps.datasets_schema), columns)
 
 
 def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.UUID | None) -> dict[str, list[Any]] | None:
     if not any(field.references is not None for field in spec.fields):
         return None
     table = owned_table(spec, owner_id, deps.datasets_schema)
-    return read_parent_keys(deps.datasets, table, spec, MAX_PARENT_KEYS)
+    return deps.tables.parent_keys(table, spec, MAX_PARENT_KEYS)
 
 
 def parent_keys(spec: TableSpec, stored: dict[str, list[Any]] | None, rows: int) -> dict[str, ParentKeys]:
@@ -350,15 +366,15 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
         compositions = {name: Composition.model_validate(c) for name, c in (job.ai_compositions or {}).items()}
         parents = parent_keys(spec, job.parent_keys, job.rows)
-        owner_id = job.owner_id
+        owner_id, appending, job_rows = job.owner_id, job.appending, job.rows
     table = owned_table(spec, owner_id, deps.datasets_schema)
-    try:
-        rows = await asyncio.to_thread(
-            generate_chunk,
+
+    def make(first_row: int) -> list[tuple[Any, ...]]:
+        return generate_chunk(
             spec,
             seed=seed,
             chunk_index=cmd.chunk_index,
-            first_row=cmd.first_row,
+            first_row=first_row,
             rows=cmd.rows,
             locale=locale,
             ai_pools=pools,
@@ -366,6 +382,23 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             parents=parents,
             ai_compositions=compositions,
         )
+
+    def make_kept_apart() -> list[tuple[Any, ...]]:
+        rows = make(cmd.first_row)
+        if not appending:
+            return rows
+        return keep_apart(
+            spec,
+            rows,
+            held=lambda name, values: deps.tables.held_values(table, name, values),
+            reserve=lambda round_: make(reserve_first_row(round_, job_rows, cmd.first_row)),
+        )
+
+    try:
+        rows = await asyncio.to_thread(make_kept_apart)
+    except NoUniqueValuesLeft as exc:
+        await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
+        return
     except ValueError as exc:
         await _fail_job(cmd, deps, f"chunk {cmd.chunk_index} could not be generated: {exc}")
         return
@@ -392,9 +425,7 @@ async def _write_chunk(cmd: GenerateChunk, deps: GeneratorDeps, table: sa.Table,
         job = await uow.session.scalar(sa.select(Job).where(Job.job_id == cmd.job_id).with_for_update(read=True))
         if job is None or job.status in JobStatus.FINISHED:
             return False
-        await asyncio.to_thread(
-            insert_chunk, deps.datasets, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index
-        )
+        await asyncio.to_thread(deps.tables.insert_chunk, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
         await uow.commit()
     return True
 
@@ -443,7 +474,11 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         if done_chunks == job.chunks:
             table = owned_table(spec, job.owner_id, deps.datasets_schema)
             rows_written_at = utcnow()
-            report = await asyncio.to_thread(column_report, deps.datasets, table, spec)
+            aggregates = _aggregates_due(spec, await _batch_specs(uow, job.job_id))
+            if aggregates:
+                notes = await asyncio.to_thread(_apply_aggregates, deps, job.owner_id, aggregates)
+                job.fallbacks = [*job.fallbacks, *notes]
+            report = await asyncio.to_thread(deps.tables.report, table, spec)
             job.status = JobStatus.COMPLETED
             job.finished_at = utcnow()
             started_at = as_utc(job.created_at)
@@ -467,8 +502,54 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         await uow.commit()
 
 
+Aggregate = tuple[TableSpec, AggregateRule, TableSpec | None]
+
+
+async def _batch_specs(uow: UnitOfWork, job_id: uuid.UUID) -> list[TableSpec]:
+    """The definitions of the other tables of the job's batch (none for a single-table job)."""
+    batch_id = await uow.session.scalar(sa.select(BatchJob.batch_id).where(BatchJob.job_id == job_id))
+    if batch_id is None:
+        return []
+    specs = await uow.session.scalars(
+        sa.select(BatchJob.spec).where(BatchJob.batch_id == batch_id, BatchJob.job_id != job_id)
+    )
+    return [TableSpec.model_validate(spec) for spec in specs]
+
+
+def _aggregates_due(spec: TableSpec, others: list[TableSpec]) -> list[Aggregate]:
+    """The aggregate rules to compute once this job's rows are written: the table's own (its children may be
+    there), and those of the batch's other tables whose children this table holds."""
+    by_name = {other.table_name: other for other in others}
+    due: list[Aggregate] = [
+        (spec, rule, by_name.get(rule.child_table)) for rule in spec.rules if isinstance(rule, AggregateRule)
+    ]
+    due += [
+        (other, rule, spec)
+        for other in others
+        for rule in other.rules
+        if isinstance(rule, AggregateRule) and rule.child_table == spec.table_name
+    ]
+    return due
+
+
+def _apply_aggregates(deps: GeneratorDeps, owner_id: uuid.UUID | None, due: list[Aggregate]) -> list[str]:
+    notes = []
+    for parent, rule, child in due:
+        note = deps.tables.aggregate(owner_id, parent, rule, child)
+        if note is not None:
+            notes.append(note)
+    return notes
+
+
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
-    _, owner_id = await _job_owner(deps, cmd.job_id)
+    """Cancel is final once this commits: no chunk of the job writes a row after it.
+
+    The cancel holds the job's owner's turn, the one generate_rows holds while it creates the job (and checks
+    for an early cancel). The owner comes from the command, never from the job row: a cancel that overtook
+    its GenerateRows finds no job yet, and looking the owner up then gave "no owner", another turn than the one
+    generate_rows held, so both ran at once, each missed the other's uncommitted row (the cancel saw no job
+    and remembered an early cancel; generate_rows saw no early cancel yet) and the job ran to completion."""
+    owner_id = cmd.owner_id if cmd.owner_id is not None else (await _job_owner(deps, cmd.job_id))[1]
     async with _job_guard(deps, cmd.job_id), _owner_uow(deps, owner_id) as uow:
         job = await uow.session.get(Job, cmd.job_id)
         if job is None and await cancel_unstarted_batch_job(uow, cmd):

@@ -56,6 +56,8 @@ class Job(Base):
     ai_progress_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
     #: Per unique AI field, the composition the AI service sent (dmb_contracts.compositions), as JSON.
     ai_compositions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+    #: The table held rows when the job started: each chunk's unique values are kept apart from them.
+    appending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class ChunkDone(Base):

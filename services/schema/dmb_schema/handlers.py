@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from dmb_bus.uow import UnitOfWork
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.commands import AlterTable, CreateTable, DropTable, RestoreTable
 from dmb_contracts.envelope import utcnow
-from dmb_contracts.events import Problem, TableAltered, TableCreated, TableDropped, TableRejected
+from dmb_contracts.events import TableAltered, TableCreated, TableDropped
 from dmb_contracts.fields import SpecError, TableSpec
 from dmb_contracts.references import referencing_tables, resolve_references
 from pydantic import ValidationError
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dmb_schema.adapters.datasets_ddl import DatasetsDDL, MigrationFailed, MigrationOutcome
 from dmb_schema.domain.diff import plan_alter
 from dmb_schema.models import Definition, DefinitionVersion, MigrationRecord
+from dmb_schema.rejection import Rejected
 
 log = logging.getLogger(__name__)
 
@@ -39,87 +41,83 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
     async with deps.runtime.uow() as uow:
         if not await uow.claim(cmd):
             return
-        if await _name_taken(uow.session, cmd.owner_id, cmd.spec.table_name, cmd.table_id):
-            _reject(uow, cmd, f"you already have a table named {cmd.spec.table_name!r}", "table_name", "unique")
-            await uow.commit()
-            return
-        if await uow.session.get(Definition, cmd.table_id) is not None:
-            await uow.commit()  # already created by an earlier delivery that lost its inbox mark
-            return
-        try:
-            spec = await _with_references(uow.session, cmd.spec, cmd.owner_id, cmd.table_id, None)
-        except SpecError as exc:
-            _reject(uow, cmd, exc.message, exc.field, exc.rule)
-            await uow.commit()
-            return
-        try:
-            outcome = await asyncio.to_thread(deps.ddl.create_table, spec, cmd.owner_id)
-        except MigrationFailed as exc:
-            _log_migration(uow.session, cmd, None, 1, [], "failed", 0.0, str(exc))
-            _reject(uow, cmd, str(exc), exc.field, exc.rule)
-            await uow.commit()
-            return
-        now = utcnow()
-        uow.session.add(
-            Definition(
-                table_id=cmd.table_id,
-                owner_id=cmd.owner_id,
-                table_name=cmd.spec.table_name,
-                version=1,
-                dropped=False,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        uow.session.add(
-            DefinitionVersion(
-                table_id=cmd.table_id,
-                version=1,
-                spec=spec.model_dump(mode="json"),
-                created_by=cmd.owner_id,
-                created_at=now,
-            )
-        )
-        _log_migration(uow.session, cmd, None, 1, outcome.operations, "applied", outcome.seconds, None)
-        uow.emit(TableCreated(table_id=cmd.table_id, version=1, spec=spec, migration_seconds=outcome.seconds), cmd)
+        with _rejections(uow, cmd):
+            await _create_table(uow, cmd, deps)
         await uow.commit()
+
+
+async def _create_table(uow: UnitOfWork, cmd: CreateTable, deps: SchemaDeps) -> None:
+    if await _name_taken(uow.session, cmd.owner_id, cmd.spec.table_name, cmd.table_id):
+        raise Rejected(f"you already have a table named {cmd.spec.table_name!r}", "table_name", "unique")
+    if await uow.session.get(Definition, cmd.table_id) is not None:
+        return  # already created by an earlier delivery that lost its inbox mark
+    try:
+        spec = await _with_references(uow.session, cmd.spec, cmd.owner_id, cmd.table_id, None)
+    except SpecError as exc:
+        raise Rejected.of(exc) from exc
+    try:
+        outcome = await asyncio.to_thread(deps.ddl.create_table, spec, cmd.owner_id)
+    except MigrationFailed as exc:
+        _log_migration(uow.session, cmd, None, 1, [], "failed", 0.0, str(exc))
+        raise Rejected(str(exc), exc.field, exc.rule) from exc
+    now = utcnow()
+    uow.session.add(
+        Definition(
+            table_id=cmd.table_id,
+            owner_id=cmd.owner_id,
+            table_name=cmd.spec.table_name,
+            version=1,
+            dropped=False,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    uow.session.add(
+        DefinitionVersion(
+            table_id=cmd.table_id,
+            version=1,
+            spec=spec.model_dump(mode="json"),
+            created_by=cmd.owner_id,
+            created_at=now,
+        )
+    )
+    _log_migration(uow.session, cmd, None, 1, outcome.operations, "applied", outcome.seconds, None)
+    uow.emit(TableCreated(table_id=cmd.table_id, version=1, spec=spec, migration_seconds=outcome.seconds), cmd)
 
 
 async def drop_table(cmd: DropTable, deps: SchemaDeps) -> None:
     async with deps.table_locks[cmd.table_id], deps.runtime.uow() as uow:
         if not await uow.claim(cmd):
             return
-        definition = await uow.session.get(Definition, cmd.table_id)
-        if definition is None or definition.dropped:
-            uow.emit(TableDropped(table_id=cmd.table_id), cmd)  # dropping twice is not an error
-            await uow.commit()
-            return
-        current = await uow.session.get(DefinitionVersion, (cmd.table_id, definition.version))
-        assert current is not None
-        spec = TableSpec.model_validate(current.spec)
-        children = referencing_tables(
-            spec.table_name, await _owner_tables(uow.session, definition.owner_id, cmd.table_id)
-        )
-        if children:
-            reason = (
-                f"{spec.table_name!r} cannot be dropped while {', '.join(children)} reference it; "
-                "drop or change those first"
-            )
-            _reject(uow, cmd, reason, None, "references")
-            await uow.commit()
-            return
-        try:
-            outcome: MigrationOutcome = await asyncio.to_thread(deps.ddl.drop_table, spec, definition.owner_id)
-        except MigrationFailed as exc:
-            _log_migration(uow.session, cmd, definition.version, None, [], "failed", 0.0, str(exc))
-            _reject(uow, cmd, str(exc), None, "migration")
-            await uow.commit()
-            return
-        definition.dropped = True
-        definition.updated_at = utcnow()
-        _log_migration(uow.session, cmd, definition.version, None, outcome.operations, "applied", outcome.seconds, None)
-        uow.emit(TableDropped(table_id=cmd.table_id), cmd)
+        with _rejections(uow, cmd):
+            await _drop_table(uow, cmd, deps)
         await uow.commit()
+
+
+async def _drop_table(uow: UnitOfWork, cmd: DropTable, deps: SchemaDeps) -> None:
+    definition = await uow.session.get(Definition, cmd.table_id)
+    if definition is None or definition.dropped:
+        uow.emit(TableDropped(table_id=cmd.table_id), cmd)  # dropping twice is not an error
+        return
+    current = await uow.session.get(DefinitionVersion, (cmd.table_id, definition.version))
+    assert current is not None
+    spec = TableSpec.model_validate(current.spec)
+    children = referencing_tables(spec.table_name, await _owner_tables(uow.session, definition.owner_id, cmd.table_id))
+    if children:
+        reason = (
+            f"{spec.table_name!r} cannot be dropped while {', '.join(children)} reference it; "
+            "drop or change those first"
+        )
+        raise Rejected(reason, None, "references")
+    try:
+        outcome: MigrationOutcome = await asyncio.to_thread(deps.ddl.drop_table, spec, definition.owner_id)
+    except MigrationFailed as exc:
+        _log_migration(uow.session, cmd, definition.version, None, [], "failed", 0.0, str(exc))
+        raise Rejected(str(exc), None, "migration") from exc
+    definition.dropped = True
+    definition.updated_at = utcnow()
+    _log_migration(uow.session, cmd, definition.version, None, outcome.operations, "applied", outcome.seconds, None)
+    uow.emit(TableDropped(table_id=cmd.table_id), cmd)
 
 
 async def alter_table(cmd: AlterTable, deps: SchemaDeps) -> None:
@@ -181,74 +179,73 @@ async def _new_version(
     async with deps.table_locks[cmd.table_id], deps.runtime.uow() as uow:
         if not await uow.claim(cmd):
             return
-        definition = await uow.session.get(Definition, cmd.table_id, with_for_update=True)
-        if definition is None or definition.dropped:
-            _reject(uow, cmd, "there is no such table (it was never created, or it was dropped)", None, "not_found")
-            await uow.commit()
-            return
-        if cmd.expected_version != definition.version:
-            reason = (
-                f"conflict: the table is at version {definition.version}, but this change was made against "
-                f"version {cmd.expected_version}; reload the table and make the change again"
-            )
-            _reject(uow, cmd, reason, None, "conflict")
-            await uow.commit()
-            return
-        try:
-            spec = await requested(uow.session, definition)
-            spec = await _with_references(uow.session, spec, definition.owner_id, cmd.table_id, definition.table_name)
-        except SpecError as exc:
-            _reject(uow, cmd, exc.message, exc.field, exc.rule)
-            await uow.commit()
-            return
-        if await _name_taken(uow.session, definition.owner_id, spec.table_name, cmd.table_id):
-            _reject(uow, cmd, f"you already have a table named {spec.table_name!r}", "table_name", "unique")
-            await uow.commit()
-            return
-        current = await uow.session.get(DefinitionVersion, (cmd.table_id, definition.version))
-        assert current is not None
-        previous = definition.version
-        try:
-            plan = plan_alter(TableSpec.model_validate(current.spec), spec)
-        except SpecError as exc:
-            _reject(uow, cmd, exc.message, exc.field, exc.rule)
-            await uow.commit()
-            return
-        try:
-            outcome = await asyncio.to_thread(deps.ddl.alter_table, plan, definition.owner_id)
-        except MigrationFailed as exc:
-            _log_migration(uow.session, cmd, previous, previous + 1, [], "failed", 0.0, str(exc))
-            _reject(uow, cmd, str(exc), exc.field, exc.rule)
-            await uow.commit()
-            return
-        now = utcnow()
-        definition.version, definition.table_name, definition.updated_at = previous + 1, plan.new.table_name, now
-        uow.session.add(
-            DefinitionVersion(
-                table_id=cmd.table_id,
-                version=previous + 1,
-                spec=plan.new.model_dump(mode="json"),
-                renames={change.new.name: change.old.name for change in plan.kept if change.renamed} or None,
-                created_by=cmd.owner_id,
-                created_at=now,
-            )
+        with _rejections(uow, cmd):
+            await _apply_new_version(uow, cmd, deps, requested, restored_from)
+        await uow.commit()
+
+
+async def _apply_new_version(
+    uow: UnitOfWork,
+    cmd: AlterTable | RestoreTable,
+    deps: SchemaDeps,
+    requested: Callable[[AsyncSession, Definition], Awaitable[TableSpec]],
+    restored_from: int | None,
+) -> None:
+    definition = await uow.session.get(Definition, cmd.table_id, with_for_update=True)
+    if definition is None or definition.dropped:
+        raise Rejected("there is no such table (it was never created, or it was dropped)", None, "not_found")
+    if cmd.expected_version != definition.version:
+        reason = (
+            f"conflict: the table is at version {definition.version}, but this change was made against "
+            f"version {cmd.expected_version}; reload the table and make the change again"
         )
-        status = "adopted" if outcome.adopted else "applied"
-        _log_migration(uow.session, cmd, previous, previous + 1, outcome.operations, status, outcome.seconds, None)
-        changes = plan.changes()
-        if restored_from is not None:
-            changes.insert(0, f"restored version {restored_from}")
-        altered = TableAltered(
+        raise Rejected(reason, None, "conflict")
+    try:
+        spec = await requested(uow.session, definition)
+        spec = await _with_references(uow.session, spec, definition.owner_id, cmd.table_id, definition.table_name)
+    except SpecError as exc:
+        raise Rejected.of(exc) from exc
+    if await _name_taken(uow.session, definition.owner_id, spec.table_name, cmd.table_id):
+        raise Rejected(f"you already have a table named {spec.table_name!r}", "table_name", "unique")
+    current = await uow.session.get(DefinitionVersion, (cmd.table_id, definition.version))
+    assert current is not None
+    previous = definition.version
+    try:
+        plan = plan_alter(TableSpec.model_validate(current.spec), spec)
+    except SpecError as exc:
+        raise Rejected.of(exc) from exc
+    try:
+        outcome = await asyncio.to_thread(deps.ddl.alter_table, plan, definition.owner_id)
+    except MigrationFailed as exc:
+        _log_migration(uow.session, cmd, previous, previous + 1, [], "failed", 0.0, str(exc))
+        raise Rejected(str(exc), exc.field, exc.rule) from exc
+    now = utcnow()
+    definition.version, definition.table_name, definition.updated_at = previous + 1, plan.new.table_name, now
+    uow.session.add(
+        DefinitionVersion(
             table_id=cmd.table_id,
             version=previous + 1,
-            previous_version=previous,
-            spec=plan.new,
-            changes=changes,
-            migration_seconds=outcome.seconds,
-            restored_from=restored_from,
+            spec=plan.new.model_dump(mode="json"),
+            renames={change.new.name: change.old.name for change in plan.kept if change.renamed} or None,
+            created_by=cmd.owner_id,
+            created_at=now,
         )
-        uow.emit(altered, cmd)
-        await uow.commit()
+    )
+    status = "adopted" if outcome.adopted else "applied"
+    _log_migration(uow.session, cmd, previous, previous + 1, outcome.operations, status, outcome.seconds, None)
+    changes = plan.changes()
+    if restored_from is not None:
+        changes.insert(0, f"restored version {restored_from}")
+    altered = TableAltered(
+        table_id=cmd.table_id,
+        version=previous + 1,
+        previous_version=previous,
+        spec=plan.new,
+        changes=changes,
+        migration_seconds=outcome.seconds,
+        restored_from=restored_from,
+    )
+    uow.emit(altered, cmd)
 
 
 async def move_tables_into_namespaces(deps: SchemaDeps) -> dict[uuid.UUID, list[str]]:
@@ -326,9 +323,14 @@ async def _name_taken(session: AsyncSession, owner_id: uuid.UUID | None, table_n
 SchemaCommand = CreateTable | AlterTable | RestoreTable | DropTable
 
 
-def _reject(uow: UnitOfWork, cmd: SchemaCommand, reason: str, field: str | None, rule: str) -> None:
-    problem = Problem(field=field, rule=rule, message=reason)
-    uow.emit(TableRejected(table_id=cmd.table_id, reason=reason, problems=[problem]), cmd)
+@contextlib.contextmanager
+def _rejections(uow: UnitOfWork, cmd: SchemaCommand) -> Iterator[None]:
+    """The one place a refusal becomes TableRejected: a use case raises Rejected where it finds the rule broken,
+    and whatever it recorded before (the claim, a failed migration's log) commits with the rejection."""
+    try:
+        yield
+    except Rejected as refusal:
+        uow.emit(refusal.event(cmd.table_id), cmd)
 
 
 def _log_migration(

@@ -250,3 +250,26 @@ def empty_tables(engine: Engine, tables: list[tuple[sa.Table, TableSpec]]) -> No
             if own:
                 conn.execute(sa.update(table).values(own))
             conn.execute(sa.delete(table))
+
+
+#: Values per `IN (...)` list when looking for values a table already holds (well under SQLite's limit).
+_HELD_BATCH = 500
+
+
+def held_values(engine: Engine, table: sa.Table, column: str, values: Sequence[Any]) -> set[Any]:
+    """Which of `values` the table's `column` already holds (memory bounded by the values asked about)."""
+    wanted = list({value for value in values if value is not None})
+    found: set[Any] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), _HELD_BATCH):
+            batch = wanted[start : start + _HELD_BATCH]
+            found.update(conn.scalars(sa.select(table.c[column]).where(table.c[column].in_(batch))))
+    return found
+
+
+def has_rows(engine: Engine, table: sa.Table) -> bool:
+    """Whether the table holds a row (False for a table not there yet: the job reports that when it writes)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+            return False
+        return conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None

@@ -23,6 +23,7 @@ from dmb_generator.domain.columns import raw_values
 from dmb_generator.domain.composite import plan_unique_indexes
 from dmb_generator.domain.conform import check_fixed_values, conform
 from dmb_generator.domain.context import ColumnContext, ParentKeys
+from dmb_generator.domain.date_order import apply_date_order
 from dmb_generator.domain.faker_catalogue import check_locale
 from dmb_generator.domain.key_pairs import key_pairs, unique_alone
 from dmb_generator.domain.references import hierarchical_references
@@ -136,4 +137,5 @@ def generate_chunk(
             enumerated=enumerated.get(field.name),
             unique=field.name in alone,
         )
+    apply_date_order(spec, columns)
     return list(zip(*(columns[field.name] for field in spec.fields), strict=True))

@@ -237,56 +237,99 @@ def _recording(conn: sa.Connection, into: list[str]) -> Iterator[None]:
         sa.event.remove(conn, "before_cursor_execute", record)
 
 
+@dataclass(frozen=True)
+class DdlSteps:
+    """What apply does, decided before any statement runs (pure: from the plan, the table's unique constraints
+    and indexes as the database has them, and what the dialect can do)."""
+
+    #: Unique indexes of fields that stop being unique or are dropped (before the column changes).
+    unique_indexes_to_drop: list[str]
+    #: Unique constraints of those fields (dropped with the column changes).
+    constraints: list[_Uniqueness]
+    #: Kept fields renamed, retyped, made (not) nullable, or with a new comment where comments exist.
+    column_changes: list[FieldChange]
+    #: Whether the column phase has anything to do (SQLite rebuilds the table for it).
+    columns_touched: bool
+    #: Fields that become unique, or are added unique: a unique index each (after the column changes).
+    gaining: list[FieldSpec]
+
+
+def ddl_steps(plan: AlterPlan, uniques: dict[str, _Uniqueness], comments: bool) -> DdlSteps:
+    losing: list[FieldChange | _Dropped] = [c for c in plan.kept if c.unique_changed and not column_unique(c.new)]
+    losing += [_Dropped(spec) for spec in plan.dropped if spec.name in uniques]
+    found = [uniques.get(item.old.name) for item in losing]
+    column_changes = [c for c in plan.kept if c.renamed or c.retyped or c.nullable_changed]
+    if comments:
+        column_changes += [c for c in plan.kept if c.comment_changed and c not in column_changes]
+    constraints = [u for u in found if u is not None and not u.is_index]
+    gaining = [c.new for c in plan.kept if c.unique_changed and column_unique(c.new)]
+    gaining += [spec for spec in plan.added if column_unique(spec)]
+    return DdlSteps(
+        unique_indexes_to_drop=[u.name for u in found if u is not None and u.is_index],
+        constraints=constraints,
+        column_changes=column_changes,
+        columns_touched=bool(constraints or plan.dropped or column_changes or plan.added),
+        gaining=gaining,
+    )
+
+
 def apply(conn: sa.Connection, plan: AlterPlan, schema: str | None) -> list[str]:
-    """Run the plan's DDL on `conn` (in its transaction); returns the statements run."""
+    """Run the plan's DDL on `conn` (in its transaction), phase by phase; returns the statements run."""
     if is_mysql(conn):
         return _apply_in_one_statement(conn, plan, schema)
     statements: list[str] = []
     uniques = _uniqueness(conn, plan.old, schema)
-    sqlite = conn.dialect.name == "sqlite"
     comments = bool(conn.dialect.supports_comments)
-    context = MigrationContext.configure(conn, opts={"target_metadata": new_metadata()})
-    op = Operations(context)
-    name = plan.new.table_name
+    steps = ddl_steps(plan, uniques, comments)
+    op = Operations(MigrationContext.configure(conn, opts={"target_metadata": new_metadata()}))
     with _recording(conn, statements):
-        for index in plan.indexes_to_drop:
-            op.drop_index(index_name(index, plan.old), table_name=plan.old.table_name, schema=schema)
-        losing: list[FieldChange | _Dropped] = [c for c in plan.kept if c.unique_changed and not column_unique(c.new)]
-        losing += [_Dropped(spec) for spec in plan.dropped if spec.name in uniques]
         # Unique indexes go first (SQLite cannot drop or recreate a table's indexed column around them).
-        for item in losing:
-            found = uniques.get(item.old.name)
-            if found is not None and found.is_index:
-                op.drop_index(found.name, table_name=plan.old.table_name, schema=schema)
+        _drop_indexes(op, plan, steps, schema)
         if plan.renamed_table:
-            op.rename_table(plan.old.table_name, name, schema=schema)
-        constraints = [u for c in losing if (u := uniques.get(c.old.name)) is not None and not u.is_index]
-        column_changes = [c for c in plan.kept if c.renamed or c.retyped or c.nullable_changed]
-        if comments:
-            column_changes += [c for c in plan.kept if c.comment_changed and c not in column_changes]
-        if sqlite:
-            if constraints or plan.dropped or column_changes or plan.added:
-                with op.batch_alter_table(name, schema=schema, recreate="always") as batch:
-                    _alter_columns(batch, plan, constraints, column_changes, comments, using=False)
-        else:
-            with _DirectTarget(op, name, schema) as target:
-                _alter_columns(target, plan, constraints, column_changes, comments, using=True, conn=conn)
-        gaining = [c.new for c in plan.kept if c.unique_changed and column_unique(c.new)]
-        gaining += [spec for spec in plan.added if column_unique(spec)]
-        for spec in gaining:
-            op.create_index(unique_index_name(name, spec.name), name, [spec.name], unique=True, schema=schema)
-        for index in plan.indexes_to_create:
-            op.create_index(index_name(index, plan.new), name, list(index.fields), unique=index.unique, schema=schema)
+            op.rename_table(plan.old.table_name, plan.new.table_name, schema=schema)
+        _change_columns(op, conn, plan, steps, comments, schema)
+        _create_indexes(op, plan, steps, schema)
         if comments and plan.table_comment_changed:
-            if plan.new.description:
-                op.create_table_comment(
-                    name, plan.new.description, existing_comment=plan.old.description or None, schema=schema
-                )
-            else:
-                op.drop_table_comment(name, existing_comment=plan.old.description or None, schema=schema)
+            _table_comment(op, plan, schema)
         if plan.renamed_table and conn.dialect.name == "postgresql":
             _rename_derived_names(conn, plan, schema, uniques)
     return statements
+
+
+def _drop_indexes(op: Operations, plan: AlterPlan, steps: DdlSteps, schema: str | None) -> None:
+    for index in plan.indexes_to_drop:
+        op.drop_index(index_name(index, plan.old), table_name=plan.old.table_name, schema=schema)
+    for name in steps.unique_indexes_to_drop:
+        op.drop_index(name, table_name=plan.old.table_name, schema=schema)
+
+
+def _change_columns(
+    op: Operations, conn: sa.Connection, plan: AlterPlan, steps: DdlSteps, comments: bool, schema: str | None
+) -> None:
+    name = plan.new.table_name
+    if conn.dialect.name == "sqlite":
+        if steps.columns_touched:
+            with op.batch_alter_table(name, schema=schema, recreate="always") as batch:
+                _alter_columns(batch, plan, steps.constraints, steps.column_changes, comments, using=False)
+        return
+    with _DirectTarget(op, name, schema) as target:
+        _alter_columns(target, plan, steps.constraints, steps.column_changes, comments, using=True, conn=conn)
+
+
+def _create_indexes(op: Operations, plan: AlterPlan, steps: DdlSteps, schema: str | None) -> None:
+    name = plan.new.table_name
+    for spec in steps.gaining:
+        op.create_index(unique_index_name(name, spec.name), name, [spec.name], unique=True, schema=schema)
+    for index in plan.indexes_to_create:
+        op.create_index(index_name(index, plan.new), name, list(index.fields), unique=index.unique, schema=schema)
+
+
+def _table_comment(op: Operations, plan: AlterPlan, schema: str | None) -> None:
+    name, before = plan.new.table_name, plan.old.description or None
+    if plan.new.description:
+        op.create_table_comment(name, plan.new.description, existing_comment=before, schema=schema)
+    else:
+        op.drop_table_comment(name, existing_comment=before, schema=schema)
 
 
 def _rename_derived_names(

@@ -21,6 +21,7 @@ from dmb_contracts.fields import FieldSpec, IndexSpec, TableSpec
 from dmb_contracts.table_order import parents_first
 from dmb_schema.adapters import alter
 from dmb_schema.domain.diff import AlterPlan
+from dmb_schema.domain.table_sets import back_references
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -126,26 +127,42 @@ class DatasetsDDL:
         tables created before a failure are dropped again (in reverse order) before MigrationFailed."""
         started = time.perf_counter()
         specs = [physical_spec(spec, owner_id) for spec in specs]
+        deferred = back_references(specs)
         if self.engine.dialect.name in ("mysql", "mariadb"):
-            per_table = self._create_compensating(specs)
+            per_table = self._create_compensating(specs, deferred)
         else:
             try:
                 with self.engine.begin() as conn:
-                    per_table = [self._create_or_adopt(conn, spec)[0] for spec in specs]
+                    per_table = [self._create_or_adopt(conn, spec, deferred)[0] for spec in specs]
+                    self._add_back_references(conn, specs, deferred, per_table)
             except SQLAlchemyError as exc:
                 raise MigrationFailed(f"the database refused to create the tables: {_short(exc)}") from exc
         return SetOutcome(per_table, time.perf_counter() - started)
 
-    def _create_compensating(self, specs: list[TableSpec]) -> list[list[str]]:
+    def _add_back_references(
+        self, conn: sa.Connection, specs: list[TableSpec], deferred: dict[str, list[str]], per_table: list[list[str]]
+    ) -> None:
+        """The foreign keys that close a circle, once every table exists (SQLite has them in CREATE TABLE
+        already: it accepts a reference to a table created later, and cannot add a constraint afterwards)."""
+        if not deferred or not self.engine.dialect.supports_alter:
+            return
+        for position, spec in enumerate(specs):
+            for constraint in _deferred_constraints(table_for(spec, self.schema), deferred.get(spec.table_name, [])):
+                conn.execute(sa.schema.AddConstraint(constraint))
+                per_table[position].append(str(sa.schema.AddConstraint(constraint).compile(self.engine)).strip())
+
+    def _create_compensating(self, specs: list[TableSpec], deferred: dict[str, list[str]]) -> list[list[str]]:
         created: list[TableSpec] = []
         per_table: list[list[str]] = []
         try:
             for spec in specs:
                 with self.engine.begin() as conn:
-                    operations, adopted = self._create_or_adopt(conn, spec)
+                    operations, adopted = self._create_or_adopt(conn, spec, deferred)
                 if not adopted:
                     created.append(spec)
                 per_table.append(operations)
+            with self.engine.begin() as conn:
+                self._add_back_references(conn, specs, deferred, per_table)
         except (SQLAlchemyError, MigrationFailed) as exc:
             for spec in reversed(created):
                 with self.engine.begin() as conn:
@@ -155,9 +172,15 @@ class DatasetsDDL:
             raise MigrationFailed(f"the database refused to create the tables: {_short(exc)}") from exc
         return per_table
 
-    def _create_or_adopt(self, conn: sa.Connection, spec: TableSpec) -> tuple[list[str], bool]:
-        """CREATE TABLE with its indexes, or adopt a table of that name that has the spec's columns."""
+    def _create_or_adopt(
+        self, conn: sa.Connection, spec: TableSpec, deferred: dict[str, list[str]] | None = None
+    ) -> tuple[list[str], bool]:
+        """CREATE TABLE with its indexes, or adopt a table of that name that has the spec's columns. The
+        foreign keys in `deferred` (a circle's closing edges) are left out where they can be added later."""
         table = table_for(spec, self.schema)
+        if self.engine.dialect.supports_alter:
+            for constraint in _deferred_constraints(table, (deferred or {}).get(spec.table_name, [])):
+                constraint.use_alter = True  # Table.create leaves it out; _add_back_references adds it
         inspector = sa.inspect(conn)
         if inspector.has_table(spec.table_name, schema=self.schema):
             existing = [column["name"] for column in inspector.get_columns(spec.table_name, schema=self.schema)]
@@ -267,6 +290,14 @@ def _refuse_taken_index_names(conn: sa.Connection, names: set[str], schema: str 
             taken[0],
             "index",
         )
+
+
+def _deferred_constraints(table: sa.Table, fields: list[str]) -> list[sa.ForeignKeyConstraint]:
+    return [
+        constraint
+        for constraint in table.foreign_key_constraints
+        if any(column.name in fields for column in constraint.columns)
+    ]
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

@@ -269,6 +269,8 @@ class AlterPlan:
         lines.extend(line for change in self.kept if (line := change.describe()) is not None)
         lines.extend(f"index {index.name} dropped" for index in self.dropped_indexes)
         lines.extend(f"index {index.name} added ({describe_index(index)})" for index in self.added_indexes)
+        if self.old.rules != self.new.rules:
+            lines.append("consistency rules changed: " + ("; ".join(r.describe() for r in self.new.rules) or "none"))
         if not lines and self.new != self.old:
             lines.append("fields reordered")
         return lines
