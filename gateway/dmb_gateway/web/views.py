@@ -110,10 +110,27 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep, 
 
 @router.get("/tables/new", response_class=HTMLResponse)
 async def new_table(
-    request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser, starter: str = ""
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    viewer: OptionalUser,
+    starter: str = "",
+    design: uuid.UUID | None = None,
 ) -> HTMLResponse:
+    """The builder for a new table: blank, from a template (`starter`), or the tables of an AI design to edit
+    before creating them (`design`, see /ai/design)."""
     user = signed_in(request, viewer)
-    return render(request, context, "builder.html", user, table_id="", starter=starter, starters=STARTERS, **_builder())
+    return render(
+        request,
+        context,
+        "builder.html",
+        user,
+        table_id="",
+        starter=starter,
+        design=str(design) if design else "",
+        starters=STARTERS,
+        **_builder(),
+    )
 
 
 @router.get("/tables/{table_id}/edit", response_class=HTMLResponse)
@@ -123,7 +140,15 @@ async def edit_table(
     user = signed_in(request, viewer)
     view = await _owned_table(session, table_id, user)
     return render(
-        request, context, "builder.html", user, table_id=str(view.table_id), starter="", starters=(), **_builder()
+        request,
+        context,
+        "builder.html",
+        user,
+        table_id=str(view.table_id),
+        starter="",
+        design="",
+        starters=(),
+        **_builder(),
     )
 
 
