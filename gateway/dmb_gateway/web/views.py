@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sse_starlette.sse import EventSourceResponse
 
+from dmb_gateway.api.ai_service import settings_public
 from dmb_gateway.api.deps import ContextDep, OptionalUser, SessionDep
 from dmb_gateway.api.schemas import JobCreate
 from dmb_gateway.models import ExportView, JobView, TableView, User
@@ -170,6 +171,7 @@ async def table_page(
     user = signed_in(request, viewer)
     view = await _owned_table(session, table_id, user)
     options = JobCreate.model_fields
+    ai_fields = [f["name"] for f in view.spec.get("fields", []) if (f.get("generator") or {}).get("kind") == "ai"]
     return render(
         request,
         context,
@@ -181,7 +183,9 @@ async def table_page(
         max_seed=MAX_SEED,
         # Shown only when the API takes them (other engineers add them): the form never offers what fails.
         offers_mode="mode" in options,
-        offers_ai="ai" in options or "ai_context" in options,
+        offers_ai=bool(ai_fields) and "ai" in options,
+        ai_fields=ai_fields,
+        model=await settings_public(session, user, context.settings) if ai_fields else None,
     )
 
 
