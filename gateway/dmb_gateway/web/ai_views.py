@@ -31,7 +31,9 @@ async def design_page(
 
 
 @router.get("/settings/ai", response_class=HTMLResponse)
-async def settings_page(request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser) -> HTMLResponse:
+async def settings_page(
+    request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser
+) -> HTMLResponse:
     user = signed_in(request, viewer)
     model = await settings_public(session, user, context.settings)
     return render(request, context, "ai_settings.html", user, {"model": model})

@@ -147,6 +147,7 @@ function tableCard(spec) {
   $(".dt-display", card).textContent = spec.display_name && spec.display_name !== spec.table_name ? spec.display_name : "";
   $(".dt-description", card).textContent = spec.description ?? "";
   $(".dt-caption", card).textContent = `Fields of ${spec.table_name}`;
+  $(".dt-scroll", card).setAttribute("aria-label", `Fields of ${spec.table_name} (scrolls sideways)`);
   $(".dt-fields", card).replaceChildren(...spec.fields.map((field) => element("tr", {},
     element("th", {className: "font-monospace fw-normal", text: field.name, attrs: {scope: "row"}}),
     element("td", {text: field.type}),
