@@ -198,7 +198,7 @@ def test_a_confirmed_design_creates_its_tables_parents_first(
 def test_the_settings_page_never_puts_the_key_in_the_page(page: Page, api: httpx.Client, model: FakeOpenAI) -> None:
     api.delete("/ai/settings")
     page.goto("/")
-    page.get_by_role("link", name="AI model").click()
+    page.get_by_role("link", name="AI model").click()  # the navbar entry "AI"
     expect(page.locator("#ai-source")).to_contain_text("No AI model is set up")
     page.get_by_label("Base URL").fill(model.base_url)
     page.get_by_label("Model", exact=True).fill("fake-model")

@@ -152,8 +152,15 @@ function tableCard(spec) {
     element("th", {className: "font-monospace fw-normal", text: field.name, attrs: {scope: "row"}}),
     element("td", {text: field.type}),
     element("td", {className: "small", text: rules(field)}),
-    element("td", {className: "small text-break", text: field.references ? "keys of the parent rows" : generatorLabel(field.generator ?? null)}))));
+    element("td", {className: "small text-break", text: values(field)}))));
   return card;
+}
+
+function values(field) {
+  if (field.references) return "keys of the parent rows";
+  if (field.generator) return generatorLabel(field.generator);
+  if (field.choices?.length) return `one of ${field.choices.slice(0, 6).join(", ")}${field.choices.length > 6 ? ", …" : ""}`;
+  return "Automatic (from the name and type)";
 }
 
 $("#design-discard").addEventListener("click", () => {

@@ -40,6 +40,7 @@ function show(settings) {
   $("#ai-key-state").textContent = keySet
     ? `A key is set${settings.api_key_last4 ? `, ending with …${settings.api_key_last4}` : ""}. Leave this empty to keep it; type a new one to replace it. Stored encrypted; never shown again.`
     : "No key is set. A local server needs none. Stored encrypted; never shown again.";
+  inputs.api_key.placeholder = keySet ? `set${settings.api_key_last4 ? `, ends with …${settings.api_key_last4}` : ""}` : "not set";
   $("#ai-remove-key").classList.toggle("d-none", !keySet);
   $("#ai-forget").classList.toggle("d-none", !own);
 }

@@ -34,12 +34,14 @@ export class ValueSuggestions {
   // The picker opened for `row`: offer suggestions for a text field; come back to one under way or ready.
   opened(row, field) {
     this.row = row;
-    $("#suggest-open").classList.toggle("d-none", !SUGGESTIBLE.has(field.type));
+    $("#suggest-open").dataset.fits = String(SUGGESTIBLE.has(field.type));
+    this.catalogue.offerSuggestions();
     const state = this.states.get(row);
     if (state && SUGGESTIBLE.has(field.type)) this.show();
   }
 
   show() {
+    $("#suggest-open").classList.add("d-none");
     $("#catalogue-browser").classList.add("d-none");
     $("#values-config").classList.add("d-none");
     $("#values-suggest").classList.remove("d-none");

@@ -123,12 +123,20 @@ export class Catalogue {
     $("#catalogue-browser").classList.remove("d-none");
     $("#values-config").classList.add("d-none");
     $("#values-suggest")?.classList.add("d-none");
+    this.offerSuggestions();
+  }
+
+  // "Suggest values with AI" shows above the catalogue and a kind's settings, for the fields it fits.
+  offerSuggestions() {
+    const open = $("#suggest-open");
+    open?.classList.toggle("d-none", open.dataset.fits !== "true");
   }
 
   showConfig(entry, generator) {
     this.kind = entry.kind;
     $("#catalogue-browser").classList.add("d-none");
     $("#values-suggest")?.classList.add("d-none");
+    this.offerSuggestions();
     $("#values-config").classList.remove("d-none");
     $("#config-title").textContent = entry.label;
     $("#config-help").textContent = entry.description;
