@@ -31,6 +31,8 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.170.2")
 )
+#: A lookup slower than this counts as "cannot be found" (a request must not hang on a user's DNS).
+DNS_TIMEOUT_SECONDS = 5
 PRIVATE_HINT = (
     "a private, loopback or link-local address, which this platform does not call for users "
     "(the operator may allow it with DMB_AI_ALLOW_PRIVATE_ENDPOINTS=true)"
@@ -108,8 +110,9 @@ async def endpoint_problem(url: str, *, allow_private: bool, resolve: Resolver =
         addresses = [host.strip("[]")]
     else:
         try:
-            addresses = await resolve(host, port)
-        except (OSError, UnicodeError):
+            async with asyncio.timeout(DNS_TIMEOUT_SECONDS):
+                addresses = await resolve(host, port)
+        except (OSError, UnicodeError, TimeoutError):
             addresses = []
         if not addresses:
             # Where private addresses are allowed, a name only the model's network knows is fine (the call says

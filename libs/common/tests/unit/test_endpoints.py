@@ -3,7 +3,10 @@ link-local or metadata address unless the operator allows private ones (metadata
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from dmb_common import endpoints
 from dmb_common.endpoints import EndpointGuard, endpoint_problem, private_endpoints_allowed, url_problem
 
 
@@ -105,3 +108,15 @@ def test_private_endpoints_are_allowed_by_default_in_local_mode_only() -> None:
     assert not private_endpoints_allowed(None, local_mode=False)
     assert private_endpoints_allowed(True, local_mode=False)
     assert not private_endpoints_allowed(False, local_mode=True)
+
+
+async def test_a_lookup_that_hangs_counts_as_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def hangs(host: str, port: int) -> list[str]:
+        await asyncio.sleep(30)
+        return ["93.184.216.34"]
+
+    monkeypatch.setattr(endpoints, "DNS_TIMEOUT_SECONDS", 0.05)
+
+    assert "cannot be found" in (
+        await endpoint_problem("https://slow.example.com/", allow_private=False, resolve=hangs) or ""
+    )
