@@ -51,7 +51,10 @@ def _ai_pages(page: Page, url: str, orders: str) -> None:
     }
     vocabulary = {"values": [{"value": v, "weight": w} for v, w in [("shipped", 6), ("delivered", 3), ("returned", 1)]]}
     with fake_openai(design, vocabulary) as model, httpx.Client(base_url=f"{url}/api/v1", timeout=30) as api:
-        api.put("/ai/settings", json={"base_url": model.base_url, "model": "qwen2.5-1.5b", "api_key": "sk-demo-key-1234abcd"})
+        api.put(
+            "/ai/settings",
+            json={"base_url": model.base_url, "model": "qwen2.5-1.5b", "api_key": "sk-demo-key-1234abcd"},
+        )
         _shoot(page, "/settings/ai", "ai-settings", full=False)
         page.goto("/ai/design")
         page.get_by_label("What are the tables about?").fill("patients of a Spanish hospital with admissions")
@@ -60,7 +63,9 @@ def _ai_pages(page: Page, url: str, orders: str) -> None:
         page.wait_for_timeout(600)
         page.screenshot(path=str(OUT / "ai-design.png"), full_page=True)
         print("docs/screenshots/ai-design.png")
-        status = next(i for i, f in enumerate(api.get(f"/tables/{orders}").json()["spec"]["fields"]) if f["name"] == "status")
+        status = next(
+            i for i, f in enumerate(api.get(f"/tables/{orders}").json()["spec"]["fields"]) if f["name"] == "status"
+        )
         page.goto(f"/tables/{orders}/edit")
         page.locator(".f-values-btn").nth(status).click()
         page.get_by_role("button", name="Suggest values with AI").click()
@@ -73,7 +78,11 @@ def _ai_pages(page: Page, url: str, orders: str) -> None:
             "table_name": "reviews",
             "fields": [
                 {"name": "id", "type": "integer", "primary_key": True},
-                {"name": "review", "type": "text", "generator": {"kind": "ai", "instructions": "a short product review"}},
+                {
+                    "name": "review",
+                    "type": "text",
+                    "generator": {"kind": "ai", "instructions": "a short product review"},
+                },
             ],
         }
         table_id = api.post("/tables", json=reviews).json()["id"]
