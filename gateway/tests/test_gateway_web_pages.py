@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dmb_testing.flow import create_table
+from dmb_testing.flow import create_table, wait_for
 from dmb_testing.platform import embedded_client
 
 STATIC = Path(__file__).parents[1] / "dmb_gateway" / "web" / "static"
@@ -123,3 +123,25 @@ async def test_a_table_with_ai_fields_offers_the_jobs_ai_options_and_says_which_
     for html in (page, settings):
         assert key not in html
         assert "sk-page-test" not in html
+
+
+async def test_a_job_whose_ai_values_fell_back_says_why_in_the_api_and_the_jobs_list(client: httpx.AsyncClient) -> None:
+    table = await create_table(
+        client,
+        {
+            "table_name": "remarks",
+            "fields": [
+                {"name": "id", "type": "integer", "primary_key": True},
+                {"name": "remark", "type": "text", "generator": {"kind": "ai"}},
+            ],
+        },
+    )
+    started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": 5})
+    job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed"}, within=60)
+    listed = (await client.get("/jobs")).text
+
+    assert job["status"] == "completed", job
+    (note,) = [note for note in job["fallbacks"] if note.startswith("AI ")]
+    assert note.startswith("AI values unavailable, Faker used instead: no API key")
+    assert "job-ai-note" in listed
+    assert "AI values unavailable, Faker used instead" in listed
