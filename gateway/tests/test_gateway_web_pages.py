@@ -114,13 +114,16 @@ async def test_a_table_with_ai_fields_offers_the_jobs_ai_options_and_says_which_
     without = (await client.get(f"/tables/{plain['id']}")).text
     page = (await client.get(f"/tables/{with_ai['id']}")).text
     settings = (await client.get("/settings/ai")).text
+    batch = (await client.get("/generate")).text
 
     assert 'id="ai-context"' not in without
     assert 'id="ai-context"' in page
     assert "Uses your model mine." in page
     assert 'id="ai-job-key" type="password"' in page
     assert "ending with …LAST" in settings
-    for html in (page, settings):
+    assert 'id="ai-context"' in batch
+    assert "reviews.review" in batch
+    for html in (page, settings, batch):
         assert key not in html
         assert "sk-page-test" not in html
 

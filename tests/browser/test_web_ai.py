@@ -220,3 +220,30 @@ def test_the_settings_page_never_puts_the_key_in_the_page(page: Page, api: httpx
 
     expect(page.locator("#ai-key-state")).to_contain_text("No key is set")
     assert api.get("/ai/settings").json()["api_key_set"] is False
+
+
+def test_a_batch_from_the_generate_page_uses_the_saved_model_with_the_context_given(
+    page: Page, api: httpx.Client, with_model: FakeOpenAI
+) -> None:
+    moods = ["calm and relaxed", "quietly hopeful", "restless and anxious", "cheerful and lively", "deeply sad"]
+    table_id = created(
+        api,
+        {
+            "table_name": "diary",
+            "fields": [
+                {"name": "id", "type": "integer", "primary_key": True},
+                {"name": "mood", "type": "string", "max_length": 40, "generator": {"kind": "ai"}},
+            ],
+        },
+    )
+    with_model.replies.append({"rows": [{"mood": mood} for mood in moods]})
+    page.goto(f"/generate?t={table_id}:5")
+    expect(page.locator("#ai-model-line")).to_contain_text("Uses your model fake-model")
+    page.get_by_label(re.compile("^AI context")).fill("a mood diary kept by students")
+
+    page.get_by_role("button", name="Generate only").click()
+
+    expect(page.locator("#batch-jobs")).to_contain_text("completed: 5 of 5", timeout=60_000)
+    assert "a mood diary kept by students" in str(with_model.requests[-1].body["messages"])
+    rows = api.get(f"/tables/{table_id}/rows", params={"limit": 10}).json()
+    assert {row[1] for row in rows["rows"]} <= set(moods), rows

@@ -171,7 +171,7 @@ async def table_page(
     user = signed_in(request, viewer)
     view = await _owned_table(session, table_id, user)
     options = JobCreate.model_fields
-    ai_fields = [f["name"] for f in view.spec.get("fields", []) if (f.get("generator") or {}).get("kind") == "ai"]
+    ai_fields = _ai_fields(view)
     return render(
         request,
         context,
@@ -201,7 +201,24 @@ async def generate_many(
             .order_by(TableView.table_name)
         )
     ).all()
-    return render(request, context, "generate.html", user, tables=tables, max_rows=MAX_ROWS_PER_JOB, max_seed=MAX_SEED)
+    ai_fields = [f"{table.table_name}.{name}" for table in tables for name in _ai_fields(table)]
+    return render(
+        request,
+        context,
+        "generate.html",
+        user,
+        tables=tables,
+        max_rows=MAX_ROWS_PER_JOB,
+        max_seed=MAX_SEED,
+        offers_ai=bool(ai_fields),
+        ai_fields=ai_fields,
+        model=await settings_public(session, user, context.settings) if ai_fields else None,
+    )
+
+
+def _ai_fields(table: TableView) -> list[str]:
+    """The names of the table's fields whose values an AI model makes."""
+    return [f["name"] for f in table.spec.get("fields", []) if (f.get("generator") or {}).get("kind") == "ai"]
 
 
 def _fragment(request: Request) -> bool:

@@ -1,6 +1,7 @@
 // A table's page: generate rows with live progress (SSE), cancel, export and download, browse the rows
 // (paged, sorted, filtered per column), its definition and versions (restore).
 import {api, ApiError, settledTable, sleep} from "./api.js";
+import {aiOptions} from "./ai_job_options.js";
 import {$, $$, clone, element, formatNumber, formatSeconds, say, setBar, toast} from "./dom.js";
 
 const tableId = $("#table-page").dataset.tableId;
@@ -15,16 +16,8 @@ function jobBody() {
   if ($("#seed").value !== "") body.seed = Number($("#seed").value);
   const mode = $('input[name="mode"]:checked');
   if (mode) body.mode = mode.value;
-  // The job's own model only when one of its boxes is filled; else the saved settings answer (the API decides).
-  const ai = {};
-  if ($("#ai-context")?.value.trim()) ai.context = $("#ai-context").value.trim();
-  const own = {base_url: $("#ai-job-base-url")?.value.trim(), model: $("#ai-job-model-name")?.value.trim(), api_key: $("#ai-job-key")?.value};
-  if (own.base_url || own.api_key) {
-    if (own.base_url) ai.base_url = own.base_url;
-    if (own.model) ai.model = own.model;
-    if (own.api_key) ai.api_key = own.api_key;
-  }
-  if (Object.keys(ai).length) body.ai = ai;
+  const {ai} = aiOptions();
+  if (ai) body.ai = ai;
   return body;
 }
 
@@ -33,7 +26,7 @@ function showFieldErrors(error) {
   let placed = false;
   for (const {location, message} of error.errors ?? []) {
     const input = {rows: $("#rows"), seed: $("#seed"), "ai.base_url": $("#ai-job-base-url")}[location];
-    if (input?.id === "ai-job-base-url") $("#ai-job-model").open = true;
+    if (input?.id === "ai-job-base-url") $("#ai-job-model").open = true;  // the box is inside the folded section
     if (input) {
       input.classList.add("is-invalid");
       $(`#${input.id}-error`).textContent = message;
@@ -47,10 +40,8 @@ function showFieldErrors(error) {
 
 async function startJob({download}) {
   $$("#job-form .is-invalid").forEach((n) => n.classList.remove("is-invalid"));
-  if ($("#ai-job-model-name")?.value.trim() && !$("#ai-job-base-url").value.trim() && !$("#ai-job-key").value) {
-    showFieldErrors({errors: [{location: "ai.base_url", message: "Another model needs its endpoint: give its base URL (or, for OpenAI, an API key)."}]});
-    return;
-  }
+  const {problem} = aiOptions();
+  if (problem) { showFieldErrors({errors: [{location: "ai.base_url", message: problem}]}); return; }
   say($("#job-status"), "Starting…");
   try {
     const job = await api("POST", `/tables/${tableId}/jobs`, jobBody());
