@@ -112,7 +112,7 @@ async def endpoint_problem(url: str, *, allow_private: bool, resolve: Resolver =
         try:
             async with asyncio.timeout(DNS_TIMEOUT_SECONDS):
                 addresses = await resolve(host, port)
-        except (OSError, UnicodeError, TimeoutError):
+        except (OSError, UnicodeError, ValueError, TimeoutError):
             addresses = []
         if not addresses:
             # Where private addresses are allowed, a name only the model's network knows is fine (the call says
