@@ -247,3 +247,20 @@ def test_a_batch_from_the_generate_page_uses_the_saved_model_with_the_context_gi
     assert "a mood diary kept by students" in str(with_model.requests[-1].body["messages"])
     rows = api.get(f"/tables/{table_id}/rows", params={"limit": 10}).json()
     assert {row[1] for row in rows["rows"]} <= set(moods), rows
+
+
+def test_a_design_opened_in_the_builder_fills_it_table_by_table(page: Page, with_model: FakeOpenAI) -> None:
+    design = {"tables": [{**table, "table_name": f"club_{table['table_name']}"} for table in DESIGN["tables"]]}
+    design["tables"][0]["fields"][1]["references"] = "club_members.id"
+    with_model.replies.append(design)
+    page.goto("/ai/design")
+    page.get_by_label("What are the tables about?").fill("a book club with members and loans")
+    page.get_by_role("button", name="Propose tables").click()
+    expect(page.locator(".design-table")).to_have_count(2)
+
+    page.get_by_role("link", name="Edit in the builder first").click()
+
+    expect(page).to_have_url(re.compile(r"/tables/new\?design="))
+    expect(page.locator("#table_name")).to_have_value("club_members")
+    expect(page.locator("#starter-progress")).to_have_text("AI design: table 1 of 2")
+    expect(page.locator(".field-row")).to_have_count(2)  # id, first_name (photo was dropped)
