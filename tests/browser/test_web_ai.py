@@ -5,6 +5,7 @@ in the page."""
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Iterator
@@ -250,7 +251,9 @@ def test_a_batch_from_the_generate_page_uses_the_saved_model_with_the_context_gi
 
 
 def test_a_design_opened_in_the_builder_fills_it_table_by_table(page: Page, with_model: FakeOpenAI) -> None:
-    design = {"tables": [{**table, "table_name": f"club_{table['table_name']}"} for table in DESIGN["tables"]]}
+    design = copy.deepcopy(DESIGN)
+    for table in design["tables"]:
+        table["table_name"] = f"club_{table['table_name']}"
     design["tables"][0]["fields"][1]["references"] = "club_members.id"
     with_model.replies.append(design)
     page.goto("/ai/design")
