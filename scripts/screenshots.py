@@ -7,7 +7,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+import httpx
 from dmb_testing.browser import DESKTOP, PHONE, fill_a_shop, launch_chromium, running_platform
+from dmb_testing.fake_openai import fake_openai
 from playwright.sync_api import Page, sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -19,6 +21,78 @@ def _shoot(page: Page, path: str, name: str, *, full: bool = True) -> None:
     page.wait_for_timeout(600)
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
     print(f"docs/screenshots/{name}.png")
+
+
+def _ai_pages(page: Page, url: str, orders: str) -> None:
+    """The AI pages with a scripted model on a loopback port (never a real LLM): settings with a key set, a
+    design under review, suggested values under review, and the table page's AI options."""
+    design = {
+        "tables": [
+            {
+                "table_name": "admissions",
+                "description": "Hospital admissions",
+                "fields": [
+                    {"name": "id", "type": "integer", "primary_key": True},
+                    {"name": "patient_id", "type": "foreign_key", "references": "patients.id"},
+                    {"name": "ward", "type": "string", "choices": ["Urgencias", "Pediatría", "Cardiología"]},
+                    {"name": "admitted", "type": "datetime"},
+                ],
+            },
+            {
+                "table_name": "patients",
+                "fields": [
+                    {"name": "id", "type": "integer", "primary_key": True},
+                    {"name": "first_name", "type": "string", "faker": "first_name"},
+                    {"name": "diagnosis", "type": "string", "generator": {"kind": "ai"}},
+                    {"name": "photo", "type": "blob"},
+                ],
+            },
+        ]
+    }
+    vocabulary = {"values": [{"value": v, "weight": w} for v, w in [("shipped", 6), ("delivered", 3), ("returned", 1)]]}
+    with fake_openai(design, vocabulary) as model, httpx.Client(base_url=f"{url}/api/v1", timeout=30) as api:
+        api.put(
+            "/ai/settings",
+            json={"base_url": model.base_url, "model": "qwen2.5-1.5b", "api_key": "sk-demo-key-1234abcd"},
+        )
+        _shoot(page, "/settings/ai", "ai-settings", full=False)
+        page.goto("/ai/design")
+        page.get_by_label("What are the tables about?").fill("patients of a Spanish hospital with admissions")
+        page.get_by_role("button", name="Propose tables").click()
+        page.locator(".design-table").first.wait_for()
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(OUT / "ai-design.png"), full_page=True)
+        print("docs/screenshots/ai-design.png")
+        status = next(
+            i for i, f in enumerate(api.get(f"/tables/{orders}").json()["spec"]["fields"]) if f["name"] == "status"
+        )
+        page.goto(f"/tables/{orders}/edit")
+        page.locator(".f-values-btn").nth(status).click()
+        page.get_by_role("button", name="Suggest values with AI").click()
+        page.get_by_role("button", name="Ask the AI").click()
+        page.locator("#suggest-items .suggest-item").first.wait_for()
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(OUT / "ai-suggest-values.png"))
+        print("docs/screenshots/ai-suggest-values.png")
+        reviews = {
+            "table_name": "reviews",
+            "fields": [
+                {"name": "id", "type": "integer", "primary_key": True},
+                {
+                    "name": "review",
+                    "type": "text",
+                    "generator": {"kind": "ai", "instructions": "a short product review"},
+                },
+            ],
+        }
+        table_id = api.post("/tables", json=reviews).json()["id"]
+        while api.get(f"/tables/{table_id}").json()["status"] == "pending":
+            page.wait_for_timeout(100)
+        page.goto(f"/tables/{table_id}")
+        page.locator("#ai-job-model summary").click()
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(OUT / "ai-generate-options.png"))
+        print("docs/screenshots/ai-generate-options.png")
 
 
 def main() -> int:
@@ -33,6 +107,7 @@ def main() -> int:
         page.screenshot(path=str(OUT / "values-picker.png"))
         print("docs/screenshots/values-picker.png")
         customers, orders = fill_a_shop(url)
+        _ai_pages(page, url, orders)
         _shoot(page, "/", "dashboard")
         _shoot(page, f"/tables/{orders}", "table")
         _shoot(page, f"/generate?t={customers}:1000&t={orders}:5000", "generate", full=False)

@@ -44,7 +44,7 @@ from dmb_gateway.changes import Changes
 from dmb_gateway.models import Base
 from dmb_gateway.projection import Projection
 from dmb_gateway.settings import AuthMode, GatewaySettings
-from dmb_gateway.web import account_views, admin_views, dead_letters_page, docs, pages, views
+from dmb_gateway.web import account_views, admin_views, ai_views, dead_letters_page, docs, pages, views
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ def create_app(settings: GatewaySettings, embedded: Sequence[ServiceBuilder] = (
     app.include_router(views.router)
     app.include_router(docs.router)
     app.include_router(account_views.router)
+    app.include_router(ai_views.router)
     app.include_router(admin_views.router)
     app.include_router(dead_letters_page.router)
     views.mount_static(app)

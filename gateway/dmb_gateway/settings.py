@@ -125,6 +125,9 @@ class GatewaySettings(BaseServiceSettings):
         default=5 * 1024**3, ge=1, description="Default bytes of export files a user may keep stored."
     )
 
+    def single_user_local_mode(self) -> bool:
+        return self.auth_mode is AuthMode.LOCAL
+
     @field_validator("auth_mode", mode="before")
     @classmethod
     def _accounts_is_token(cls, value: Any) -> Any:

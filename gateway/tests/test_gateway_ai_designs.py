@@ -58,7 +58,8 @@ async def tokens(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with embedded_client(tmp_path, auth_mode="token") as http:
+    # The scripted model listens on loopback, which token mode refuses unless the operator allows it.
+    async with embedded_client(tmp_path, auth_mode="token", ai_allow_private_endpoints=True) as http:
         yield http
 
 

@@ -24,7 +24,13 @@ from dmb_gateway.api.ai_schemas import (
     VocabularyCreate,
     VocabularyPublic,
 )
-from dmb_gateway.api.ai_service import endpoint_for, forget_settings, save_settings, settings_public
+from dmb_gateway.api.ai_service import (
+    endpoint_for,
+    forget_settings,
+    refuse_unsafe_endpoint,
+    save_settings,
+    settings_public,
+)
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.tables import ERRORS, created_table
@@ -152,6 +158,7 @@ async def get_settings(user: CurrentUser, context: ContextDep, session: SessionD
 @router.put("/settings", response_model=AISettingsPublic, responses=ERRORS)
 async def put_settings(body: AISettingsUpdate, user: CurrentUser, context: ContextDep) -> AISettingsPublic:
     """Use your own OpenAI-compatible model for designs, vocabularies and jobs. The key is stored encrypted."""
+    await refuse_unsafe_endpoint(body.base_url, context.settings, "base_url")
     async with context.runtime.uow() as uow:
         await save_settings(uow.session, user, body, context.settings)
         await uow.commit()

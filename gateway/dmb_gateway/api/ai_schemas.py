@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
+from dmb_common.endpoints import url_problem
 from dmb_contracts.commands import Locale
 from dmb_contracts.fields import TableSpec
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -86,12 +86,15 @@ class VocabularyPublic(_Public):
     finished_at: StoredTime | None = None
 
 
-def _http_url(url: str | None) -> str | None:
+def http_url(url: str | None) -> str | None:
+    """A base URL as given, without a trailing slash; the rules every user URL meets before any lookup (the
+    addresses it resolves to are checked by the handler: dmb_common.endpoints)."""
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http:// or https:// URL, e.g. https://api.openai.com/v1")
+    url = url.strip()
+    problem = url_problem(url)
+    if problem is not None:
+        raise ValueError(problem)
     return url.rstrip("/")
 
 
@@ -117,7 +120,7 @@ class AISettingsUpdate(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _valid_url(cls, url: str | None) -> str | None:
-        return _http_url(url)
+        return http_url(url)
 
     @field_validator("api_key")
     @classmethod

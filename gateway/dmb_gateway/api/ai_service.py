@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 
 from dmb_common.crypto import SecretBox
+from dmb_common.endpoints import EndpointGuard
 from dmb_contracts.ai_assist import ModelEndpoint
 from dmb_contracts.commands import AIOptions
 from dmb_contracts.envelope import utcnow
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.api.ai_schemas import AISettingsPublic, AISettingsUpdate
@@ -54,6 +56,15 @@ async def job_ai_options(
         model=endpoint.model,
         api_key_encrypted=endpoint.api_key_encrypted,
     )
+
+
+async def refuse_unsafe_endpoint(url: str | None, settings: GatewaySettings, location: str) -> None:
+    """A 422 at `location` when a user's base URL may not be called (dmb_common.endpoints: scheme, credentials,
+    private or metadata addresses); the operator's own default endpoint is theirs to choose."""
+    guard = EndpointGuard.of(settings.ai_private_endpoints_allowed(), settings.ai_base_url)
+    problem = await guard.problem(url)
+    if problem is not None:
+        raise RequestValidationError([{"loc": ("body", *location.split(".")), "msg": problem, "type": "value_error"}])
 
 
 async def settings_public(session: AsyncSession, user: User, settings: GatewaySettings) -> AISettingsPublic:

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.accounts.quotas import QuotaService
-from dmb_gateway.api.ai_service import job_ai_options
+from dmb_gateway.api.ai_service import job_ai_options, refuse_unsafe_endpoint
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.replace import refuse_orphaning_replace
@@ -46,6 +46,7 @@ CANCEL_POLL_SECONDS = 0.05
 async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, context: ContextDep) -> JobView:
     """Add `rows` generated rows to the table (or, with mode replace, put them in place of its rows). Same table
     version + seed → the same rows."""
+    await refuse_unsafe_endpoint(body.ai.base_url if body.ai else None, context.settings, "ai.base_url")
     async with context.runtime.uow() as uow:
         await QuotaService(uow.session, context.settings).check_jobs(user, [body.rows])
         view, spec = await created_table(uow.session, table_id, user)
@@ -93,6 +94,7 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
     """Fill several tables, one job each: parents before the tables whose foreign keys point at them, each job
     starting when the one before it has completed. Same tables + seed → the same rows."""
     batch_id = uuid.uuid4()
+    await refuse_unsafe_endpoint(body.ai.base_url if body.ai else None, context.settings, "ai.base_url")
     async with context.runtime.uow() as uow:
         await QuotaService(uow.session, context.settings).check_jobs(
             user, [entry.rows for entry in body.tables], one_at_a_time=True
@@ -125,6 +127,10 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
                 seed=body.seed,
                 locale=body.locale,
                 mode=body.mode,
+                # As a single job: the batch's own endpoint, else the user's saved settings, else the platform's.
+                ai=await job_ai_options(
+                    uow.session, user, context.settings, _ai_options(body.ai, context.settings.secret_key)
+                ),
                 owner_id=owner_id,
                 correlation_id=batch_id,
             )

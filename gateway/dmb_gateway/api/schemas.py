@@ -21,6 +21,8 @@ from dmb_contracts.generator_defaults import FieldGenerator, field_generators
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, computed_field, field_validator, model_validator
 
+from dmb_gateway.api.ai_schemas import http_url
+
 #: Every integer the API takes is bounded where it is declared, so no value past what a database column holds
 #: (64-bit at most) gets near a query: out of range is a 422 that names the bound.
 MAX_VERSION = 2**31 - 1
@@ -87,6 +89,11 @@ class JobAIOptions(BaseModel):
     )
     model: str = Field(default="gpt-4o-mini", min_length=1, max_length=200)
     api_key: SecretStr | None = Field(default=None, description="Write-only: encrypted at once, never returned.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _valid_url(cls, url: str | None) -> str | None:
+        return http_url(url)
 
     @field_validator("api_key")
     @classmethod
@@ -184,6 +191,11 @@ class BatchCreate(BaseModel):
         default=WriteMode.APPEND,
         description="replace: empty every table of the batch first (children before parents), then fill them; "
         "tables outside the batch that reference one of them must be in it too.",
+    )
+    ai: JobAIOptions | None = Field(
+        default=None,
+        description="For the AI fields of every table of the batch: the context, and the batch's own endpoint and "
+        "key. Unset endpoint: your saved AI settings, else the platform's default.",
     )
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sse_starlette.sse import EventSourceResponse
 
+from dmb_gateway.api.ai_service import settings_public
 from dmb_gateway.api.deps import ContextDep, OptionalUser, SessionDep
 from dmb_gateway.api.schemas import JobCreate
 from dmb_gateway.models import ExportView, JobView, TableView, User
@@ -110,10 +111,27 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep, 
 
 @router.get("/tables/new", response_class=HTMLResponse)
 async def new_table(
-    request: Request, context: ContextDep, session: SessionDep, viewer: OptionalUser, starter: str = ""
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    viewer: OptionalUser,
+    starter: str = "",
+    design: uuid.UUID | None = None,
 ) -> HTMLResponse:
+    """The builder for a new table: blank, from a template (`starter`), or the tables of an AI design to edit
+    before creating them (`design`, see /ai/design)."""
     user = signed_in(request, viewer)
-    return render(request, context, "builder.html", user, table_id="", starter=starter, starters=STARTERS, **_builder())
+    return render(
+        request,
+        context,
+        "builder.html",
+        user,
+        table_id="",
+        starter=starter,
+        design=str(design) if design else "",
+        starters=STARTERS,
+        **_builder(),
+    )
 
 
 @router.get("/tables/{table_id}/edit", response_class=HTMLResponse)
@@ -123,7 +141,15 @@ async def edit_table(
     user = signed_in(request, viewer)
     view = await _owned_table(session, table_id, user)
     return render(
-        request, context, "builder.html", user, table_id=str(view.table_id), starter="", starters=(), **_builder()
+        request,
+        context,
+        "builder.html",
+        user,
+        table_id=str(view.table_id),
+        starter="",
+        design="",
+        starters=(),
+        **_builder(),
     )
 
 
@@ -145,6 +171,7 @@ async def table_page(
     user = signed_in(request, viewer)
     view = await _owned_table(session, table_id, user)
     options = JobCreate.model_fields
+    ai_fields = _ai_fields(view)
     return render(
         request,
         context,
@@ -156,7 +183,9 @@ async def table_page(
         max_seed=MAX_SEED,
         # Shown only when the API takes them (other engineers add them): the form never offers what fails.
         offers_mode="mode" in options,
-        offers_ai="ai" in options or "ai_context" in options,
+        offers_ai=bool(ai_fields) and "ai" in options,
+        ai_fields=ai_fields,
+        model=await settings_public(session, user, context.settings) if ai_fields else None,
     )
 
 
@@ -172,7 +201,24 @@ async def generate_many(
             .order_by(TableView.table_name)
         )
     ).all()
-    return render(request, context, "generate.html", user, tables=tables, max_rows=MAX_ROWS_PER_JOB, max_seed=MAX_SEED)
+    ai_fields = [f"{table.table_name}.{name}" for table in tables for name in _ai_fields(table)]
+    return render(
+        request,
+        context,
+        "generate.html",
+        user,
+        tables=tables,
+        max_rows=MAX_ROWS_PER_JOB,
+        max_seed=MAX_SEED,
+        offers_ai=bool(ai_fields),
+        ai_fields=ai_fields,
+        model=await settings_public(session, user, context.settings) if ai_fields else None,
+    )
+
+
+def _ai_fields(table: TableView) -> list[str]:
+    """The names of the table's fields whose values an AI model makes."""
+    return [f["name"] for f in table.spec.get("fields", []) if (f.get("generator") or {}).get("kind") == "ai"]
 
 
 def _fragment(request: Request) -> bool:

@@ -383,9 +383,13 @@ def generate_batch(
     wait: bool = True,
     no_report: NoReport = False,
     replace: Replace = False,
+    ai_context: AIContext = None,
+    ai_base_url: AIBaseUrl = None,
+    ai_model: AIModel = None,
+    ai_key: AIKey = None,
 ) -> None:
     """Fill several tables in one job per table, parents first; prints a line per table, each followed by
-    its job's time and constraint report."""
+    its job's time and constraint report. AI fields use the --ai-* options, else your `dmb ai settings`."""
     entries = []
     for table in tables:
         table_id, _, count = table.partition(":")
@@ -395,6 +399,8 @@ def generate_batch(
     body: dict[str, Any] = {"tables": entries, "locale": locale, "mode": "replace" if replace else "append"}
     if seed is not None:
         body["seed"] = seed
+    if (ai := ai_options(ai_context, ai_base_url, ai_model, ai_key)) is not None:
+        body["ai"] = ai
     batch = _call("POST", "/jobs", json=body)
     jobs = [_call("GET", f"/jobs/{job['job_id']}") for job in batch["jobs"]]
     if wait:

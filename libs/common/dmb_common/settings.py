@@ -9,6 +9,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dmb_common.endpoints import private_endpoints_allowed
 from dmb_common.storage import LocalFolderStore, ObjectStore, S3Store
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development by the validator below
@@ -94,6 +95,21 @@ class BaseServiceSettings(BaseSettings):
     )
     ai_model: str = Field(default="gpt-4o-mini", min_length=1, description="The operator's default model.")
     ai_api_key: SecretStr | None = Field(default=None, description="The operator's default API key.")
+
+    ai_allow_private_endpoints: bool | None = Field(
+        default=None,
+        description="Let users point the platform at a model on a private, loopback or link-local address (their "
+        "base URLs are checked before saving and again at call time; cloud metadata addresses are refused always). "
+        "Unset: allowed in local mode only.",
+    )
+
+    def ai_private_endpoints_allowed(self) -> bool:
+        """Whether a user's base URL may resolve to a private address (see dmb_common.endpoints)."""
+        return private_endpoints_allowed(self.ai_allow_private_endpoints, self.single_user_local_mode())
+
+    def single_user_local_mode(self) -> bool:
+        """The one-user, no-sign-in mode on the user's own machine (only the gateway's settings know it)."""
+        return False
 
     def ai_default_configured(self) -> bool:
         """Whether the operator set a default model: a base URL (a local server needs no key) or a key."""

@@ -167,6 +167,9 @@ class GenerateTables(Command):
         description="replace: every table of the batch is emptied first, the tables that reference others before "
         "them, then filled parents first.",
     )
+    ai: AIOptions | None = Field(
+        default=None, description="Where the AI fields of every table of the batch get their values (as GenerateRows)."
+    )
 
     @model_validator(mode="after")
     def _each_table_once(self) -> Self:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class FakeOpenAI:
     replies: list[Reply]
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Seconds each answer takes (a slow CPU model, for tests of progress and cancel).
+    delay_seconds: float = 0
 
     def next_reply(self) -> Reply:
         with self.lock:
@@ -82,6 +85,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             fake.requests.append(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            if fake.delay_seconds:
+                time.sleep(fake.delay_seconds)
             reply = fake.next_reply()
             if isinstance(reply, int):
                 error = {"message": f"scripted HTTP {reply}", "type": "invalid_request_error", "code": str(reply)}

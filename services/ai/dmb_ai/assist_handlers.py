@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from dmb_common.crypto import SecretBox
+from dmb_common.endpoints import EndpointGuard
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.ai_assist import (
     DesignFailed,
@@ -52,6 +53,15 @@ class AssistDeps:
     box: SecretBox
     chat_model: ChatModelFactory
     timeout_seconds: float
+    #: Which user base URLs may be called (checked again at call time: DNS answers change).
+    guard: EndpointGuard = field(default_factory=lambda: EndpointGuard(allow_private=False))
+
+
+async def _checked(endpoint: ModelEndpoint, deps: AssistDeps) -> ModelEndpoint:
+    refused = await deps.guard.problem(endpoint.base_url)
+    if refused is not None:
+        raise AssistantFailed(refused)
+    return endpoint
 
 
 def open_endpoint(endpoint: RequestedEndpoint | None, box: SecretBox) -> ModelEndpoint:
@@ -71,7 +81,11 @@ def open_endpoint(endpoint: RequestedEndpoint | None, box: SecretBox) -> ModelEn
 
 
 def assist_deps(
-    settings: AISettings, runtime: ServiceRuntime, secrets: SecretBox, models: ChatModelFactory | None = None
+    settings: AISettings,
+    runtime: ServiceRuntime,
+    secrets: SecretBox,
+    models: ChatModelFactory | None = None,
+    guard: EndpointGuard | None = None,
 ) -> AssistDeps:
     """`models` is what tests inject; else ChatOpenAI with the service's limits and a cooler temperature."""
 
@@ -83,7 +97,13 @@ def assist_deps(
             timeout_seconds=settings.call_timeout_seconds,
         )
 
-    return AssistDeps(runtime, secrets, models or chat_model, settings.call_timeout_seconds)
+    return AssistDeps(
+        runtime,
+        secrets,
+        models or chat_model,
+        settings.call_timeout_seconds,
+        guard or EndpointGuard.of(False, settings.base_url),
+    )
 
 
 def handlers(deps: AssistDeps) -> dict[type[Message], Callable[[Any], Awaitable[None]]]:
@@ -96,7 +116,7 @@ def handlers(deps: AssistDeps) -> dict[type[Message], Callable[[Any], Awaitable[
 async def design_requested(command: RequestDesign, deps: AssistDeps) -> None:
     answer: DesignProposed | DesignFailed
     try:
-        model = deps.chat_model(open_endpoint(command.endpoint, deps.box))
+        model = deps.chat_model(await _checked(open_endpoint(command.endpoint, deps.box), deps))
         design = await design_tables(model, command.sentence, command.locale, timeout_seconds=deps.timeout_seconds)
         answer = DesignProposed(
             design_id=command.design_id,
@@ -120,7 +140,7 @@ async def vocabulary_requested(command: RequestVocabulary, deps: AssistDeps) -> 
         problem = vocabulary_problem(field)
         if problem is not None:
             raise AssistantFailed(problem)
-        model = deps.chat_model(open_endpoint(command.endpoint, deps.box))
+        model = deps.chat_model(await _checked(open_endpoint(command.endpoint, deps.box), deps))
         vocabulary = await suggest_vocabulary(
             model, command.table, field, command.locale, command.context, timeout_seconds=deps.timeout_seconds
         )

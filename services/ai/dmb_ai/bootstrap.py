@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dmb_bus.base import MessageBus
 from dmb_common.crypto import SecretBox
+from dmb_common.endpoints import EndpointGuard
 from dmb_common.runtime import RunningService, build_runtime, subscribe_handlers
 from dmb_common.settings import BaseServiceSettings
 from dmb_contracts.events import AIValuesRequested, JobCancelled
@@ -73,6 +74,7 @@ async def build(
         models or openai_models(ai),
         checkpointer=checkpointer,
         call_limit=asyncio.Semaphore(ai.max_concurrent_calls),
+        guard=EndpointGuard.of(settings.ai_private_endpoints_allowed(), ai.base_url, settings.ai_base_url),
     )
     subscribe_handlers(
         bus,
@@ -83,6 +85,6 @@ async def build(
         },
     )
     # Designs and vocabularies on a queue of their own: a minutes-long design must not hold up value pools.
-    assist = assist_handlers.assist_deps(ai, runtime, deps.secrets, models)
+    assist = assist_handlers.assist_deps(ai, runtime, deps.secrets, models, deps.guard)
     subscribe_handlers(bus, ASSIST_QUEUE, assist_handlers.handlers(assist), prefetch=2)
     return AIService(deps, resources)

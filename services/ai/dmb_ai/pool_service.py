@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from dmb_common.crypto import SecretBox
+from dmb_common.endpoints import EndpointGuard
 from dmb_common.runtime import ServiceRuntime
 from dmb_contracts.events import AIValuesRequested
 from langchain_core.language_models import BaseChatModel
@@ -52,6 +53,8 @@ class AIDeps:
     running: dict[UUID, asyncio.Task[PoolResult]] = field(default_factory=dict)
     #: Jobs whose cancel stopped their request (told apart from the service stopping).
     cancelled: set[UUID] = field(default_factory=set)
+    #: Which user base URLs may be called (checked again at call time: DNS answers change).
+    guard: EndpointGuard = field(default_factory=lambda: EndpointGuard(allow_private=False))
 
 
 def openai_models(settings: AISettings) -> ModelFactory:
@@ -101,6 +104,9 @@ async def produce_pools(event: AIValuesRequested, deps: AIDeps, on_progress: Pro
         endpoint = resolve_endpoint(event, deps.settings, deps.secrets)
     except NoEndpoint as exc:
         return PoolResult(notes=code_notes(brief), failure=str(exc))
+    refused = await deps.guard.problem(endpoint.base_url)
+    if refused is not None:
+        return PoolResult(notes=code_notes(brief), failure=refused)
     key = cache_key(brief, endpoint)
     cached = await _cached(deps.cache, key, request, brief)
     if cached is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
 from dmb_common.datasets import owned_table
-from dmb_contracts.commands import MAX_SEED, CancelJob, GenerateRows, GenerateTables, WriteMode
+from dmb_contracts.commands import MAX_SEED, AIOptions, CancelJob, GenerateRows, GenerateTables, WriteMode
 from dmb_contracts.envelope import Message, utcnow
 from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed
 from dmb_contracts.fields import TableSpec
@@ -39,6 +39,7 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
             locale=cmd.locale,
             status=BatchStatus.RUNNING,
             created_at=utcnow(),
+            ai=cmd.ai.model_dump(mode="json") if cmd.ai is not None else None,
         )
         uow.session.add(batch)
         # Tables that reference each other in a circle are ordered by their required foreign keys: the nullable
@@ -80,6 +81,7 @@ def _start(uow: UnitOfWork, batch: Batch, job: BatchJob, cause: Message) -> None
             rows=job.rows,
             seed=job.seed,
             locale=batch.locale,
+            ai=AIOptions.model_validate(batch.ai) if batch.ai is not None else None,
             owner_id=batch.owner_id,
         ),
         cause,

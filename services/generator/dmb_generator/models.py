@@ -96,6 +96,8 @@ class Batch(Base):
     locale: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: The batch's AIOptions (key sealed) for every table's AI fields; None: no AI options were sent.
+    ai: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
 
 
 class BatchJob(Base):

@@ -105,3 +105,42 @@ async def test_a_job_whose_model_fails_completes_with_faker_and_the_reason(tmp_p
     assert job["fallbacks"][0] == (
         "AI values unavailable, Faker used instead: the answers did not pass validation after 3 model calls"
     )
+
+
+async def test_a_batch_uses_the_users_saved_model_settings_like_a_single_job(tmp_path: Path) -> None:
+    async with platform(tmp_path, [reply(ADMISSIONS)]) as (client, endpoints):
+        saved = await client.put(
+            "/api/v1/ai/settings", json={"base_url": "http://127.0.0.1:9/v1", "model": "mine", "api_key": KEY}
+        )
+        assert saved.status_code == 200, saved.text
+        table = await create_table(client, SPEC)
+        started = await client.post(
+            "/api/v1/jobs",
+            json={"tables": [{"table_id": table["id"], "rows": 40}], "ai": {"context": "un hospital español"}},
+        )
+        assert started.status_code == 202, started.text
+        job_id = started.json()["jobs"][0]["job_id"]
+        job = await wait_for(client, f"/api/v1/jobs/{job_id}", {"completed", "failed"}, within=120)
+        rows = await exported_rows(client, table["id"])
+
+    assert job["status"] == "completed", job
+    assert [(endpoint.base_url, endpoint.model) for endpoint in endpoints] == [("http://127.0.0.1:9/v1", "mine")]
+    assert endpoints[0].api_key is not None
+    assert endpoints[0].api_key.get_secret_value() == KEY
+    assert {(row["diagnosis"], row["department"]) for row in rows} <= set(ADMISSIONS)
+    assert not any("Faker" in note for note in job["fallbacks"]), job["fallbacks"]
+
+
+async def test_a_job_smaller_than_the_minimum_pool_asks_only_for_its_rows_and_uses_them(tmp_path: Path) -> None:
+    # min_pool is 5 here: a 3-row job needs 3 values, not 5, and does not fall back to Faker for lack of 2.
+    async with platform(tmp_path, [reply(ADMISSIONS[:3])]) as (client, _endpoints):
+        table = await create_table(client, SPEC)
+        ai = {"base_url": "http://127.0.0.1:9/v1", "model": "qwen"}
+        started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": 3, "ai": ai})
+        job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed"}, within=120)
+        rows = await exported_rows(client, table["id"])
+
+    assert job["status"] == "completed", job
+    assert (job["ai_values_made"], job["ai_values_needed"]) == (3, 3)
+    assert not any("Faker" in note for note in job["fallbacks"]), job["fallbacks"]
+    assert {(row["diagnosis"], row["department"]) for row in rows} <= set(ADMISSIONS[:3])  # sampled with the seed

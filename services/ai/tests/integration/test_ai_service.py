@@ -23,6 +23,7 @@ from dmb_ai.models import AIRequest
 from dmb_ai.settings import AISettings
 from dmb_bus.inprocess import InProcessBus
 from dmb_common.crypto import SecretBox
+from dmb_common.endpoints import EndpointGuard
 from dmb_common.settings import BaseServiceSettings
 from dmb_contracts.envelope import Message
 from dmb_contracts.events import (
@@ -108,11 +109,17 @@ async def until(condition: Callable[[], bool], within: float = 20) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(tmp_path: Path, scripts: list[list[Any]], database_url: str | None = None) -> AsyncIterator[Rig]:
+async def running(
+    tmp_path: Path, scripts: list[list[Any]], database_url: str | None = None, *, allow_private: bool = True
+) -> AsyncIterator[Rig]:
     """The AI service on its own database (SQLite unless `database_url`) and an in-process bus; each model it
     builds plays the next script (the last one again when they run out)."""
     settings = BaseServiceSettings(
-        _env_file=None, data_dir=tmp_path, database_url=database_url, secret_key=SecretStr("a-test-platform-key")
+        _env_file=None,
+        data_dir=tmp_path,
+        database_url=database_url,
+        secret_key=SecretStr("a-test-platform-key"),
+        ai_allow_private_endpoints=allow_private,
     )
     bus = InProcessBus()
     models: list[ScriptedChatModel] = []
@@ -175,6 +182,31 @@ async def test_without_any_key_the_fields_fall_back_with_the_reason(tmp_path: Pa
 
     assert isinstance(answer, AIValuesFailed)
     assert answer.reason == "no API key: give one with the job, or set DMB_AI_API_KEY for the platform"
+    assert rig.models == []
+
+
+async def test_a_private_base_url_is_refused_at_call_time_where_the_operator_did_not_allow_it(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, [[values_reply("title", TITLES)]], allow_private=False) as rig:
+        answer = await rig.answer(rig.request().model_copy(update={"base_url": "http://127.0.0.1:9/v1"}))
+
+    assert isinstance(answer, AIValuesFailed)
+    assert "DMB_AI_ALLOW_PRIVATE_ENDPOINTS" in answer.reason
+    assert rig.models == []  # no model was even built
+
+
+async def test_a_name_that_now_resolves_to_a_private_address_is_refused_at_call_time(tmp_path: Path) -> None:
+    async def rebound(host: str, port: int) -> list[str]:
+        return ["10.0.0.5"]  # public when the URL was saved; private now (DNS rebinding)
+
+    async with running(tmp_path, [[values_reply("title", TITLES)]], allow_private=False) as rig:
+        rig.service.deps.guard = EndpointGuard(allow_private=False, resolve=rebound)
+        answer = await rig.answer(rig.request().model_copy(update={"base_url": "https://models.example.com/v1"}))
+
+    assert isinstance(answer, AIValuesFailed)
+    assert "models.example.com" in answer.reason
+    assert "10.0.0.5" not in answer.reason
     assert rig.models == []
 
 
@@ -275,7 +307,9 @@ class RefusingEndpoint:
 
 async def test_a_key_sent_to_a_real_client_is_never_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    settings = BaseServiceSettings(_env_file=None, data_dir=tmp_path, secret_key=SecretStr("a-test-platform-key"))
+    settings = BaseServiceSettings(
+        _env_file=None, data_dir=tmp_path, secret_key=SecretStr("a-test-platform-key"), ai_allow_private_endpoints=True
+    )
     bus = InProcessBus()
     endpoint = RefusingEndpoint()
     async with endpoint as base_url:

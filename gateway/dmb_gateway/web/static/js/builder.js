@@ -2,6 +2,7 @@
 // first rows a job would write, refreshed as the design changes. Everything goes through the REST API.
 import {api, ApiError, settledTable} from "./api.js";
 import {$, $$, clone, element, say, toast, formatNumber} from "./dom.js";
+import {ValueSuggestions} from "./suggest_values.js";
 import {Catalogue, generatorLabel} from "./values_picker.js";
 
 const root = $("#builder");
@@ -14,7 +15,21 @@ let editing = null;          // the table being changed (its current version), o
 let createdTables = [];      // the user's created tables, which a foreign key may point at
 let starterQueue = [];       // the starter's tables still to create, in order (parents first)
 let starterDone = [];        // [{table, rows}] created from the starter so far
-const catalogue = new Catalogue({onPick: (row, generator) => { setGenerator(row, generator); changed(); }});
+const catalogue = new Catalogue({
+  onPick: (row, generator) => { setGenerator(row, generator); changed(); },
+  onOpen: (row, field) => suggestions.opened(row, field),
+});
+// "Suggest values with AI" asks about the saved table's field: the row's stored name, while editing a table.
+const suggestions = new ValueSuggestions({catalogue, describe: (row) => ({
+  tableId: editing?.id ?? null,
+  field: editing && row.original ? row.original.name : null,
+  name: $(".f-name", row).value.trim(),
+  type: $(".f-type", row).value,
+  description: $("#description").value.trim(),
+  locale: $("#preview-locale").value,
+  unique: $(".f-unique", row).checked,
+  key: $(".f-pk", row).checked || $(".f-type", row).value === "foreign_key",
+})});
 
 const NUMERIC = new Set(["integer", "big_integer", "decimal", "float"]);
 const TEXTUAL = new Set(["string", "text", "email", "url"]);
@@ -425,7 +440,24 @@ function useStarter(key) {
 
 function showStarterProgress() {
   const total = starterTotal();
-  $("#starter-progress").textContent = total > 1 ? `Template ${activeStarter.title}: table ${starterDone.length + 1} of ${total}` : "";
+  $("#starter-progress").textContent = total > 1 ? `${activeStarter.label ?? `Template ${activeStarter.title}`}: table ${starterDone.length + 1} of ${total}` : "";
+}
+
+// An AI design (see /ai/design) opened for editing: its tables one after another, parents first, like a
+// template's; each is created only when the user presses Create.
+async function useDesign(id) {
+  const design = await api("GET", `/ai/designs/${id}`);
+  if (design.status !== "proposed" || !design.tables.length) {
+    say($("#form-status"), "This AI design has no tables to edit (it is still in progress, or it failed).", "error");
+    resetForm();
+    return;
+  }
+  activeStarter = {title: "AI design", label: "AI design", tables: design.tables.map((spec) => ({spec, rows: 100}))};
+  starterDone = [];
+  starterQueue = activeStarter.tables.slice(1);
+  fillForm(activeStarter.tables[0].spec);
+  showStarterProgress();
+  say($("#form-status"), `The AI's proposal for “${design.sentence}”: change what you like, then create it.`);
 }
 
 // After the last table: generate and download in one step, or open the table.
@@ -494,7 +526,9 @@ async function start() {
   catalogue.load(catalogueData);
   $("#preview-locale").replaceChildren(...catalogueData.locales.map((locale) => element("option", {text: locale, attrs: {value: locale}})));
   $("#preview-locale").value = "en_US";
+  suggestions.setLocales(catalogueData.locales);
   if (tableId) await loadTable(tableId);
+  else if (root.dataset.design) await useDesign(root.dataset.design);
   else if (root.dataset.starter) useStarter(root.dataset.starter);
   else resetForm();
 }

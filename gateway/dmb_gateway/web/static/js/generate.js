@@ -1,4 +1,5 @@
 // Several tables in one go: one job per table (parents first, as the API orders them), then one workbook.
+import {aiOptions, showAiError} from "./ai_job_options.js";
 import {api, ApiError, sleep} from "./api.js";
 import {$, $$, clone, element, formatNumber, say, setBar, toast} from "./dom.js";
 
@@ -26,6 +27,9 @@ async function run({download}) {
     locale: $("#batch-locale").value};
   if ($("#batch-seed").value !== "") body.seed = Number($("#batch-seed").value);
   $$(".is-invalid").forEach((n) => n.classList.remove("is-invalid"));
+  const {ai, problem} = aiOptions();
+  if (problem) { showAiError("ai.base_url", problem); say(status, problem, "error"); return; }
+  if (ai) body.ai = ai;
   say(status, "Starting…");
   let batch;
   try {
@@ -36,6 +40,7 @@ async function run({download}) {
       for (const e of error.errors) {
         const match = /^tables\.(\d+)\.rows$/.exec(e.location);
         if (match) $(".b-rows", chosen[Number(match[1])]).classList.add("is-invalid");
+        showAiError(e.location, e.message);
       }
     }
     say(status, error.message, "error");

@@ -1,6 +1,7 @@
 // A table's page: generate rows with live progress (SSE), cancel, export and download, browse the rows
 // (paged, sorted, filtered per column), its definition and versions (restore).
 import {api, ApiError, settledTable, sleep} from "./api.js";
+import {aiOptions} from "./ai_job_options.js";
 import {$, $$, clone, element, formatNumber, formatSeconds, say, setBar, toast} from "./dom.js";
 
 const tableId = $("#table-page").dataset.tableId;
@@ -15,7 +16,8 @@ function jobBody() {
   if ($("#seed").value !== "") body.seed = Number($("#seed").value);
   const mode = $('input[name="mode"]:checked');
   if (mode) body.mode = mode.value;
-  if ($("#ai-context")?.value.trim()) body.ai = {context: $("#ai-context").value.trim()};
+  const {ai} = aiOptions();
+  if (ai) body.ai = ai;
   return body;
 }
 
@@ -23,7 +25,8 @@ function showFieldErrors(error) {
   $$("#job-form .is-invalid").forEach((n) => n.classList.remove("is-invalid"));
   let placed = false;
   for (const {location, message} of error.errors ?? []) {
-    const input = {rows: $("#rows"), seed: $("#seed")}[location];
+    const input = {rows: $("#rows"), seed: $("#seed"), "ai.base_url": $("#ai-job-base-url")}[location];
+    if (input?.id === "ai-job-base-url") $("#ai-job-model").open = true;  // the box is inside the folded section
     if (input) {
       input.classList.add("is-invalid");
       $(`#${input.id}-error`).textContent = message;
@@ -37,6 +40,8 @@ function showFieldErrors(error) {
 
 async function startJob({download}) {
   $$("#job-form .is-invalid").forEach((n) => n.classList.remove("is-invalid"));
+  const {problem} = aiOptions();
+  if (problem) { showFieldErrors({errors: [{location: "ai.base_url", message: problem}]}); return; }
   say($("#job-status"), "Starting…");
   try {
     const job = await api("POST", `/tables/${tableId}/jobs`, jobBody());

@@ -39,8 +39,9 @@ const parseChoices = (text) => text.split("\n").map((line) => line.trim()).filte
 });
 
 export class Catalogue {
-  constructor({onPick}) {
+  constructor({onPick, onOpen = null}) {
     this.onPick = onPick;
+    this.onOpen = onOpen;  // (row, field) when the picker opens for a field (e.g. to offer AI suggestions)
     this.entries = [];
     this.modalNode = $("#values-modal");
     this.modal = window.bootstrap.Modal.getOrCreateInstance(this.modalNode);
@@ -80,6 +81,7 @@ export class Catalogue {
       const entry = this.entries.find((e) => e.kind === field.generator.kind);
       if (entry) this.showConfig(entry, field.generator);
     }
+    this.onOpen?.(row, field);
     this.modal.show();
   }
 
@@ -120,11 +122,21 @@ export class Catalogue {
   showBrowser() {
     $("#catalogue-browser").classList.remove("d-none");
     $("#values-config").classList.add("d-none");
+    $("#values-suggest")?.classList.add("d-none");
+    this.offerSuggestions();
+  }
+
+  // "Suggest values with AI" shows above the catalogue and a kind's settings, for the fields it fits.
+  offerSuggestions() {
+    const open = $("#suggest-open");
+    open?.classList.toggle("d-none", open.dataset.fits !== "true");
   }
 
   showConfig(entry, generator) {
     this.kind = entry.kind;
     $("#catalogue-browser").classList.add("d-none");
+    $("#values-suggest")?.classList.add("d-none");
+    this.offerSuggestions();
     $("#values-config").classList.remove("d-none");
     $("#config-title").textContent = entry.label;
     $("#config-help").textContent = entry.description;
