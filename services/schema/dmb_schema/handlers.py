@@ -21,8 +21,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_schema.adapters.datasets_ddl import DatasetsDDL, MigrationFailed, MigrationOutcome
-from dmb_schema.domain.diff import plan_alter
-from dmb_schema.models import Definition, DefinitionVersion, MigrationRecord
+from dmb_schema.domain.diff import creation_changes, plan_alter
+from dmb_schema.models import Definition, DefinitionVersion
+from dmb_schema.repository import Definitions, MigrationAction, migration_recorded
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
         try:
             outcome = await asyncio.to_thread(deps.ddl.create_table, spec, cmd.owner_id)
         except MigrationFailed as exc:
-            _log_migration(uow.session, cmd, None, 1, [], "failed", 0.0, str(exc))
+            _log_migration(uow, cmd, (None, 1), [], creation_changes(spec), "failed", 0.0, str(exc))
             _reject(uow, cmd, str(exc), exc.field, exc.rule)
             await uow.commit()
             return
@@ -80,7 +81,9 @@ async def create_table(cmd: CreateTable, deps: SchemaDeps) -> None:
                 created_at=now,
             )
         )
-        _log_migration(uow.session, cmd, None, 1, outcome.operations, "applied", outcome.seconds, None)
+        changes = ["table adopted as it was"] if outcome.adopted else creation_changes(spec)
+        status = "adopted" if outcome.adopted else "applied"
+        _log_migration(uow, cmd, (None, 1), outcome.operations, changes, status, outcome.seconds, None)
         uow.emit(TableCreated(table_id=cmd.table_id, version=1, spec=spec, migration_seconds=outcome.seconds), cmd)
         await uow.commit()
 
@@ -108,16 +111,19 @@ async def drop_table(cmd: DropTable, deps: SchemaDeps) -> None:
             _reject(uow, cmd, reason, None, "references")
             await uow.commit()
             return
+        dropped = [f"table {spec.table_name} dropped"]
         try:
             outcome: MigrationOutcome = await asyncio.to_thread(deps.ddl.drop_table, spec, definition.owner_id)
         except MigrationFailed as exc:
-            _log_migration(uow.session, cmd, definition.version, None, [], "failed", 0.0, str(exc))
+            _log_migration(uow, cmd, (definition.version, None), [], dropped, "failed", 0.0, str(exc))
             _reject(uow, cmd, str(exc), None, "migration")
             await uow.commit()
             return
         definition.dropped = True
         definition.updated_at = utcnow()
-        _log_migration(uow.session, cmd, definition.version, None, outcome.operations, "applied", outcome.seconds, None)
+        _log_migration(
+            uow, cmd, (definition.version, None), outcome.operations, dropped, "applied", outcome.seconds, None
+        )
         uow.emit(TableDropped(table_id=cmd.table_id), cmd)
         await uow.commit()
 
@@ -214,10 +220,13 @@ async def _new_version(
             _reject(uow, cmd, exc.message, exc.field, exc.rule)
             await uow.commit()
             return
+        changes = plan.changes()
+        if restored_from is not None:
+            changes.insert(0, f"restored version {restored_from}")
         try:
             outcome = await asyncio.to_thread(deps.ddl.alter_table, plan, definition.owner_id)
         except MigrationFailed as exc:
-            _log_migration(uow.session, cmd, previous, previous + 1, [], "failed", 0.0, str(exc))
+            _log_migration(uow, cmd, (previous, previous + 1), [], changes, "failed", 0.0, str(exc))
             _reject(uow, cmd, str(exc), exc.field, exc.rule)
             await uow.commit()
             return
@@ -234,10 +243,7 @@ async def _new_version(
             )
         )
         status = "adopted" if outcome.adopted else "applied"
-        _log_migration(uow.session, cmd, previous, previous + 1, outcome.operations, status, outcome.seconds, None)
-        changes = plan.changes()
-        if restored_from is not None:
-            changes.insert(0, f"restored version {restored_from}")
+        _log_migration(uow, cmd, (previous, previous + 1), outcome.operations, changes, status, outcome.seconds, None)
         altered = TableAltered(
             table_id=cmd.table_id,
             version=previous + 1,
@@ -324,6 +330,12 @@ async def _name_taken(session: AsyncSession, owner_id: uuid.UUID | None, table_n
 
 
 SchemaCommand = CreateTable | AlterTable | RestoreTable | DropTable
+_ACTIONS: dict[type[SchemaCommand], MigrationAction] = {
+    CreateTable: "create",
+    AlterTable: "alter",
+    RestoreTable: "restore",
+    DropTable: "drop",
+}
 
 
 def _reject(uow: UnitOfWork, cmd: SchemaCommand, reason: str, field: str | None, rule: str) -> None:
@@ -332,24 +344,15 @@ def _reject(uow: UnitOfWork, cmd: SchemaCommand, reason: str, field: str | None,
 
 
 def _log_migration(
-    session: AsyncSession,
+    uow: UnitOfWork,
     cmd: SchemaCommand,
-    from_version: int | None,
-    to_version: int | None,
+    versions: tuple[int | None, int | None],
     operations: list[str],
+    changes: list[str],
     status: str,
     seconds: float,
     error: str | None,
 ) -> None:
-    session.add(
-        MigrationRecord(
-            table_id=cmd.table_id,
-            from_version=from_version,
-            to_version=to_version,
-            operations=operations,
-            status=status,
-            seconds=seconds,
-            error=error,
-            created_at=utcnow(),
-        )
-    )
+    """The migration in the service's own log and, in plain words, on the bus (the table page's log)."""
+    Definitions(uow.session).log_migration(cmd.table_id, versions, operations, status, seconds, error)
+    uow.emit(migration_recorded(cmd.table_id, _ACTIONS[type(cmd)], versions, changes, status, seconds, error), cmd)
