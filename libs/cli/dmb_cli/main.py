@@ -245,6 +245,25 @@ def tables_versions(table_id: str) -> None:
         typer.echo(f"v{item['version']:<4} {item['created_at']}  {item['table_name']}: {changes}")
 
 
+@tables_app.command("migrations")
+def tables_migrations(
+    table_id: str, as_json: Annotated[bool, typer.Option("--json", help="The log as JSON.")] = False
+) -> None:
+    """A table's migration log, newest first: what each migration changed, applied or rolled back (and why)."""
+    log = _call("GET", f"/tables/{table_id}/migrations")
+    if as_json:
+        _print(log)
+        return
+    for item in log["items"]:
+        versions = " → ".join(f"v{v}" for v in (item["from_version"], item["to_version"]) if v is not None)
+        status = item["status"].replace("_", " ")
+        typer.echo(f"{item['recorded_at']}  {item['action']} {versions}  {status}  {item['seconds']:.2f} s")
+        for line in item["changes"]:
+            typer.echo(f"    {line}")
+        if item["reason"]:
+            typer.echo(f"    reason: {item['reason']}")
+
+
 @tables_app.command("version")
 def tables_version(table_id: str, version: Annotated[int, typer.Argument(min=1)]) -> None:
     """One version of a table's definition (JSON), as it was then."""
