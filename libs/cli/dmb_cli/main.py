@@ -37,6 +37,7 @@ app.add_typer(ai_app, name="ai")
 
 
 class Dialect(enum.StrEnum):
+    AUTO = "auto"
     POSTGRES = "postgres"
     MYSQL = "mysql"
     SQLITE = "sqlite"
@@ -120,7 +121,9 @@ def tables_import(
             show_default=False,
         ),
     ] = None,
-    dialect: Annotated[Dialect, typer.Option(help="The statement's SQL dialect.")] = Dialect.POSTGRES,
+    dialect: Annotated[
+        Dialect, typer.Option(help="The file's SQL dialect; auto tells it from the marks of the dump tool.")
+    ] = Dialect.POSTGRES,
     url: Annotated[
         str | None, typer.Option(help="Instead of a file: a database URL whose existing table to read (admins).")
     ] = None,
@@ -154,6 +157,8 @@ def tables_import(
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {sql_file}: {exc}")
         proposal = _call("POST", "/tables/import", json={"sql": sql, "dialect": dialect.value})
+        if dialect is Dialect.AUTO and proposal.get("dialect"):
+            typer.secho(f"note: read as {proposal['dialect']} SQL (--dialect to say otherwise)", err=True)
     tables = proposal["tables"]
     several = len(tables) > 1
     for proposed in tables:
