@@ -14,7 +14,16 @@ pytestmark = pytest.mark.xdist_group("browser")
 def pages(base_url: str) -> list[str]:
     """Every kind of page, with content: the customers + orders template filled, generated and exported."""
     _, orders = fill_a_shop(base_url, rows=(50, 200))
-    return ["/", "/tables/new", f"/tables/{orders}/edit", f"/tables/{orders}", "/generate", "/jobs", "/exports"]
+    return [
+        "/",
+        "/tables/new",
+        "/tables/import",
+        f"/tables/{orders}/edit",
+        f"/tables/{orders}",
+        "/generate",
+        "/jobs",
+        "/exports",
+    ]
 
 
 def test_every_page_has_no_serious_accessibility_violation(page: Page, pages: list[str]) -> None:
