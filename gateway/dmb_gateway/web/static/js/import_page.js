@@ -248,6 +248,9 @@ $("#create-set").addEventListener("click", async () => {
     say($("#create-status"), `${plural(settled.length, "table")} created: ${settled.map((t) => t.table_name).join(", ")}.`, "success");
     $("#created-links").replaceChildren(...settled.map((t) => element("li", {className: "list-inline-item"},
       element("a", {text: t.table_name, attrs: {href: `/tables/${t.id}`}}))));
+    // The generate page with every new table ticked (parents are filled first there).
+    $("#go-generate").href = `/generate?${settled.map((t) => `t=${encodeURIComponent(t.id)}`).join("&")}`;
+    $("#create-label").textContent = "Created";
     $("#created").classList.remove("d-none");
   } catch (error) {
     const placed = error instanceof ApiError && error.status === 422 && placeErrors(error, picked);
