@@ -108,11 +108,15 @@ def test_import_prints_the_proposal_and_refuses_what_is_not_a_table(platform: Pl
     bad.write_text("SELECT * FROM items")
 
     printed = dmb("tables", "import", good, "--dialect", "mysql")
+    told = dmb("tables", "import", good, "--dialect", "auto")
     refused = dmb("tables", "import", bad)
     neither = dmb("tables", "import")
 
     assert printed.exit_code == 0, printed.output
     assert json.loads(printed.stdout)["table_name"] == "items"
+    assert told.exit_code == 0, told.output
+    assert json.loads(told.stdout) == json.loads(printed.stdout)
+    assert "note: read as mysql SQL (--dialect to say otherwise)" in told.stderr
     assert refused.exit_code == 1
     assert refused.output == "error: 422: expected a CREATE TABLE statement, found SELECT\n"
     assert neither.exit_code == 1
