@@ -60,7 +60,7 @@ def settled(api: httpx.Client, path: str, done: set[str]) -> dict[str, Any]:
 
 def test_a_pasted_dump_is_reviewed_whole_and_created_parents_first(page: Page, api: httpx.Client) -> None:
     page.goto("/")
-    page.get_by_role("link", name="Import").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
     expect(page.get_by_role("heading", name="Import a schema")).to_be_visible()
     page.get_by_label("SQL dump").fill(DUMP)
     page.get_by_role("button", name="Read the tables").click()
