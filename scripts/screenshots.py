@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from dmb_testing.browser import DESKTOP, PHONE, fill_a_shop, launch_chromium, running_platform
 from dmb_testing.fake_openai import fake_openai
+from dmb_testing.sample_schemas import sample_sql
 from playwright.sync_api import Page, sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -93,6 +94,52 @@ def _ai_pages(page: Page, url: str, orders: str) -> None:
         page.wait_for_timeout(600)
         page.screenshot(path=str(OUT / "ai-generate-options.png"))
         print("docs/screenshots/ai-generate-options.png")
+def _shoot_part(page: Page, selector: str, name: str) -> None:
+    page.wait_for_timeout(600)
+    page.locator(selector).first.screenshot(path=str(OUT / f"{name}.png"))
+    print(f"docs/screenshots/{name}.png")
+
+
+def _import_review(page: Page) -> None:
+    """The import page with a whole dump read and every table under review."""
+    page.goto("/tables/import")
+    page.get_by_label("SQL dump").fill(sample_sql("ecommerce"))
+    page.get_by_role("button", name="Read the tables").click()
+    page.locator("#proposed .proposed").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(OUT / "import.png"), full_page=True)
+    print("docs/screenshots/import.png")
+
+
+def _migration_log_and_sql_export(page: Page, url: str, table_id: str) -> None:
+    """A table with a change applied and one rolled back: its migration log; and the SQL dialect picker."""
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=30) as api:
+        table = api.get(f"/tables/{table_id}").json()
+        spec = table["spec"]
+        fields = [*spec["fields"], {"name": "vip", "type": "boolean", "nullable": True}]
+        api.put(f"/tables/{table_id}", json={"expected_version": table["version"], "spec": {**spec, "fields": fields}})
+        for _ in range(300):
+            table = api.get(f"/tables/{table_id}").json()
+            if table["status"] == "created" and table["version"] > 1:
+                break
+            page.wait_for_timeout(100)
+        email = next(f for f in table["spec"]["fields"] if f["type"] in ("email", "string", "text"))
+        # Words are not numbers: the schema service's row check refuses it, and the migration is rolled back.
+        refused = [{"name": f["name"], "type": "integer"} if f is email else f for f in table["spec"]["fields"]]
+        version = table["version"]
+        answer = api.put(f"/tables/{table_id}", json={"expected_version": version, "spec": {**spec, "fields": refused}})
+        answer.raise_for_status()
+        for _ in range(300):  # refused: back to created at the same version, with the reason
+            if len(api.get(f"/tables/{table_id}/migrations").json()["items"]) > version:
+                break
+            page.wait_for_timeout(100)
+    page.goto(f"/tables/{table_id}")
+    page.locator("#migrations .migration").first.wait_for()
+    _shoot_part(page, "section[aria-labelledby=definition-title]", "migration-log")
+    page.get_by_label("Download as").select_option("sql")
+    page.get_by_label("SQL for").select_option("mysql")
+    _shoot_part(page, "section[aria-labelledby=generate-title] .card", "sql-export")
 
 
 def main() -> int:
@@ -113,10 +160,12 @@ def main() -> int:
         _shoot(page, f"/generate?t={customers}:1000&t={orders}:5000", "generate", full=False)
         _shoot(page, "/jobs", "jobs", full=False)
         _shoot(page, "/exports", "exports", full=False)
+        _import_review(page)
         phone = browser.new_page(base_url=url, viewport=PHONE)
         _shoot(phone, "/", "phone-dashboard", full=False)
         _shoot(phone, "/tables/new?starter=people", "phone-builder", full=False)
         _shoot(phone, f"/tables/{customers}", "phone-table", full=False)
+        _migration_log_and_sql_export(page, url, customers)  # last: its refused change shows on other pages
         browser.close()
     return 0
 

@@ -202,6 +202,24 @@ class TableVersionView(Base):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
+class MigrationView(Base):
+    """One entry of a table's migration log (MigrationRecorded), keyed by the event's id so a redelivery
+    adds nothing."""
+
+    __tablename__ = "table_migrations_view"
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    table_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_version: Mapped[int | None]
+    to_version: Mapped[int | None]
+    status: Mapped[str] = mapped_column(sa.String(20))
+    changes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    seconds: Mapped[float]
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 class AIDesignView(Base):
     """A table design the AI proposed from a sentence (or why it could not); nothing is created from it until
     the user sends its tables to the table endpoints."""

@@ -22,6 +22,7 @@ from dmb_contracts.events import (
     JobFailed,
     JobProgressed,
     JobStarted,
+    MigrationRecorded,
     RowsPreviewed,
     TableAltered,
     TableCreated,
@@ -30,7 +31,8 @@ from dmb_contracts.events import (
 )
 
 from dmb_gateway.changes import Changes
-from dmb_gateway.models import ExportView, JobView, RowPreviewView, TableVersionView, TableView
+
+from dmb_gateway.models import ExportView, JobView, MigrationView, RowPreviewView, TableVersionView, TableView
 
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 
@@ -47,6 +49,7 @@ class Projection:
             TableAltered: self.table_altered,
             TableRejected: self.table_rejected,
             TableDropped: self.table_dropped,
+            MigrationRecorded: self.migration_recorded,
             JobStarted: self.job_started,
             JobProgressed: self.job_progressed,
             AIValuesProgressed: self.ai_values_progressed,
@@ -131,6 +134,25 @@ class Projection:
             row.status, row.updated_at = "dropped", utcnow()
 
         await self._update(TableView, event.table_id, apply)
+
+    async def migration_recorded(self, event: MigrationRecorded) -> None:
+        async with self.runtime.uow() as uow:
+            if await uow.session.get(MigrationView, event.message_id) is None:
+                uow.session.add(
+                    MigrationView(
+                        entry_id=event.message_id,
+                        table_id=event.table_id,
+                        action=event.action,
+                        from_version=event.from_version,
+                        to_version=event.to_version,
+                        status=event.status,
+                        changes=list(event.changes),
+                        reason=event.reason,
+                        seconds=event.seconds,
+                        recorded_at=event.occurred_at,
+                    )
+                )
+            await uow.commit()
 
     async def job_started(self, event: JobStarted) -> None:
         def apply(row: JobView) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -51,6 +52,33 @@ async def test_a_multi_table_export_is_in_the_history_of_each_of_its_tables(clie
     assert [item["id"] for item in of_orders["items"]] == [alone["id"], both["id"]]
     assert of_orders["total"] == 2
     assert [item["id"] for item in filtered["items"]] == [alone["id"], both["id"]]
+
+
+async def test_a_multi_table_workbook_tells_each_tables_seed_locale_and_generator_in_plain_units(
+    client: httpx.AsyncClient,
+) -> None:
+    customers = await table_with_rows(client, CUSTOMERS, rows=2, seed=11)
+    orders = await table_with_rows(client, ORDERS, rows=3, seed=22)
+    both = await finished_export(client, await client.post("/api/v1/exports", json={"tables": [orders, customers]}))
+    workbook = load_workbook(io.BytesIO((await client.get(both["download_url"])).content), read_only=True)
+    rows = [row for row in workbook["About"].iter_rows(values_only=True) if row and row[0] is not None]
+    # The About sheet: a summary, then each table's part, which starts with its Table row.
+    parts: list[dict[str, object]] = []
+    for row in rows:
+        if row[0] == "Table":
+            parts.append({})
+        if parts and len(row) > 1:
+            parts[-1].setdefault(str(row[0]), row[1])
+
+    assert both["status"] == "completed", both
+    assert [part["Table"] for part in parts] == ["customers", "orders"]
+    assert [part["Seed"] for part in parts] == ["11", "22"]
+    assert {part["Locale"] for part in parts} == {"en_US"}
+    assert all(str(part["Generator version"]).count(".") == 2 for part in parts), parts
+    for part in parts:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", str(part["Created at"])), part
+        assert re.fullmatch(r"\d+ ms|\d+\.\d s|\d+ min \d+ s", str(part["Time: export"])), part
+    assert re.fullmatch(r"\d+ ms|\d+\.\d s|\d+ min \d+ s", str(parts[0]["Time: generation"])), parts[0]
 
 
 async def test_the_retry_of_a_multi_table_export_exports_every_table_again(

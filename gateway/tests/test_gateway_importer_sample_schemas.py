@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 from dmb_contracts.fields import FieldSpec, StorageType
-from dmb_gateway.importer import Dialect, ImportedSchema, import_sql
+from dmb_gateway.importer import Dialect, ImportedSchema, detect_dialect, import_sql
 from dmb_testing.sample_schemas import SAMPLE_SCHEMAS, sample_sql
 
 #: (tables, foreign keys) each file declares.
@@ -134,3 +134,21 @@ def test_storage_types_follow_the_dump() -> None:
     assert field(schema, "customer", "active").type is StorageType.BOOLEAN
     assert field(schema, "film", "rental_rate").type is StorageType.DECIMAL
     assert field(schema, "customer", "email").type is StorageType.EMAIL
+
+
+@pytest.mark.parametrize("name", list(SAMPLE_SCHEMAS))
+def test_the_dialect_of_each_dump_is_told_from_its_marks(name: str) -> None:
+    assert detect_dialect(sample_sql(name)) == SAMPLE_SCHEMAS[name]
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect"),
+    [
+        ("CREATE TABLE t (id integer PRIMARY KEY, name text);", "postgres"),  # plain SQL: PostgreSQL
+        ("CREATE TABLE `t` (`id` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`)) ENGINE=InnoDB;", "mysql"),
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT);", "sqlite"),
+        ("CREATE TABLE t (id bigserial PRIMARY KEY, at timestamptz);", "postgres"),
+    ],
+)
+def test_short_statements_are_told_apart_too(sql: str, dialect: str) -> None:
+    assert detect_dialect(sql) == dialect

@@ -106,6 +106,25 @@ async def test_a_refused_change_leaves_the_table_as_it_was(client: httpx.AsyncCl
         item["version"] for item in (await client.get(f"/api/v1/tables/{table['id']}/versions")).json()["items"]
     ] == [1]
 
+    # The migration log: the create, then the change rolled back with its reason, newest first.
+    log = (await client.get(f"/api/v1/tables/{table['id']}/migrations")).json()
+    assert log["total"] == 2
+    refused, create = log["items"]
+    assert (refused["action"], refused["status"], refused["to_version"]) == ("alter", "rolled_back", 2)
+    assert "cannot change 'code' from text to integer" in refused["reason"]
+    assert any(line.startswith("field code: type text → integer") for line in refused["changes"]), refused
+    assert (create["action"], create["status"], create["from_version"], create["to_version"]) == (
+        "create",
+        "applied",
+        None,
+        1,
+    )
+    assert create["changes"][0] == "table customers created"
+    assert "field name added (string(60), required)" in create["changes"]
+    assert create["recorded_at"].endswith(("Z", "+00:00"))
+    missing = await client.get("/api/v1/tables/3fa85f64-5717-4562-b3fc-2c963f66afa6/migrations")
+    assert missing.status_code == 404
+
 
 async def test_a_stale_version_is_a_conflict(client: httpx.AsyncClient) -> None:
     table = await created(client)

@@ -17,6 +17,7 @@ def pages(base_url: str) -> list[str]:
     return [
         "/",
         "/tables/new",
+        "/tables/import",
         f"/tables/{orders}/edit",
         f"/tables/{orders}",
         "/generate",

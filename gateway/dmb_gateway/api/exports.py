@@ -21,10 +21,12 @@ from dmb_contracts.commands import (
 )
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ColumnReport
+from dmb_contracts.fields import TableSpec
 from dmb_contracts.table_order import parents_first
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
@@ -201,6 +203,10 @@ async def _start_export(
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT, f"job_id: job {job.job_id} belongs to another table"
                 )
+        elif more:
+            # A workbook of several tables (a multi-table job): each table's part of the About sheet tells
+            # the job that made its newest rows.
+            job = await _last_completed_job(uow.session, table_id)
         export = ExportView(
             export_id=uuid.uuid4(),
             owner_id=view.owner_id,  # the tables' owner (an admin may ask): their namespace, their history
@@ -237,16 +243,37 @@ async def _start_export(
                 csv_excel_bom=body.csv_excel_bom,
                 sql_dialect=body.dialect,
                 sql_copy=body.sql_copy,
-                more_tables=[
-                    ExportTable(table_id=other.table_id, table_version=other.version, spec=other_spec)
-                    for other, other_spec in more
-                ],
+                more_tables=[await _further_table(uow.session, other, other_spec) for other, other_spec in more],
                 owner_id=view.owner_id,
                 correlation_id=export.export_id,
             )
         )
         await uow.commit()
         return _public(export)
+
+
+async def _last_completed_job(session: AsyncSession, table_id: uuid.UUID) -> JobView | None:
+    """The table's latest completed job: the provenance (seed, locale, generator version) of its newest rows."""
+    query = (
+        sa.select(JobView)
+        .where(JobView.table_id == table_id, JobView.status == "completed")
+        .order_by(JobView.finished_at.desc().nulls_last(), JobView.created_at.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def _further_table(session: AsyncSession, view: TableView, spec: TableSpec) -> ExportTable:
+    """A further table of a workbook or script, with the provenance of its latest completed job."""
+    job = await _last_completed_job(session, view.table_id)
+    return ExportTable(
+        table_id=view.table_id,
+        table_version=view.version,
+        spec=spec,
+        seed=job.seed if job else None,
+        locale=job.locale if job else None,
+        generator_version=job.generator_version if job else None,
+    )
 
 
 async def _page(session: SessionDep, query: sa.Select[ExportView], offset: int, limit: int) -> ExportsPublic:

@@ -22,7 +22,15 @@ from sqlalchemy.engine import URL
 from dmb_gateway.api.deps import ContextDep, CurrentUser
 from dmb_gateway.api.openapi import ADMIN_ONLY
 from dmb_gateway.api.schemas import ErrorDetail, ErrorResponse
-from dmb_gateway.importer import MAX_SQL_LENGTH, ImportedSchema, SqlImportError, import_database, import_sql
+from dmb_gateway.importer import (
+    MAX_SQL_LENGTH,
+    Dialect,
+    ImportedSchema,
+    SqlImportError,
+    detect_dialect,
+    import_database,
+    import_sql,
+)
 
 router = APIRouter(prefix="/tables", tags=["tables"])
 
@@ -53,8 +61,11 @@ class TableImport(BaseModel):
         "CREATE [UNIQUE] INDEX, COMMENT ON, CREATE TYPE ... AS ENUM), e.g. a pg_dump --schema-only, a "
         "mysqldump --no-data or SQLite's .schema output. Other statements are listed in `notes`.",
     )
-    dialect: Literal["postgres", "mysql", "sqlite"] = Field(
-        default="postgres", description="postgres, mysql (MySQL and MariaDB) or sqlite."
+    dialect: Literal["auto", "postgres", "mysql", "sqlite"] = Field(
+        default="postgres",
+        description="postgres, mysql (MySQL and MariaDB), sqlite, or auto: told from the marks each dump tool "
+        "leaves (backquotes and ENGINE= for MySQL, AUTOINCREMENT for SQLite, serial or SET search_path for "
+        "PostgreSQL); the answer's `dialect` says which was used.",
     )
 
 
@@ -69,15 +80,19 @@ class ImportedTable(BaseModel):
         "in one action with POST /api/v1/tables/sets."
     )
     notes: list[str] = Field(default_factory=list, description="Statements that describe no table, and why.")
+    dialect: Literal["postgres", "mysql", "sqlite"] | None = Field(
+        default=None, description="The SQL dialect the file was read as (a SQL file only)."
+    )
     spec: TableSpec = Field(description="The first table's definition (the only one when there is one table).")
     warnings: list[str] = Field(description="The first table's warnings, followed by the notes.")
 
     @classmethod
-    def of(cls, imported: ImportedSchema) -> ImportedTable:
+    def of(cls, imported: ImportedSchema, dialect: Dialect | None = None) -> ImportedTable:
         first = imported.tables[0]
         return cls(
             tables=[ProposedTable(spec=table.spec, warnings=table.warnings) for table in imported.tables],
             notes=imported.notes,
+            dialect=dialect,
             spec=first.spec,
             warnings=[*first.warnings, *imported.notes],
         )
@@ -97,11 +112,12 @@ async def import_table(body: TableImport, _: CurrentUser) -> ImportedTable | JSO
     sequences, comments, constant defaults. What cannot be mapped is listed in the table's warnings (types we
     do not have become the nearest one); names that break our naming rules get the nearest name that follows
     them, with a warning. A 422 names the problem: SQL that does not parse, or a file without CREATE TABLE."""
+    dialect = detect_dialect(body.sql) if body.dialect == "auto" else body.dialect
     try:
-        imported = await asyncio.to_thread(import_sql, body.sql, body.dialect)
+        imported = await asyncio.to_thread(import_sql, body.sql, dialect)
     except SqlImportError as exc:
         return _refused(exc)
-    return ImportedTable.of(imported)
+    return ImportedTable.of(imported, dialect)
 
 
 def _refused(exc: SqlImportError, location: str = "sql") -> JSONResponse:

@@ -9,6 +9,7 @@ catalogue. Only the gateway imports this package, so no worker carries the SQL p
 
 from __future__ import annotations
 
+from dmb_gateway.importer.detect import detect_dialect
 from dmb_gateway.importer.mapping import MAX_TABLES, build_schema
 from dmb_gateway.importer.model import DIALECTS, Dialect, ImportedSchema, ImportIssue, InferredTable, SqlImportError
 from dmb_gateway.importer.names import suggest_identifier
@@ -24,6 +25,7 @@ __all__ = [
     "ImportedSchema",
     "InferredTable",
     "SqlImportError",
+    "detect_dialect",
     "import_database",
     "import_sql",
     "infer_from_sql",

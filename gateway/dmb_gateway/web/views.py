@@ -29,6 +29,7 @@ from sse_starlette.sse import EventSourceResponse
 from dmb_gateway.api.ai_service import settings_public
 from dmb_gateway.api.deps import ContextDep, OptionalUser, SessionDep
 from dmb_gateway.api.schemas import JobCreate
+from dmb_gateway.importer import MAX_SQL_LENGTH
 from dmb_gateway.models import ExportView, JobView, TableView, User
 from dmb_gateway.web import pages
 from dmb_gateway.web.pages import signed_in
@@ -132,6 +133,13 @@ async def new_table(
         starters=STARTERS,
         **_builder(),
     )
+
+
+@router.get("/tables/import", response_class=HTMLResponse)
+async def import_schema(request: Request, context: ContextDep, viewer: OptionalUser) -> HTMLResponse:
+    """A whole schema dump (or, for admins, a live database) reviewed and created as one set."""
+    user = signed_in(request, viewer)
+    return render(request, context, "import.html", user, max_sql=MAX_SQL_LENGTH)
 
 
 @router.get("/tables/{table_id}/edit", response_class=HTMLResponse)

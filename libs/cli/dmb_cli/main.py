@@ -37,6 +37,7 @@ app.add_typer(ai_app, name="ai")
 
 
 class Dialect(enum.StrEnum):
+    AUTO = "auto"
     POSTGRES = "postgres"
     MYSQL = "mysql"
     SQLITE = "sqlite"
@@ -120,7 +121,9 @@ def tables_import(
             show_default=False,
         ),
     ] = None,
-    dialect: Annotated[Dialect, typer.Option(help="The statement's SQL dialect.")] = Dialect.POSTGRES,
+    dialect: Annotated[
+        Dialect, typer.Option(help="The file's SQL dialect; auto tells it from the marks of the dump tool.")
+    ] = Dialect.POSTGRES,
     url: Annotated[
         str | None, typer.Option(help="Instead of a file: a database URL whose existing table to read (admins).")
     ] = None,
@@ -154,6 +157,8 @@ def tables_import(
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {sql_file}: {exc}")
         proposal = _call("POST", "/tables/import", json={"sql": sql, "dialect": dialect.value})
+        if dialect is Dialect.AUTO and proposal.get("dialect"):
+            typer.secho(f"note: read as {proposal['dialect']} SQL (--dialect to say otherwise)", err=True)
     tables = proposal["tables"]
     several = len(tables) > 1
     for proposed in tables:
@@ -243,6 +248,25 @@ def tables_versions(table_id: str) -> None:
     for item in _call("GET", f"/tables/{table_id}/versions")["items"]:
         changes = "; ".join(item["changes"]) or "created"
         typer.echo(f"v{item['version']:<4} {item['created_at']}  {item['table_name']}: {changes}")
+
+
+@tables_app.command("migrations")
+def tables_migrations(
+    table_id: str, as_json: Annotated[bool, typer.Option("--json", help="The log as JSON.")] = False
+) -> None:
+    """A table's migration log, newest first: what each migration changed, applied or rolled back (and why)."""
+    log = _call("GET", f"/tables/{table_id}/migrations")
+    if as_json:
+        _print(log)
+        return
+    for item in log["items"]:
+        versions = " → ".join(f"v{v}" for v in (item["from_version"], item["to_version"]) if v is not None)
+        status = item["status"].replace("_", " ")
+        typer.echo(f"{item['recorded_at']}  {item['action']} {versions}  {status}  {item['seconds']:.2f} s")
+        for line in item["changes"]:
+            typer.echo(f"    {line}")
+        if item["reason"]:
+            typer.echo(f"    reason: {item['reason']}")
 
 
 @tables_app.command("version")

@@ -108,11 +108,15 @@ def test_import_prints_the_proposal_and_refuses_what_is_not_a_table(platform: Pl
     bad.write_text("SELECT * FROM items")
 
     printed = dmb("tables", "import", good, "--dialect", "mysql")
+    told = dmb("tables", "import", good, "--dialect", "auto")
     refused = dmb("tables", "import", bad)
     neither = dmb("tables", "import")
 
     assert printed.exit_code == 0, printed.output
     assert json.loads(printed.stdout)["table_name"] == "items"
+    assert told.exit_code == 0, told.output
+    assert json.loads(told.stdout) == json.loads(printed.stdout)
+    assert "note: read as mysql SQL (--dialect to say otherwise)" in told.stderr
     assert refused.exit_code == 1
     assert refused.output == "error: 422: expected a CREATE TABLE statement, found SELECT\n"
     assert neither.exit_code == 1
@@ -189,6 +193,17 @@ def test_a_refused_alter_exits_1_with_the_reason_and_changes_nothing(platform: P
     assert "Traceback" not in refused.output
     assert (after["version"], after["spec"]) == (1, before["spec"])
     assert ok("tables", "versions", table_id).count("\n") == 1
+    log = ok("tables", "migrations", table_id)
+    newest = log.split("\n", 1)[0]
+    assert " alter v1 → v2  rolled back " in newest, log
+    assert "    reason: " in log
+    assert "cannot change 'code' from text to integer" in log
+    assert " create v1  applied " in log
+    assert "    table pets created" in log
+    assert json.loads(ok("tables", "migrations", table_id, "--json"))["total"] == 2
+    other = dmb("tables", "migrations", "3fa85f64-5717-4562-b3fc-2c963f66afa6")
+    assert other.exit_code == 1
+    assert "No table with id" in other.output
 
 
 def test_exports_list_shows_a_failure_and_retry_exports_again(platform: Platform, tmp_path: Path) -> None:

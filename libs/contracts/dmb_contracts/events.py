@@ -58,6 +58,23 @@ class TableRejected(Event):
     problems: list[Problem] = Field(default_factory=list)
 
 
+class MigrationRecorded(Event):
+    """One migration the schema service ran (or tried) on a table in the datasets database, in plain words:
+    the table page's migration log. A refused migration was rolled back as a whole; `reason` says why."""
+
+    type: Literal["schema.migration.recorded"] = "schema.migration.recorded"
+    table_id: UUID
+    action: Literal["create", "alter", "restore", "drop"]
+    from_version: int | None = Field(default=None, description="The version before (none for a create).")
+    to_version: int | None = Field(default=None, description="The version after (none for a drop).")
+    status: Literal["applied", "adopted", "rolled_back"] = Field(
+        description="applied; adopted (the table already had that shape); rolled_back (refused, nothing changed)."
+    )
+    changes: list[str] = Field(default_factory=list, description="What the migration changes, one line each.")
+    reason: str | None = Field(default=None, description="Why it was rolled back, in plain words.")
+    seconds: float = Field(default=0, ge=0)
+
+
 class JobStarted(Event):
     type: Literal["generator.job.started"] = "generator.job.started"
     job_id: UUID

@@ -42,6 +42,7 @@ from dmb_contracts.events import (
     JobFailed,
     JobProgressed,
     JobStarted,
+    MigrationRecorded,
     RowsPreviewed,
     TableAltered,
     TableCreated,
@@ -69,6 +70,7 @@ EVENTS: tuple[type[Event], ...] = (
     TableAltered,
     TableDropped,
     TableRejected,
+    MigrationRecorded,
     JobStarted,
     JobProgressed,
     JobCompleted,
@@ -105,6 +107,7 @@ AnyMessage = Annotated[
     | TableAltered
     | TableDropped
     | TableRejected
+    | MigrationRecorded
     | JobStarted
     | JobProgressed
     | JobCompleted

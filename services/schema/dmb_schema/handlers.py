@@ -22,9 +22,10 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_schema.adapters.datasets_ddl import DatasetsDDL, MigrationFailed, MigrationOutcome
-from dmb_schema.domain.diff import plan_alter
-from dmb_schema.models import Definition, DefinitionVersion, MigrationRecord
+from dmb_schema.domain.diff import creation_changes, plan_alter
+from dmb_schema.models import Definition, DefinitionVersion
 from dmb_schema.rejection import Rejected
+from dmb_schema.repository import Definitions, MigrationAction, migration_recorded
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ async def _create_table(uow: UnitOfWork, cmd: CreateTable, deps: SchemaDeps) -> 
     try:
         outcome = await asyncio.to_thread(deps.ddl.create_table, spec, cmd.owner_id)
     except MigrationFailed as exc:
-        _log_migration(uow.session, cmd, None, 1, [], "failed", 0.0, str(exc))
+        _log_migration(uow, cmd, (None, 1), [], creation_changes(spec), "failed", 0.0, str(exc))
         raise Rejected(str(exc), exc.field, exc.rule) from exc
     now = utcnow()
     uow.session.add(
@@ -81,7 +82,9 @@ async def _create_table(uow: UnitOfWork, cmd: CreateTable, deps: SchemaDeps) -> 
             created_at=now,
         )
     )
-    _log_migration(uow.session, cmd, None, 1, outcome.operations, "applied", outcome.seconds, None)
+    changes = ["table adopted as it was"] if outcome.adopted else creation_changes(spec)
+    status = "adopted" if outcome.adopted else "applied"
+    _log_migration(uow, cmd, (None, 1), outcome.operations, changes, status, outcome.seconds, None)
     uow.emit(TableCreated(table_id=cmd.table_id, version=1, spec=spec, migration_seconds=outcome.seconds), cmd)
 
 
@@ -109,14 +112,15 @@ async def _drop_table(uow: UnitOfWork, cmd: DropTable, deps: SchemaDeps) -> None
             "drop or change those first"
         )
         raise Rejected(reason, None, "references")
+    dropped = [f"table {spec.table_name} dropped"]
     try:
         outcome: MigrationOutcome = await asyncio.to_thread(deps.ddl.drop_table, spec, definition.owner_id)
     except MigrationFailed as exc:
-        _log_migration(uow.session, cmd, definition.version, None, [], "failed", 0.0, str(exc))
+        _log_migration(uow, cmd, (definition.version, None), [], dropped, "failed", 0.0, str(exc))
         raise Rejected(str(exc), None, "migration") from exc
     definition.dropped = True
     definition.updated_at = utcnow()
-    _log_migration(uow.session, cmd, definition.version, None, outcome.operations, "applied", outcome.seconds, None)
+    _log_migration(uow, cmd, (definition.version, None), outcome.operations, dropped, "applied", outcome.seconds, None)
     uow.emit(TableDropped(table_id=cmd.table_id), cmd)
 
 
@@ -214,10 +218,13 @@ async def _apply_new_version(
         plan = plan_alter(TableSpec.model_validate(current.spec), spec)
     except SpecError as exc:
         raise Rejected.of(exc) from exc
+    changes = plan.changes()
+    if restored_from is not None:
+        changes.insert(0, f"restored version {restored_from}")
     try:
         outcome = await asyncio.to_thread(deps.ddl.alter_table, plan, definition.owner_id)
     except MigrationFailed as exc:
-        _log_migration(uow.session, cmd, previous, previous + 1, [], "failed", 0.0, str(exc))
+        _log_migration(uow, cmd, (previous, previous + 1), [], changes, "failed", 0.0, str(exc))
         raise Rejected(str(exc), exc.field, exc.rule) from exc
     now = utcnow()
     definition.version, definition.table_name, definition.updated_at = previous + 1, plan.new.table_name, now
@@ -232,10 +239,7 @@ async def _apply_new_version(
         )
     )
     status = "adopted" if outcome.adopted else "applied"
-    _log_migration(uow.session, cmd, previous, previous + 1, outcome.operations, status, outcome.seconds, None)
-    changes = plan.changes()
-    if restored_from is not None:
-        changes.insert(0, f"restored version {restored_from}")
+    _log_migration(uow, cmd, (previous, previous + 1), outcome.operations, changes, status, outcome.seconds, None)
     altered = TableAltered(
         table_id=cmd.table_id,
         version=previous + 1,
@@ -321,6 +325,12 @@ async def _name_taken(session: AsyncSession, owner_id: uuid.UUID | None, table_n
 
 
 SchemaCommand = CreateTable | AlterTable | RestoreTable | DropTable
+_ACTIONS: dict[type[SchemaCommand], MigrationAction] = {
+    CreateTable: "create",
+    AlterTable: "alter",
+    RestoreTable: "restore",
+    DropTable: "drop",
+}
 
 
 @contextlib.contextmanager
@@ -334,24 +344,15 @@ def _rejections(uow: UnitOfWork, cmd: SchemaCommand) -> Iterator[None]:
 
 
 def _log_migration(
-    session: AsyncSession,
+    uow: UnitOfWork,
     cmd: SchemaCommand,
-    from_version: int | None,
-    to_version: int | None,
+    versions: tuple[int | None, int | None],
     operations: list[str],
+    changes: list[str],
     status: str,
     seconds: float,
     error: str | None,
 ) -> None:
-    session.add(
-        MigrationRecord(
-            table_id=cmd.table_id,
-            from_version=from_version,
-            to_version=to_version,
-            operations=operations,
-            status=status,
-            seconds=seconds,
-            error=error,
-            created_at=utcnow(),
-        )
-    )
+    """The migration in the service's own log and, in plain words, on the bus (the table page's log)."""
+    Definitions(uow.session).log_migration(cmd.table_id, versions, operations, status, seconds, error)
+    uow.emit(migration_recorded(cmd.table_id, _ACTIONS[type(cmd)], versions, changes, status, seconds, error), cmd)

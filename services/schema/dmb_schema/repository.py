@@ -4,13 +4,39 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Literal
 
 import sqlalchemy as sa
 from dmb_contracts.envelope import utcnow
+from dmb_contracts.events import MigrationRecorded
 from dmb_contracts.fields import TableSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_schema.models import Definition, DefinitionVersion, MigrationRecord
+
+MigrationAction = Literal["create", "alter", "restore", "drop"]
+
+
+def migration_recorded(
+    table_id: uuid.UUID,
+    action: MigrationAction,
+    versions: tuple[int | None, int | None],
+    changes: list[str],
+    status: str,
+    seconds: float,
+    error: str | None,
+) -> MigrationRecorded:
+    """The event for one migration log entry (a failed migration was rolled back as a whole)."""
+    return MigrationRecorded(
+        table_id=table_id,
+        action=action,
+        from_version=versions[0],
+        to_version=versions[1],
+        status="rolled_back" if status == "failed" else "adopted" if status == "adopted" else "applied",
+        changes=changes,
+        reason=error,
+        seconds=seconds,
+    )
 
 
 class Definitions:

@@ -17,6 +17,7 @@ from dmb_common.datasets import create_datasets_engine
 from dmb_common.runtime import ServiceRuntime, build_runtime
 from dmb_contracts.commands import AlterTable, CreateTable, RestoreTable
 from dmb_contracts.envelope import Message
+from dmb_contracts.events import MigrationRecorded
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.registry import parse_message
 from dmb_schema import handlers
@@ -64,15 +65,24 @@ class Rig:
             owner_id=uuid.uuid4(),
         )
         await handlers.alter_table(cmd, deps or self.deps)
-        (event,) = [event for event in await self.events() if event.causation_id == cmd.message_id]
+        (event,) = await self.answers(cmd)
         return event
 
     async def restore(self, table_id: uuid.UUID, expected_version: int, version: int) -> Message:
         """Send RestoreTable; returns the event it produced (TableAltered or TableRejected)."""
         cmd = RestoreTable(table_id=table_id, expected_version=expected_version, version=version, owner_id=uuid.uuid4())
         await handlers.restore_table(cmd, self.deps)
-        (event,) = [event for event in await self.events() if event.causation_id == cmd.message_id]
+        (event,) = await self.answers(cmd)
         return event
+
+    async def answers(self, cmd: Message) -> list[Message]:
+        """The events `cmd` caused, apart from the migration log's entries (MigrationRecorded)."""
+        events = await self.events()
+        return [e for e in events if e.causation_id == cmd.message_id and not isinstance(e, MigrationRecorded)]
+
+    async def migrations(self, table_id: uuid.UUID) -> list[MigrationRecorded]:
+        """The migration log's entries of a table, as the gateway receives them."""
+        return [e for e in await self.events() if isinstance(e, MigrationRecorded) and e.table_id == table_id]
 
     async def events(self) -> list[Message]:
         async with self.runtime.engine.connect() as conn:

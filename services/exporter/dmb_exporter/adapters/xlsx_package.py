@@ -54,6 +54,7 @@ from dmb_exporter.domain.xlsx import (
     WorkbookTable,
     column_letter,
     decimal_format,
+    plain_duration,
 )
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -364,12 +365,12 @@ def _write_about_table(ws: WriteOnlyWorksheet, outcome: _TableOutcome) -> None:
     if about.row_count is not None and about.row_count != rows:
         pair("Rows in the table", about.row_count, "#,##0")
     pair("Generator version", about.generator_version or "")
-    created = about.created_at.astimezone(dt.UTC) if about.created_at.tzinfo else about.created_at
-    pair("Created at (UTC)", created.strftime("%Y-%m-%d %H:%M:%S"))
+    created = about.created_at if about.created_at.tzinfo else about.created_at.replace(tzinfo=dt.UTC)
+    pair("Created at", created.astimezone(dt.UTC).isoformat(timespec="seconds"))
     pair("Data sheets", ", ".join(outcome.sheet_titles))
     for phase, seconds in about.timings.items():
-        pair(f"Time: {phase}", seconds, '0.000 "s"')
-    pair("Time: export", outcome.seconds, '0.000 "s"')  # reading the rows and writing them to the sheets
+        pair(f"Time: {phase}", plain_duration(seconds))
+    pair("Time: export", plain_duration(outcome.seconds))  # reading the rows and writing them to the sheets
     if truncated:
         pair("Truncated cells", f"{truncated} cell(s) cut to Excel's limit of 32,767 characters")
     if about.fallbacks:

@@ -481,3 +481,15 @@ def _display_width(field: FieldSpec, value: object) -> int:
     if isinstance(value, str):
         return max((len(line) for line in value[: MAX_COLUMN_WIDTH * 4].splitlines()), default=0)
     return min(len(str(value)), MAX_COLUMN_WIDTH)
+
+
+def plain_duration(seconds: float) -> str:
+    """A time as a person reads it: "350 ms", "1.2 s", "3 min 4 s", "1 h 2 min"."""
+    if seconds < 1:
+        return f"{max(1, round(seconds * 1000))} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    return f"{whole // 3600} h {whole % 3600 // 60} min"

@@ -14,7 +14,7 @@ from dmb_contracts.commands import RequestExport
 from dmb_contracts.fields import TableSpec
 from dmb_exporter.adapters.xlsx_package import write_workbook, write_xlsx
 from dmb_exporter.domain import EXCEL_MAX_CELL_CHARS, ExportAbout
-from dmb_exporter.domain.xlsx import data_sheet_title
+from dmb_exporter.domain.xlsx import data_sheet_title, plain_duration
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -319,8 +319,8 @@ def test_about_sheet_shows_the_provenance_and_the_field_list(
     assert pairs["Locale"] == "de_DE"
     assert pairs["Rows exported"] == 5
     assert pairs["Generator version"] == "1.4.0"
-    assert pairs["Created at (UTC)"] == "2026-01-02 03:04:05"
-    assert pairs["Time: generation"] == 1.25
+    assert pairs["Created at"] == "2026-01-02T03:04:05+00:00"
+    assert pairs["Time: generation"] == "1.2 s"
     assert pairs["Data sheets"] == "reference_people"
     flat = [value for row in rows for value in row if value is not None]
     assert "email: 5 unique values" in flat
@@ -354,8 +354,8 @@ def test_about_sheet_shows_the_jobs_time_split_and_its_generation_notes(
 
     rows = _openpyxl_rows(path, "About")
     pairs = {row[0]: row[1] for row in rows if len(row) > 1 and row[0] is not None}
-    assert (pairs["Time: generation"], pairs["Time: generation, rows"]) == (2.5, 2.0)
-    assert pairs["Time: generation, constraint report"] == 0.5
+    assert (pairs["Time: generation"], pairs["Time: generation, rows"]) == ("2.5 s", "2.0 s")
+    assert pairs["Time: generation, constraint report"] == "500 ms"
     heading = next(index for index, row in enumerate(rows) if row and row[0] == "Generation notes")
     assert [row[1] for row in rows[heading + 1 : heading + 3]] == [
         note,
@@ -412,3 +412,11 @@ def test_any_text_reads_back_unchanged_but_for_characters_xml_forbids(tmp_path: 
     got = [row[0] for row in _openpyxl_rows(path, "fuzz")[1:]]
     assert [value if value is not None else "" for value in got] == expected
     assert [row[0] for row in _calamine_rows(path, "fuzz")[1:]] == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.0004, "1 ms"), (0.042, "42 ms"), (1.25, "1.2 s"), (59.94, "59.9 s"), (184, "3 min 4 s"), (3725, "1 h 2 min")],
+)
+def test_about_times_read_in_plain_units(seconds: float, shown: str) -> None:
+    assert plain_duration(seconds) == shown

@@ -352,6 +352,21 @@ def _check_keys(plan: AlterPlan) -> None:
             )
 
 
+def creation_changes(spec: TableSpec) -> list[str]:
+    """What creating the table does, one line per field and index (the migration log's words)."""
+    lines = [f"table {spec.table_name} created"]
+    for column in spec.fields:
+        target = column.references
+        marks = [describe_shape(column) if target is None else f"references {target.table}.{target.field}"]
+        marks += [mark for mark, on in (("primary key", column.primary_key), ("unique", column.unique)) if on]
+        marks.append("can be empty" if column.nullable else "required")
+        lines.append(f"field {column.name} added ({', '.join(marks)})")
+    lines.extend(
+        f"index {index.name or ''} added ({describe_index(index)})".replace("  ", " ") for index in spec.indexes
+    )
+    return lines
+
+
 def describe_index(index: IndexSpec) -> str:
     return ("unique: " if index.unique else "") + ", ".join(index.fields)
 

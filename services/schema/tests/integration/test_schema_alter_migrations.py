@@ -116,6 +116,13 @@ async def test_compatible_alters_keep_existing_rows(rig: Any, snapshot: Any) -> 
     (_, log) = await migration_log(rig, table_id)
     assert (log.from_version, log.to_version, log.status, log.error) == (1, 2, "applied", None)
     assert log.operations, "the statements run are recorded"
+    created, altered = await rig.migrations(table_id)
+    assert (created.action, created.to_version, created.status) == ("create", 1, "applied")
+    assert "field id added (integer, primary key, required)" in created.changes
+    assert "field code added (text, can be empty)" in created.changes
+    assert (altered.action, altered.from_version, altered.to_version) == ("alter", 1, 2)
+    assert (altered.status, altered.reason, altered.changes) == ("applied", None, event.changes)
+    assert not any("CREATE" in line or "ALTER" in line for line in created.changes + altered.changes)
 
 
 async def test_text_to_integer_converts_numeric_text(rig: Any, snapshot: Any) -> None:
@@ -196,6 +203,11 @@ async def test_failed_migration_leaves_schema_unchanged(
     assert snapshot(rig.engine, rig.schema) == before
     assert await version_of(rig, table_id) == 1
     assert (await migration_log(rig, table_id))[-1].status == "failed"
+    rolled_back = (await rig.migrations(table_id))[-1]
+    assert (rolled_back.action, rolled_back.status, rolled_back.to_version) == ("alter", "rolled_back", 2)
+    assert rolled_back.reason == event.reason
+    assert "table renamed from people to persons" in rolled_back.changes
+    assert "field nickname added (string(255))" in rolled_back.changes, rolled_back.changes
 
 
 async def test_stale_expected_version_is_a_conflict(rig: Any, snapshot: Any) -> None:

@@ -38,7 +38,7 @@ PHYSICAL = re.compile(r"t[0-9a-f]{16}_")
 async def create(rig: Any, spec: dict[str, Any], owner_id: uuid.UUID | None) -> TableCreated | TableRejected:
     cmd = CreateTable(table_id=uuid.uuid4(), spec=TableSpec.model_validate(spec), owner_id=owner_id)
     await handlers.create_table(cmd, rig.deps)
-    (event,) = [event for event in await rig.events() if event.causation_id == cmd.message_id]
+    (event,) = await rig.answers(cmd)
     assert isinstance(event, TableCreated | TableRejected)
     return event
 

@@ -53,7 +53,7 @@ async def send(rig: Rig, specs: list[dict[str, Any]]) -> tuple[CreateTableSet, l
         owner_id=OWNER,
     )
     await create_table_set(cmd, rig.deps)
-    return cmd, [event for event in await rig.events() if event.causation_id == cmd.message_id]
+    return cmd, await rig.answers(cmd)
 
 
 def tables_in(rig: Rig) -> set[str]:
@@ -68,6 +68,10 @@ async def test_a_set_is_created_parents_first_with_every_foreign_key(rig: Rig) -
     created = {event.table_id: event.spec.table_name for event in events}
     assert [created[event.table_id] for event in events] == ["playlist", "genre", "track", "playlist_track"]
     assert {table.table_id for table in cmd.tables} == set(created)
+    track = next(table.table_id for table in cmd.tables if table.spec.table_name == "track")
+    (logged,) = await rig.migrations(track)
+    assert (logged.action, logged.status, logged.to_version) == ("create", "applied", 1)
+    assert "field genre_id added (references genre.id, required)" in logged.changes
     assert tables_in(rig) >= physical("genre", "track", "playlist", "playlist_track")
     with rig.engine.connect() as conn:
         keys = sa.inspect(conn).get_foreign_keys(physical_name(OWNER, "playlist_track"), schema=rig.schema)

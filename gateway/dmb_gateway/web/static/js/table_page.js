@@ -60,7 +60,28 @@ async function startJob({download}) {
 
 $("#job-form").addEventListener("submit", (event) => { event.preventDefault(); startJob({download: false}); });
 $("#generate-download").addEventListener("click", () => startJob({download: true}));
-$("#download-format").addEventListener("change", () => $("#bom-box").classList.toggle("d-none", $("#download-format").value !== "csv"));
+$("#download-format").addEventListener("change", () => {
+  $("#bom-box").classList.toggle("d-none", $("#download-format").value !== "csv");
+  $("#sql-box")?.classList.toggle("d-none", $("#download-format").value !== "sql");
+});
+
+// The SQL script's dialect (API: sql_dialect, sql_copy; CLI: --dialect, --copy); COPY is PostgreSQL's only.
+const DIALECTS = {postgres: "PostgreSQL", mysql: "MySQL", sqlite: "SQLite"};
+function sqlOptions() {
+  const dialect = $("#sql-dialect")?.value ?? "postgres";
+  const copy = dialect === "postgres" && Boolean($("#sql-copy")?.checked);
+  return {sql_dialect: dialect, ...(copy ? {sql_copy: true} : {})};
+}
+function showSqlChoice() {
+  if (!$("#sql-dialect")) return;
+  const {sql_dialect: dialect, sql_copy: copy} = sqlOptions();
+  $("#sql-copy-box").classList.toggle("d-none", dialect !== "postgres");
+  const label = $('.export-btn[data-format="sql"] .export-label');
+  if (label) label.textContent = `SQL (${DIALECTS[dialect]}${copy ? ", COPY" : ""})`;
+}
+$("#sql-dialect")?.addEventListener("change", showSqlChoice);
+$("#sql-copy")?.addEventListener("change", showSqlChoice);
+showSqlChoice();
 
 // Progress from the job's server-sent events; the ETA comes from the rate since the first rows arrived.
 function follow(job) {
@@ -138,6 +159,7 @@ async function exportAndDownload(format, job) {
   say(status, `Preparing the ${format.toUpperCase()} file…`);
   const body = {format, job_id: job.id};
   if (format === "csv" && $("#excel-bom").checked) body.csv_excel_bom = true;
+  if (format === "sql") Object.assign(body, sqlOptions());
   try {
     let exported = await api("POST", `/tables/${tableId}/exports`, body);
     // pending, then running with the rows written so far (a crashed exporter's work is taken over: it goes on).
@@ -260,6 +282,37 @@ async function loadDefinition() {
       restore.classList.remove("d-none");
       restore.setAttribute("aria-label", `Restore version ${v.version}`);
       restore.addEventListener("click", () => restoreVersion(v.version));
+    }
+    return node;
+  }));
+  await loadMigrations();
+}
+
+// The migration log: what the schema service did to the real table, applied or rolled back (and why).
+const ACTIONS = {create: "Created", alter: "Changed", restore: "Restored", drop: "Dropped"};
+const OUTCOMES = {applied: ["applied", "text-bg-success"], adopted: ["already in place", "text-bg-secondary"], rolled_back: ["rolled back", "text-bg-danger"]};
+
+async function loadMigrations() {
+  const {items} = await api("GET", `/tables/${tableId}/migrations`);
+  if (!items.length) {
+    $("#migrations").replaceChildren(element("li", {className: "small text-body-secondary", text: "No migration recorded yet."}));
+    return;
+  }
+  $("#migrations").replaceChildren(...items.map((m) => {
+    const node = clone("migration-template");
+    const versions = [m.from_version, m.to_version].filter((v) => v !== null).map((v) => `version ${v}`).join(" → ");
+    $(".m-title", node).textContent = `${ACTIONS[m.action]} · ${versions}`;
+    const [outcome, style] = OUTCOMES[m.status];
+    $(".m-status", node).textContent = outcome;
+    $(".m-status", node).classList.add(style);
+    node.classList.add(m.status === "rolled_back" ? "border-danger" : "border-success-subtle");
+    const when = new Date(m.recorded_at);
+    $(".m-when", node).textContent = when.toLocaleString() + (m.seconds > 0 ? ` · took ${formatSeconds(m.seconds)}` : "");
+    $(".m-when", node).title = m.recorded_at;
+    $(".m-changes", node).replaceChildren(...m.changes.map((c) => element("li", {text: c})));
+    if (m.reason) {
+      $(".m-reason", node).textContent = `Why: ${m.reason}`;
+      $(".m-reason", node).classList.remove("d-none");
     }
     return node;
   }));
