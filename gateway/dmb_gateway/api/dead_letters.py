@@ -14,11 +14,27 @@ from dmb_bus.base import DeadLetter, MessageBus, UnknownQueue
 from dmb_bus.dead_letters import PLATFORM_QUEUES
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser
 from dmb_gateway.api.schemas import ErrorResponse
 from dmb_gateway.models import User
 
+
+class LetterId(Convertor[str]):
+    """A letter's id in a path: any segment but `replay`, so /{queue}/replay is only the replay-all route (a GET or
+    DELETE there is a 405 that allows POST, not a look-up of a letter called "replay")."""
+
+    regex = "(?!replay$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("letter", LetterId())
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -132,7 +148,7 @@ async def list_letters(queue: str, _: AdminUser, context: ContextDep) -> DeadLet
     )
 
 
-@router.get("/{queue}/{letter_id}", response_model=DeadLetterDetail, responses=ERRORS, summary="One dead letter")
+@router.get("/{queue}/{letter_id:letter}", response_model=DeadLetterDetail, responses=ERRORS, summary="One dead letter")
 async def show_letter(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterDetail:
     """The letter with its body, headers and the reason it was given up on."""
     return _detail(await _find(context.runtime.bus, queue, letter_id))
@@ -161,7 +177,9 @@ async def replay_all(queue: str, _: AdminUser, context: ContextDep) -> DeadLette
     return await _apply(context.runtime.bus, queue, None, replay=True)
 
 
-@router.post("/{queue}/{letter_id}/replay", response_model=DeadLetterOutcome, responses=ERRORS, summary="Replay one")
+@router.post(
+    "/{queue}/{letter_id:letter}/replay", response_model=DeadLetterOutcome, responses=ERRORS, summary="Replay one"
+)
 async def replay_one(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Put one dead letter back on its queue, with a fresh retry count."""
     return _found(await _apply(context.runtime.bus, queue, [letter_id], replay=True), letter_id)
@@ -173,7 +191,7 @@ async def discard_all(queue: str, _: AdminUser, context: ContextDep) -> DeadLett
     return await _apply(context.runtime.bus, queue, None, replay=False)
 
 
-@router.delete("/{queue}/{letter_id}", response_model=DeadLetterOutcome, responses=ERRORS, summary="Discard one")
+@router.delete("/{queue}/{letter_id:letter}", response_model=DeadLetterOutcome, responses=ERRORS, summary="Discard one")
 async def discard_one(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Delete one dead letter for good."""
     return _found(await _apply(context.runtime.bus, queue, [letter_id], replay=False), letter_id)
