@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from dmb_contracts.statuses import JOB_ACTIVE, ExportStatus
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +23,8 @@ from dmb_gateway.accounts.refusal import Refused
 from dmb_gateway.models import ExportView, JobView, TableView, User
 from dmb_gateway.settings import GatewaySettings
 
-#: Job statuses that still hold a slot (dmb_gateway.projection.FINISHED are the others).
-ACTIVE_JOB = ("pending", "running")
+#: Job statuses that still hold a slot (dmb_contracts.statuses.JOB_FINISHED are the others).
+ACTIVE_JOB = tuple(JOB_ACTIVE)
 #: Table statuses that no longer count: a dropped table is gone, a rejected one never existed.
 GONE_TABLE = ("dropped", "rejected")
 #: When a user at their concurrent-jobs quota may ask again: a small job ends in about this long.
@@ -65,7 +66,7 @@ class QuotaService:
             TableView.owner_id == user.user_id, TableView.status.not_in(GONE_TABLE)
         )
         stored = sa.select(sa.func.coalesce(sa.func.sum(ExportView.size_bytes), 0)).where(
-            ExportView.owner_id == user.user_id, ExportView.status == "completed"
+            ExportView.owner_id == user.user_id, ExportView.status == ExportStatus.COMPLETED
         )
         return Usage(
             active_jobs=await self.session.scalar(jobs) or 0,

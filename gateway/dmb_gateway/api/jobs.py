@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dmb_common.crypto import SecretBox
 from dmb_contracts.commands import AIOptions, BatchTable, CancelJob, GenerateRows, GenerateTables, WriteMode
 from dmb_contracts.envelope import utcnow
+from dmb_contracts.statuses import JOB_FINISHED, JobStatus
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
@@ -30,7 +31,6 @@ from dmb_gateway.api.schemas import (
 )
 from dmb_gateway.api.tables import ERRORS, created_table
 from dmb_gateway.models import JobView, TableView
-from dmb_gateway.projection import FINISHED
 
 router = APIRouter(tags=["jobs"])
 
@@ -137,7 +137,7 @@ def _pending_job(owner_id: uuid.UUID, table_id: uuid.UUID, rows: int, seed: int 
         table_id=table_id,
         rows=rows,
         rows_done=0,
-        status="pending",
+        status=JobStatus.PENDING,
         seed=seed,
         locale=locale,
         generator_version=None,
@@ -175,7 +175,7 @@ async def get_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> 
 async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> JobView:
     async with context.runtime.uow() as uow:
         job = await get_owned(uow.session, JobView, job_id, user, "job")
-        if job.status in FINISHED:
+        if job.status in JOB_FINISHED:
             raise HTTPException(status.HTTP_409_CONFLICT, f"Job {job_id} is already {job.status}")
         uow.emit(CancelJob(job_id=job_id, owner_id=user.user_id, correlation_id=job_id))
         await uow.commit()
@@ -200,7 +200,7 @@ async def job_events(
             if state != last:
                 last = state
                 yield {"event": "job", "data": state}
-            if job.status in FINISHED:
+            if job.status in JOB_FINISHED:
                 return
             await asyncio.sleep(0.5)
 

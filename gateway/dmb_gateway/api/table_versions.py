@@ -11,6 +11,7 @@ from dmb_contracts.commands import AlterTable, RestoreTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.spec_diff import SpecDiff, diff_specs
+from dmb_contracts.statuses import JOB_ACTIVE
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     422: {"model": ErrorResponse},
 }
 LIVE = ("pending", "created", "altering", "dropping")
-BUSY_JOBS = ("pending", "running")
+BUSY_JOBS = tuple(JOB_ACTIVE)
 
 
 class TableChange(BaseModel):
