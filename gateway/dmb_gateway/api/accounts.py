@@ -22,13 +22,11 @@ from dmb_gateway.accounts.schemas import (
     UserPublic,
 )
 from dmb_gateway.api.deps import AccountsDep, ContextDep, CurrentUser, SessionDep, client_address
-from dmb_gateway.api.schemas import ErrorResponse
+from dmb_gateway.api.shared import errors
 from dmb_gateway.models import User
 
 router = APIRouter(tags=["accounts"])
-REFUSALS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422, 429)
-}
+REFUSALS = errors(401, 403, 404, 409, 422, 429)
 
 
 class QuotaPublic(BaseModel):

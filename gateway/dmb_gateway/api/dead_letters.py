@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from dmb_bus.base import DeadLetter, MessageBus, UnknownQueue
 from dmb_bus.dead_letters import PLATFORM_QUEUES
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from starlette.convertors import Convertor, register_url_convertor
 
-from dmb_gateway.api.deps import ContextDep, CurrentUser
-from dmb_gateway.api.schemas import ErrorResponse
-from dmb_gateway.models import User
+from dmb_gateway.api.deps import AdminUser, ContextDep
+from dmb_gateway.api.shared import errors
 
 
 class LetterId(Convertor[str]):
@@ -37,10 +36,9 @@ class LetterId(Convertor[str]):
 register_url_convertor("letter", LetterId())
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorResponse, "description": "The signed-in user is not an admin."},
-    404: {"model": ErrorResponse, "description": "No such queue, or no such letter in it."},
-}
+ERRORS = errors(
+    403, 404, described={403: "The signed-in user is not an admin.", 404: "No such queue, or no such letter in it."}
+)
 
 
 class DeadLetterQueue(BaseModel):
@@ -76,15 +74,6 @@ class DeadLetterOutcome(BaseModel):
     queue: str
     replayed: int = 0
     discarded: int = 0
-
-
-def admin(user: CurrentUser) -> User:
-    if not user.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only an admin can see and handle dead letters")
-    return user
-
-
-AdminUser = Annotated[User, Depends(admin)]
 
 
 def _known(queue: str) -> str:

@@ -31,7 +31,7 @@ from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic, Offset, PageLimit
-from dmb_gateway.api.tables import ERRORS, created_table
+from dmb_gateway.api.shared import ERRORS, created_table
 from dmb_gateway.models import ExportMoreTableView, ExportView, JobView, TableView, User
 
 router = APIRouter(tags=["exports"])

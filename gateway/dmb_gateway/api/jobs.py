@@ -29,7 +29,7 @@ from dmb_gateway.api.schemas import (
     JobPublic,
     JobsPublic,
 )
-from dmb_gateway.api.tables import ERRORS, created_table
+from dmb_gateway.api.shared import ERRORS, created_table
 from dmb_gateway.models import JobView, TableView
 
 router = APIRouter(tags=["jobs"])

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser
-from dmb_gateway.api.schemas import ErrorResponse, TablePublic
-from dmb_gateway.api.tables import LIVE, pending_table
+from dmb_gateway.api.schemas import TablePublic
+from dmb_gateway.api.shared import LIVE, errors, pending_table
 from dmb_gateway.models import TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -51,7 +51,7 @@ class TableSetPublic(BaseModel):
     "/sets",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TableSetPublic,
-    responses={409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+    responses=errors(409, 422, 429),
     summary="Create several tables in one action, parents first: all of them or none",
 )
 async def create_table_set(body: TableSetCreate, user: CurrentUser, context: ContextDep) -> TableSetPublic:

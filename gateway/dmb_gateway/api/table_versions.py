@@ -18,16 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ErrorResponse, TablePublic, VersionNumber, expected_version
+from dmb_gateway.api.schemas import TablePublic, VersionNumber, expected_version
+from dmb_gateway.api.shared import LIVE, errors
 from dmb_gateway.models import JobView, TableVersionView, TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
-ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorResponse},
-    409: {"model": ErrorResponse},
-    422: {"model": ErrorResponse},
-}
-LIVE = ("pending", "created", "altering", "dropping")
+ERRORS = errors(404, 409, 422)
 BUSY_JOBS = tuple(JOB_ACTIVE)
 
 
