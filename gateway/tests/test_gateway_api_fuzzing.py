@@ -24,6 +24,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +56,7 @@ def settled(api: httpx.Client, path: str, done: set[str]) -> None:
     for _ in range(1200):
         if api.get(path).json()["status"] in done:
             return
-        asyncio.run(asyncio.sleep(0.1))
+        time.sleep(0.1)
     raise AssertionError(f"{path} did not settle")
 
 
