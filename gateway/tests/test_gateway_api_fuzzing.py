@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from dmb_gateway.auth import provision_user
 from dmb_gateway.settings import GatewaySettings
 from dmb_testing.platform import embedded_server
@@ -115,6 +116,8 @@ def real_id_figures(har: Path, ids: dict[str, str]) -> tuple[int, Counter[str]]:
     return sum(statuses.values()), statuses
 
 
+# Start-up, seeding and the run: a few minutes on two busy cores, more than the suite's default of 300 s.
+@pytest.mark.timeout(900)
 def test_every_api_operation_holds_under_fuzzing(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
