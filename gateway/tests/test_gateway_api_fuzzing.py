@@ -2,7 +2,8 @@
 token mode: no server error, every response as the OpenAPI document describes it (status, headers, body),
 invalid input refused, wrong methods answered with 405 and Allow, no operation open without a token.
 
-Fixed seed and bounded examples, so a run is reproducible and takes a minute or two on two cores. The run's
+Fixed seed and bounded examples, so a run is reproducible; about 5,700 cases, 9 minutes on two cores under a
+load of 17 (a floor; far less on an idle machine). The run's
 summary is printed at the end of the pytest output (dmb_testing.plugin.SUMMARY).
 
 `positive_data_acceptance` is left out: the API refuses some schema-valid requests on purpose, for rules a

@@ -305,3 +305,15 @@ async def test_the_openapi_document_declares_the_statuses_given_before_an_operat
         declared = set(operation["responses"])
         assert {"400", "401", "408", "413", "422"} <= declared, operation["operationId"]
         assert ("403" in declared) == (method in {"post", "put", "delete"}) or "403" in declared
+
+
+async def test_a_boolean_is_no_seed_nor_row_count(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing on a real table: `"seed": false` started a job with seed 0."""
+    created = await client.post("/api/v1/tables", json=TABLE | {"table_name": "booleans"})
+    table_id = created.json()["id"]
+    seed = await client.post(f"/api/v1/tables/{table_id}/jobs", json={"rows": 5, "seed": False})
+    rows = await client.post(f"/api/v1/tables/{table_id}/jobs", json={"rows": True})
+
+    assert seed.status_code == rows.status_code == 422
+    assert seed.json()["errors"][0]["location"] == "seed"
+    assert rows.json()["errors"][0]["location"] == "rows"
