@@ -94,6 +94,8 @@ def _ai_pages(page: Page, url: str, orders: str) -> None:
         page.wait_for_timeout(600)
         page.screenshot(path=str(OUT / "ai-generate-options.png"))
         print("docs/screenshots/ai-generate-options.png")
+
+
 def _shoot_part(page: Page, selector: str, name: str) -> None:
     page.wait_for_timeout(600)
     page.locator(selector).first.screenshot(path=str(OUT / f"{name}.png"))

@@ -67,6 +67,7 @@ async def build_gateway(settings: GatewaySettings, bus: MessageBus) -> tuple[Run
         settings.login_limit_per_address,
         settings.rate_limit_storage,
         settings.signup_limit_per_address,
+        settings.token_limit_per_address,
     )
     datasets = create_datasets_engine(settings.resolved_datasets_url())
     context = GatewayContext(

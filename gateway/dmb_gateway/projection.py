@@ -29,12 +29,13 @@ from dmb_contracts.events import (
     TableDropped,
     TableRejected,
 )
+from dmb_contracts.statuses import JOB_FINISHED, ExportStatus, JobStatus
 
 from dmb_gateway.changes import Changes
-
 from dmb_gateway.models import ExportView, JobView, MigrationView, RowPreviewView, TableVersionView, TableView
 
-FINISHED = frozenset({"completed", "failed", "cancelled"})
+#: Jobs past these statuses are not changed by late events (dmb_contracts.statuses.JOB_FINISHED).
+FINISHED = JOB_FINISHED
 
 
 class Projection:
@@ -157,7 +158,7 @@ class Projection:
     async def job_started(self, event: JobStarted) -> None:
         def apply(row: JobView) -> None:
             if row.status not in FINISHED:
-                row.status = "running"
+                row.status = JobStatus.RUNNING
             row.seed, row.generator_version = event.seed, event.generator_version
 
         await self._update(JobView, event.job_id, apply)
@@ -177,7 +178,12 @@ class Projection:
 
     async def job_completed(self, event: JobCompleted) -> None:
         def apply(row: JobView) -> None:
-            row.status, row.rows_done, row.seconds, row.finished_at = "completed", event.rows, event.seconds, utcnow()
+            row.status, row.rows_done, row.seconds, row.finished_at = (
+                JobStatus.COMPLETED,
+                event.rows,
+                event.seconds,
+                utcnow(),
+            )
             row.rows_seconds, row.report_seconds = event.rows_seconds, event.report_seconds
             row.seed, row.generator_version = event.seed, event.generator_version
             row.report = [column.model_dump() for column in event.columns]
@@ -188,34 +194,38 @@ class Projection:
 
     async def job_failed(self, event: JobFailed) -> None:
         def apply(row: JobView) -> None:
-            row.status, row.reason, row.finished_at = "failed", event.reason, utcnow()
+            row.status, row.reason, row.finished_at = JobStatus.FAILED, event.reason, utcnow()
 
         await self._update(JobView, event.job_id, apply)
 
     async def job_cancelled(self, event: JobCancelled) -> None:
         def apply(row: JobView) -> None:
             if row.status not in FINISHED:
-                row.status, row.finished_at = "cancelled", utcnow()
+                row.status, row.finished_at = JobStatus.CANCELLED, utcnow()
             row.rows_done = max(row.rows_done, event.rows_done)
 
         await self._update(JobView, event.job_id, apply)
 
     async def export_progressed(self, event: ExportProgressed) -> None:
         def apply(row: ExportView) -> None:
-            if row.status not in ("pending", "running"):
+            if row.status not in (ExportStatus.PENDING, ExportStatus.RUNNING):
                 return  # a late report of an export that has ended
             # 0 is a (re)start: an exporter that took over a crashed export begins again from the first row.
             if event.rows_written == 0 or event.rows_written >= (row.rows_written or 0):
-                row.status, row.rows_written, row.rows_total = "running", event.rows_written, event.rows_total
+                row.status, row.rows_written, row.rows_total = (
+                    ExportStatus.RUNNING,
+                    event.rows_written,
+                    event.rows_total,
+                )
 
         await self._update(ExportView, event.export_id, apply)
 
     async def export_completed(self, event: ExportCompleted) -> None:
         def apply(row: ExportView) -> None:
-            if row.status == "expired":
+            if row.status == ExportStatus.EXPIRED:
                 return  # a late redelivery: the file is already gone
             row.status, row.object_key, row.size_bytes, row.sha256 = (
-                "completed",
+                ExportStatus.COMPLETED,
                 event.object_key,
                 event.size_bytes,
                 event.sha256,
@@ -237,13 +247,13 @@ class Projection:
 
     async def export_failed(self, event: ExportFailed) -> None:
         def apply(row: ExportView) -> None:
-            row.status, row.reason, row.finished_at = "failed", event.reason, utcnow()
+            row.status, row.reason, row.finished_at = ExportStatus.FAILED, event.reason, utcnow()
 
         await self._update(ExportView, event.export_id, apply)
 
     async def export_expired(self, event: ExportExpired) -> None:
         def apply(row: ExportView) -> None:
-            row.status, row.reason = "expired", event.reason
+            row.status, row.reason = ExportStatus.EXPIRED, event.reason
 
         await self._update(ExportView, event.export_id, apply)
 

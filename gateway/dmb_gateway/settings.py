@@ -114,9 +114,13 @@ class GatewaySettings(BaseServiceSettings):
     signup_limit_per_address: str = Field(
         default="10/hour;50/day", description="Sign-up attempts per client IP address (limits' notation)."
     )
+    token_limit_per_address: str = Field(
+        default="30/minute;300/hour",
+        description="Failed API tokens (bearer) per client IP address before its requests are refused (429).",
+    )
     rate_limit_storage: str = Field(
         default="memory://",
-        description="Where the sign-in counters live: memory:// (one gateway process) or redis://host:6379 (shared).",
+        description="Where the sign-in and token counters live: memory:// (one gateway process) or redis://host:6379 (shared).",
     )
     quota_rows_per_job: int = Field(default=MAX_ROWS_PER_JOB, ge=1, description="Default rows a user's job may ask.")
     quota_concurrent_jobs: int = Field(default=4, ge=1, description="Default jobs a user may have running at once.")

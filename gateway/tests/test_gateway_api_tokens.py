@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from dmb_testing import platform
-from dmb_testing.accounts import PASSWORD, bearer
+from dmb_testing.accounts import PASSWORD, bearer, page_token, sign_up
 
 
 async def test_tokens_are_listed_by_prefix_and_refused_once_expired_or_revoked(tmp_path: Path) -> None:
@@ -53,3 +53,21 @@ async def test_tokens_are_listed_by_prefix_and_refused_once_expired_or_revoked(t
         assert revoked.status_code == 200
         assert revoked.json()["revoked_at"] is not None
         assert (await client.get("/api/v1/tables", headers=ada)).status_code == 401
+
+
+async def test_the_web_form_cannot_revoke_another_users_token(tmp_path: Path) -> None:
+    async with platform.embedded_client(tmp_path, auth_mode="token", signup="open") as client:
+        await client.post("/api/v1/auth/signup", json={"email": "ada@example.com", "password": PASSWORD})
+        login = await client.post(
+            "/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD, "name": "cli"}
+        )
+        adas = login.json()["id"]
+        await sign_up(client, "bob@example.com")  # Bob, signed in to the web UI with a cookie
+        token = await page_token(client, "/account")
+        revoke = await client.post(f"/account/tokens/{adas}/revoke", data={"csrf_token": token})
+        client.cookies.clear()
+        still = await client.get("/api/v1/tables", headers=bearer(login.json()["token"]))
+
+    assert revoke.status_code == 404
+    assert f"No API token with id {adas}" in revoke.text
+    assert still.status_code == 200  # Ada's token was not revoked

@@ -267,6 +267,33 @@ async def test_a_wrong_method_is_a_405_naming_every_allowed_one(client: httpx.As
     assert table.json()["message"] == f"PATCH is not allowed on /api/v1/tables/{SOME_ID}; use GET, PUT, DELETE"
 
 
+#: A value for each path parameter that the operation's own route (not a sibling's) takes.
+PATH_VALUES = {"queue": "schema", "letter_id": "broken-1", "version": "1", "from_version": "1", "to_version": "2"}
+
+
+async def test_every_wrong_method_on_every_route_is_a_405_allowing_what_the_document_declares(
+    client: httpx.AsyncClient,
+) -> None:
+    """Admin and dead-letter routes included: /dead-letters/{queue}/replay is not taken for a letter "replay"."""
+    paths = (await client.get("/api/v1/openapi.json")).json()["paths"]
+    wrong: list[str] = []
+    tried = 0
+    for path, item in paths.items():
+        url = re.sub(r"{(\w+)}", lambda m: PATH_VALUES.get(m.group(1), SOME_ID), path)
+        declared = {method.upper() for method in item}
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            if method in declared:
+                continue
+            tried += 1
+            response = await client.request(method, url)
+            allowed = set(response.headers.get("allow", "").split(", "))
+            if response.status_code != 405 or allowed != declared:
+                wrong.append(f"{method} {url}: {response.status_code} Allow {response.headers.get('allow')}")
+    print(f"wrong methods tried: {tried} on {len(paths)} paths")
+    assert tried > 150
+    assert not wrong, "\n".join(wrong)
+
+
 async def test_the_openapi_document_declares_the_statuses_given_before_an_operation_runs(
     client: httpx.AsyncClient,
 ) -> None:
@@ -278,3 +305,15 @@ async def test_the_openapi_document_declares_the_statuses_given_before_an_operat
         declared = set(operation["responses"])
         assert {"400", "401", "408", "413", "422"} <= declared, operation["operationId"]
         assert ("403" in declared) == (method in {"post", "put", "delete"}) or "403" in declared
+
+
+async def test_a_boolean_is_no_seed_nor_row_count(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing on a real table: `"seed": false` started a job with seed 0."""
+    created = await client.post("/api/v1/tables", json=TABLE | {"table_name": "booleans"})
+    table_id = created.json()["id"]
+    seed = await client.post(f"/api/v1/tables/{table_id}/jobs", json={"rows": 5, "seed": False})
+    rows = await client.post(f"/api/v1/tables/{table_id}/jobs", json={"rows": True})
+
+    assert seed.status_code == rows.status_code == 422
+    assert seed.json()["errors"][0]["location"] == "seed"
+    assert rows.json()["errors"][0]["location"] == "rows"

@@ -1,6 +1,7 @@
 """The isolation matrix, generated from the OpenAPI document: every /api/v1 operation is tried without
 credentials and with a revoked token (401 each), every operation that takes an id is tried by another owner
-on the first owner's table, job and export (404 each, nothing of theirs changed), and every admin-only
+on the first owner's table, job, export, API token, AI design and vocabulary (404 each, nothing of theirs
+changed; an id parameter the matrix has no object for fails the test), and every admin-only
 operation by a non-admin (403). A new operation joins the matrix by itself; one with a request body the
 matrix does not know yet fails the test until a valid body is added to BODIES."""
 
@@ -29,9 +30,13 @@ SPEC: dict[str, Any] = {
     "fields": [
         {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
         {"name": "email", "type": "email"},
+        {"name": "city", "type": "string"},
     ],
 }
-ID_PARAMETERS = {"table_id", "job_id", "export_id"}
+ID_PARAMETERS = {"table_id", "job_id", "export_id", "token_id", "design_id", "vocabulary_id"}
+#: Path parameters that are not an owner's id: versions, and the admin routes' users and dead letters (whose
+#: operations are tried by a non-admin, 403, instead).
+OTHER_PARAMETERS = {"version", "from_version", "to_version", "user_id", "queue", "letter_id"}
 OTHER_PARAMETER = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 
@@ -42,12 +47,18 @@ class Owned:
     table_id: str
     job_id: str
     export_id: str
+    token_id: str
+    design_id: str
+    vocabulary_id: str
 
     def path_values(self) -> dict[str, str]:
         return {
             "table_id": self.table_id,
             "job_id": self.job_id,
             "export_id": self.export_id,
+            "token_id": self.token_id,
+            "design_id": self.design_id,
+            "vocabulary_id": self.vocabulary_id,
             "version": "1",
             "from_version": "1",
             "to_version": "1",
@@ -69,6 +80,7 @@ BODIES: dict[tuple[str, str], Callable[[Owned], dict[str, Any]]] = {
     ("post", "/api/v1/jobs"): lambda owned: {"tables": [{"table_id": owned.table_id, "rows": 5}]},
     ("post", "/api/v1/tables/{table_id}/exports"): lambda _: {"format": "csv"},
     ("post", "/api/v1/exports"): lambda owned: {"tables": [owned.table_id]},
+    ("post", "/api/v1/ai/vocabularies"): lambda owned: {"table_id": owned.table_id, "field": "city"},
 }
 #: Operations anyone may call: how an account or a token is obtained in the first place.
 PUBLIC = {("post", "/api/v1/auth/signup"), ("post", "/api/v1/auth/token")}
@@ -76,7 +88,9 @@ PUBLIC = {("post", "/api/v1/auth/signup"), ("post", "/api/v1/auth/token")}
 ADMIN_PREFIXES = ("/api/v1/admin/", "/api/v1/dead-letters")
 #: Operations that take an owner's id in the query or the body rather than the path.
 QUERY_IDS: dict[tuple[str, str], dict[str, str]] = {("get", "/api/v1/jobs"): {"table_id": "table_id"}}
-BODY_IDS = {("post", "/api/v1/jobs"), ("post", "/api/v1/exports")}
+BODY_IDS = {("post", "/api/v1/jobs"), ("post", "/api/v1/exports"), ("post", "/api/v1/ai/vocabularies")}
+#: An address nothing answers on: Ada's AI settings point there, so her design and vocabulary exist (and fail).
+NO_AI = "http://127.0.0.1:9/v1"
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,8 @@ async def tokens(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 async def client(tmp_path: Path, tokens: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    async with platform.embedded_client(tmp_path, auth_mode="token") as http:
+    # The matrix sends a revoked token to every operation: far more failed tokens than an address may send.
+    async with platform.embedded_client(tmp_path, auth_mode="token", token_limit_per_address="10000/minute") as http:
         yield http
 
 
@@ -163,7 +178,23 @@ async def adas_things(client: httpx.AsyncClient, token: str) -> Owned:
     export = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "csv"}, headers=bearer(token))
     assert export.status_code == 202, export.text
     await wait_for(client, f"/api/v1/exports/{export.json()['id']}", {"completed"}, every=0.1)
-    return Owned(table_id, job.json()["id"], export.json()["id"])
+    laptop = await client.post("/api/v1/tokens", json={"name": "laptop"}, headers=bearer(token))
+    assert laptop.status_code == 201, laptop.text
+    settings = await client.put("/api/v1/ai/settings", json={"base_url": NO_AI, "model": "m"}, headers=bearer(token))
+    assert settings.status_code == 200, settings.text
+    design = await client.post("/api/v1/ai/designs", json={"sentence": "a shop"}, headers=bearer(token))
+    assert design.status_code == 202, design.text
+    body = {"table_id": table_id, "field": "city"}
+    vocabulary = await client.post("/api/v1/ai/vocabularies", json=body, headers=bearer(token))
+    assert vocabulary.status_code == 202, vocabulary.text
+    return Owned(
+        table_id,
+        job.json()["id"],
+        export.json()["id"],
+        laptop.json()["id"],
+        design.json()["id"],
+        vocabulary.json()["id"],
+    )
 
 
 async def test_the_isolation_matrix_holds_for_every_operation(
@@ -177,6 +208,7 @@ async def test_the_isolation_matrix_holds_for_every_operation(
     revoke(GatewaySettings(data_dir=tmp_path, _env_file=None).service_database_url("gateway"), tokens["revoked"])
     wrong: list[str] = []
     attempts: dict[str, int] = {}
+    by_id: dict[str, int] = {}
 
     async def expect(name: str, status: int, operation: Operation, headers: dict[str, str]) -> None:
         method, url, kwargs = operation.request(owned)
@@ -185,6 +217,8 @@ async def test_the_isolation_matrix_holds_for_every_operation(
         if response.status_code != status:
             wrong.append(f"{name}: {method} {url} → {response.status_code}, not {status}: {response.text[:200]}")
 
+    parameters = {name for operation in everything for name in re.findall(r"{(\w+)}", operation.path)}
+    assert parameters <= ID_PARAMETERS | OTHER_PARAMETERS, f"no owned object for {parameters - ID_PARAMETERS}"
     for operation in everything:
         if operation.key in PUBLIC:
             continue
@@ -194,11 +228,17 @@ async def test_the_isolation_matrix_holds_for_every_operation(
             await expect("non-admin on an admin route → 403", 403, operation, bearer(tokens["ada"]))
         if operation.takes_an_id:
             await expect("another owner's id → 404", 404, operation, bearer(tokens["bob"]))
+            for name in set(re.findall(r"{(\w+)}", operation.path)) & ID_PARAMETERS:
+                by_id[name] = by_id.get(name, 0) + 1
 
     summary = "\n".join(f"{name}: {count} attempts" for name, count in attempts.items())
-    record_property(SUMMARY, f"{len(everything)} operations, {sum(attempts.values())} attempts\n{summary}")
+    ids = ", ".join(f"{name} {count}" for name, count in sorted(by_id.items()))
+    figures = f"{len(everything)} operations, {sum(attempts.values())} attempts\n{summary}\nby id: {ids}"
+    record_property(SUMMARY, figures)
+    print(f"isolation matrix: {figures}")
     assert not wrong, "\n".join(wrong)
-    assert attempts["another owner's id → 404"] >= 17
+    assert set(by_id) == ID_PARAMETERS  # every kind of owned object was tried
+    assert attempts["another owner's id → 404"] >= 22
     assert attempts["non-admin on an admin route → 403"] >= 1
     # Nothing of Ada's changed under Bob's attempts, and everything of hers is still hers.
     table = (await client.get(f"/api/v1/tables/{owned.table_id}", headers=bearer(tokens["ada"]))).json()
@@ -207,3 +247,8 @@ async def test_the_isolation_matrix_holds_for_every_operation(
     assert [job["id"] for job in jobs] == [owned.job_id]
     download = await client.get(f"/api/v1/exports/{owned.export_id}/download", headers=bearer(tokens["ada"]))
     assert download.status_code in (200, 307), download.text
+    listed = (await client.get("/api/v1/tokens", headers=bearer(tokens["ada"]))).json()["items"]
+    laptop = next(token for token in listed if token["id"] == owned.token_id)
+    assert laptop["revoked_at"] is None  # Bob's DELETE /tokens/{id} revoked nothing
+    for path in (f"/api/v1/ai/designs/{owned.design_id}", f"/api/v1/ai/vocabularies/{owned.vocabulary_id}"):
+        assert (await client.get(path, headers=bearer(tokens["ada"]))).status_code == 200

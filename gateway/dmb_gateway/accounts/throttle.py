@@ -1,9 +1,13 @@
-"""Throttling of sign-ins (per account and per client address) and sign-ups (per client address), counted by
-the `limits` library.
+"""Throttling of sign-ins (per account and per client address), sign-ups (per client address) and failed API
+tokens (per client address), counted by the `limits` library.
 
 For sign-ins only failed attempts count, so a user who types their password right is never slowed down; every
 sign-up attempt counts (with DMB_SIGNUP=open nothing else stops one address making accounts in bulk). Once a
-limit is used up every attempt is refused with 429 and Retry-After until the window moves on."""
+limit is used up every attempt is refused with 429 and Retry-After until the window moves on.
+
+For bearer tokens only failed ones count, and only against the address that sent them: an address that used up
+its failures is refused (429) before its tokens are even looked up, so guessing gains nothing, while every other
+client's valid tokens go on working."""
 
 from __future__ import annotations
 
@@ -27,13 +31,23 @@ class _Rule:
 
 
 class LoginThrottle:
-    def __init__(self, per_account: str, per_address: str, storage_url: str, signups_per_address: str = "") -> None:
+    def __init__(
+        self,
+        per_account: str,
+        per_address: str,
+        storage_url: str,
+        signups_per_address: str = "",
+        tokens_per_address: str = "",
+    ) -> None:
         url = storage_url if storage_url.startswith("async+") else f"async+{storage_url}"
         self._limiter = MovingWindowRateLimiter(storage_from_string(url))
         self._account = _Rule("this account", "failed sign-ins", parse_many(per_account))
         self._address = _Rule("this address", "failed sign-ins", parse_many(per_address))
         self._signups = _Rule(
             "this address", "sign-ups", parse_many(signups_per_address) if signups_per_address else []
+        )
+        self._tokens = _Rule(
+            "this address", "invalid API tokens", parse_many(tokens_per_address) if tokens_per_address else []
         )
 
     def _sign_in_keys(self, email: str, address: str) -> list[tuple[_Rule, str]]:
@@ -68,3 +82,13 @@ class LoginThrottle:
         keys = [(self._signups, f"signup:address:{address}")]
         await self._check(keys)
         await self._hit(keys)
+
+    def _token_keys(self, address: str) -> list[tuple[_Rule, str]]:
+        return [(self._tokens, f"token:address:{address}")]
+
+    async def check_token(self, address: str) -> None:
+        """Refuse (429) a bearer token from an address that used up its failed tokens, before looking it up."""
+        await self._check(self._token_keys(address))
+
+    async def failed_token(self, address: str) -> None:
+        await self._hit(self._token_keys(address))

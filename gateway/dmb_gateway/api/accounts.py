@@ -21,14 +21,12 @@ from dmb_gateway.accounts.schemas import (
     TokensPublic,
     UserPublic,
 )
-from dmb_gateway.api.deps import AccountsDep, ContextDep, CurrentUser, SessionDep
-from dmb_gateway.api.schemas import ErrorResponse
+from dmb_gateway.api.deps import AccountsDep, ContextDep, CurrentUser, SessionDep, client_address
+from dmb_gateway.api.shared import errors
 from dmb_gateway.models import User
 
 router = APIRouter(tags=["accounts"])
-REFUSALS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422, 429)
-}
+REFUSALS = errors(401, 403, 404, 409, 422, 429)
 
 
 class QuotaPublic(BaseModel):
@@ -47,10 +45,6 @@ class UsagePublic(BaseModel):
 class AccountPublic(UserPublic):
     quotas: QuotaPublic
     usage: UsagePublic
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserPublic, responses=REFUSALS)

@@ -28,11 +28,11 @@ from dmb_gateway.admin.schemas import (
 )
 from dmb_gateway.admin.service import AdminService
 from dmb_gateway.api.deps import AccountsDep, AdminUser, ContextDep, SessionDep
-from dmb_gateway.api.schemas import ErrorResponse
+from dmb_gateway.api.shared import errors
 from dmb_gateway.models import User
 
 router = APIRouter(prefix="/admin", tags=["admin"])
-REFUSALS: dict[int | str, dict[str, object]] = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422)}
+REFUSALS = errors(401, 403, 404, 409, 422)
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 

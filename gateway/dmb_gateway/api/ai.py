@@ -33,7 +33,7 @@ from dmb_gateway.api.ai_service import (
 )
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.tables import ERRORS, created_table
+from dmb_gateway.api.shared import ERRORS, created_table
 from dmb_gateway.models import AIDesignView, AIVocabularyView
 
 router = APIRouter(prefix="/ai", tags=["ai"])

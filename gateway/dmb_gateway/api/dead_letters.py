@@ -8,23 +8,37 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from dmb_bus.base import DeadLetter, MessageBus, UnknownQueue
 from dmb_bus.dead_letters import PLATFORM_QUEUES
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
+from starlette.convertors import Convertor, register_url_convertor
 
-from dmb_gateway.api.deps import ContextDep, CurrentUser
-from dmb_gateway.api.schemas import ErrorResponse
-from dmb_gateway.models import User
+from dmb_gateway.api.deps import AdminUser, ContextDep
+from dmb_gateway.api.shared import errors
 
+
+class LetterId(Convertor[str]):
+    """A letter's id in a path: any segment but `replay`, so /{queue}/replay is only the replay-all route (a GET or
+    DELETE there is a 405 that allows POST, not a look-up of a letter called "replay")."""
+
+    regex = "(?!replay$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("letter", LetterId())
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorResponse, "description": "The signed-in user is not an admin."},
-    404: {"model": ErrorResponse, "description": "No such queue, or no such letter in it."},
-}
+ERRORS = errors(
+    403, 404, described={403: "The signed-in user is not an admin.", 404: "No such queue, or no such letter in it."}
+)
 
 
 class DeadLetterQueue(BaseModel):
@@ -60,15 +74,6 @@ class DeadLetterOutcome(BaseModel):
     queue: str
     replayed: int = 0
     discarded: int = 0
-
-
-def admin(user: CurrentUser) -> User:
-    if not user.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only an admin can see and handle dead letters")
-    return user
-
-
-AdminUser = Annotated[User, Depends(admin)]
 
 
 def _known(queue: str) -> str:
@@ -132,7 +137,7 @@ async def list_letters(queue: str, _: AdminUser, context: ContextDep) -> DeadLet
     )
 
 
-@router.get("/{queue}/{letter_id}", response_model=DeadLetterDetail, responses=ERRORS, summary="One dead letter")
+@router.get("/{queue}/{letter_id:letter}", response_model=DeadLetterDetail, responses=ERRORS, summary="One dead letter")
 async def show_letter(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterDetail:
     """The letter with its body, headers and the reason it was given up on."""
     return _detail(await _find(context.runtime.bus, queue, letter_id))
@@ -161,7 +166,9 @@ async def replay_all(queue: str, _: AdminUser, context: ContextDep) -> DeadLette
     return await _apply(context.runtime.bus, queue, None, replay=True)
 
 
-@router.post("/{queue}/{letter_id}/replay", response_model=DeadLetterOutcome, responses=ERRORS, summary="Replay one")
+@router.post(
+    "/{queue}/{letter_id:letter}/replay", response_model=DeadLetterOutcome, responses=ERRORS, summary="Replay one"
+)
 async def replay_one(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Put one dead letter back on its queue, with a fresh retry count."""
     return _found(await _apply(context.runtime.bus, queue, [letter_id], replay=True), letter_id)
@@ -173,7 +180,7 @@ async def discard_all(queue: str, _: AdminUser, context: ContextDep) -> DeadLett
     return await _apply(context.runtime.bus, queue, None, replay=False)
 
 
-@router.delete("/{queue}/{letter_id}", response_model=DeadLetterOutcome, responses=ERRORS, summary="Discard one")
+@router.delete("/{queue}/{letter_id:letter}", response_model=DeadLetterOutcome, responses=ERRORS, summary="Discard one")
 async def discard_one(queue: str, letter_id: str, _: AdminUser, context: ContextDep) -> DeadLetterOutcome:
     """Delete one dead letter for good."""
     return _found(await _apply(context.runtime.bus, queue, [letter_id], replay=False), letter_id)

@@ -59,6 +59,10 @@ def get_accounts(session: SessionDep, context: ContextDep) -> AccountService:
 AccountsDep = Annotated[AccountService, Depends(get_accounts)]
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _refuse_disabled(request: Request, user: User) -> User:
     if user.is_disabled:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "This account is disabled; ask an admin")
@@ -74,9 +78,12 @@ async def optional_user(
     mode) the local user. A cookie-authenticated request that changes state must carry its CSRF token."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token:
+        address = client_address(request)
+        await context.throttle.check_token(address)  # 429 once this address sent too many bad tokens
         user = await accounts.user_for_token(token.strip())
         await session.commit()  # the token's last use
         if user is None:
+            await context.throttle.failed_token(address)
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, "Invalid, expired or revoked API token", {"WWW-Authenticate": "Bearer"}
             )

@@ -22,6 +22,7 @@ from dmb_contracts.commands import (
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ColumnReport
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.statuses import ExportStatus
 from dmb_contracts.table_order import parents_first
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -32,7 +33,7 @@ from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic, Offset, PageLimit
-from dmb_gateway.api.tables import ERRORS, created_table
+from dmb_gateway.api.shared import ERRORS, created_table
 from dmb_gateway.models import ExportMoreTableView, ExportView, JobView, TableView, User
 
 router = APIRouter(tags=["exports"])
@@ -57,7 +58,7 @@ def _store_unavailable(export_id: uuid.UUID, exc: BaseException) -> HTTPExceptio
 
 def _public(row: ExportView) -> ExportPublic:
     public = ExportPublic.model_validate(row)
-    if row.status == "completed":
+    if row.status == ExportStatus.COMPLETED:
         public.download_url = f"{API_PREFIX}/exports/{row.export_id}/download"
     return public
 
@@ -145,7 +146,7 @@ async def retry_export(export_id: uuid.UUID, user: CurrentUser, context: Context
     as a new export; the old one stays in the history."""
     async with context.runtime.sessions() as session:
         failed = await get_owned(session, ExportView, export_id, user, "export")
-    if failed.status not in ("failed", "expired"):
+    if failed.status not in (ExportStatus.FAILED, ExportStatus.EXPIRED):
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"Export {export_id} is {failed.status}; only failed or expired exports retry"
         )
@@ -216,7 +217,7 @@ async def _start_export(
             csv_excel_bom=body.csv_excel_bom,
             sql_dialect=body.dialect.value if body.format is ExportFormat.SQL else None,
             sql_copy=body.sql_copy,
-            status="pending",
+            status=ExportStatus.PENDING,
             created_at=utcnow(),
             more_tables=[
                 ExportMoreTableView(position=position, table_id=other.table_id)
@@ -338,9 +339,9 @@ async def download_export(
 ) -> StreamingResponse | RedirectResponse:
     """The file itself, streamed (or, with `presigned=true` on S3, a redirect to a short-lived URL)."""
     export = await get_owned(session, ExportView, export_id, user, "export")
-    if export.status == "expired":
+    if export.status == ExportStatus.EXPIRED:
         raise HTTPException(status.HTTP_410_GONE, f"Export {export_id} has expired: {export.reason}")
-    if export.status != "completed" or export.object_key is None:
+    if export.status != ExportStatus.COMPLETED or export.object_key is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"Export {export_id} is {export.status}; nothing to download yet")
     store = context.store
     if presigned:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from dmb_common.crypto import SecretBox
 from dmb_contracts.commands import AIOptions, BatchTable, CancelJob, GenerateRows, GenerateTables, WriteMode
 from dmb_contracts.envelope import utcnow
+from dmb_contracts.statuses import JOB_FINISHED, JobStatus
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
@@ -30,9 +31,8 @@ from dmb_gateway.api.schemas import (
     JobPublic,
     JobsPublic,
 )
-from dmb_gateway.api.tables import ERRORS, created_table
+from dmb_gateway.api.shared import ERRORS, created_table
 from dmb_gateway.models import JobView, TableView
-from dmb_gateway.projection import FINISHED
 
 router = APIRouter(tags=["jobs"])
 #: How long a cancel waits for the generator's verdict (cancelled, or the job ended first) before answering.
@@ -148,7 +148,7 @@ def _pending_job(owner_id: uuid.UUID, table_id: uuid.UUID, rows: int, seed: int 
         table_id=table_id,
         rows=rows,
         rows_done=0,
-        status="pending",
+        status=JobStatus.PENDING,
         seed=seed,
         locale=locale,
         generator_version=None,
@@ -190,7 +190,7 @@ async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) 
     queued and is final when taken, unless the job ends first (its status then says so)."""
     async with context.runtime.uow() as uow:
         job = await get_owned(uow.session, JobView, job_id, user, "job")
-        if job.status in FINISHED:
+        if job.status in JOB_FINISHED:
             raise HTTPException(status.HTTP_409_CONFLICT, f"Job {job_id} is already {job.status}")
         # The job's owner, not the caller (an admin may cancel anyone's job): the generator serialises the
         # cancel with the job's start under the owner's turn.
@@ -200,9 +200,9 @@ async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) 
     while True:
         async with context.runtime.sessions() as session:
             job = await get_owned(session, JobView, job_id, user, "job")
-        if job.status == "cancelled" or time.monotonic() >= deadline:
+        if job.status == JobStatus.CANCELLED or time.monotonic() >= deadline:
             return job
-        if job.status in FINISHED:
+        if job.status in JOB_FINISHED:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"Job {job_id} is already {job.status}: it ended before the cancel reached the generator",
@@ -236,7 +236,7 @@ async def job_events(
                 if state != last:
                     last = state
                     yield {"event": "job", "data": state}
-                if job.status in FINISHED:
+                if job.status in JOB_FINISHED:
                     return
                 await watch.changed(within=EVENTS_FALLBACK_SECONDS)
 

@@ -20,6 +20,7 @@ COMMON: dict[str, tuple[str, bool]] = {
     "408": ("The request body did not arrive in time.", False),
     "413": ("The request body is larger than the server's limit.", False),
     "422": ("A parameter or the body is invalid; `errors` says which and why.", False),
+    "429": ("Too many invalid API tokens came from this address; Retry-After says when to try again.", False),
 }
 STATE_CHANGING = frozenset({"post", "put", "patch", "delete"})
 

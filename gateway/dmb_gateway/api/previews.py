@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser
 from dmb_gateway.api.schemas import ErrorDetail, ErrorResponse
+from dmb_gateway.api.shared import errors
 from dmb_gateway.models import RowPreviewView, TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -61,7 +62,7 @@ class PreviewPublic(BaseModel):
 @router.post(
     "/preview",
     response_model=PreviewPublic,
-    responses={422: {"model": ErrorResponse}, 504: {"model": ErrorResponse}},
+    responses=errors(422, 504),
 )
 async def preview_rows(
     body: PreviewCreate, request: Request, user: CurrentUser, context: ContextDep

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Self
 
@@ -21,6 +20,7 @@ from dmb_contracts.generator_defaults import FieldGenerator, field_generators
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, computed_field, field_validator, model_validator
 
+from dmb_gateway.accounts.schemas import StoredTime
 from dmb_gateway.api.ai_schemas import http_url
 
 #: Every integer the API takes is bounded where it is declared, so no value past what a database column holds
@@ -50,8 +50,8 @@ class TablePublic(_Public):
     spec: TableSpec
     reason: str | None = None
     problems: list[Problem] = Field(default_factory=list)
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: StoredTime
+    updated_at: StoredTime
 
     @computed_field(  # type: ignore[prop-decorator]  # pydantic's documented form
         description="What makes each field's values, in field order: its own generator or the one chosen for it "
@@ -108,9 +108,15 @@ class JobCreate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"rows": 1000, "seed": 42, "locale": "en_US"}]}
     )
 
-    rows: int = Field(gt=0, le=MAX_ROWS_PER_JOB, description=f"How many rows to add (1..{MAX_ROWS_PER_JOB:,}).")
+    rows: int = Field(
+        strict=True, gt=0, le=MAX_ROWS_PER_JOB, description=f"How many rows to add (1..{MAX_ROWS_PER_JOB:,})."
+    )
     seed: int | None = Field(
-        default=None, ge=0, le=MAX_SEED, description=f"Same seed, same rows (0..{MAX_SEED}). Random if unset."
+        default=None,
+        strict=True,
+        ge=0,
+        le=MAX_SEED,
+        description=f"Same seed, same rows (0..{MAX_SEED}). Random if unset.",
     )
     locale: Locale = "en_US"
     mode: WriteMode = Field(
@@ -142,8 +148,8 @@ class JobPublic(_Public):
     seconds: float | None = Field(description="From the generator's start to the job's end (completed jobs).")
     rows_seconds: float | None = Field(description="Of `seconds`: generating and writing the rows.")
     report_seconds: float | None = Field(description="Of `seconds`: checking the written rows for the report.")
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
+    created_at: StoredTime
+    finished_at: StoredTime | None
     ai_values_made: int | None = Field(
         default=None, description="AI values made so far for the job's AI fields (None: no AI progress reported)."
     )
@@ -158,7 +164,9 @@ class BatchTableCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     table_id: uuid.UUID
-    rows: int = Field(gt=0, le=MAX_ROWS_PER_JOB, description=f"How many rows to add (1..{MAX_ROWS_PER_JOB:,}).")
+    rows: int = Field(
+        strict=True, gt=0, le=MAX_ROWS_PER_JOB, description=f"How many rows to add (1..{MAX_ROWS_PER_JOB:,})."
+    )
 
 
 class BatchCreate(BaseModel):
@@ -182,6 +190,7 @@ class BatchCreate(BaseModel):
     tables: list[BatchTableCreate] = Field(min_length=1, max_length=MAX_TABLES_PER_BATCH)
     seed: int | None = Field(
         default=None,
+        strict=True,
         ge=0,
         le=MAX_SEED,
         description=f"Same seed, same rows in every table (0..{MAX_SEED}). Random if unset.",
@@ -272,8 +281,8 @@ class ExportPublic(_Public):
     rows_total: int | None = Field(default=None, description="While running: rows the export holds in all.")
     seconds: float | None
     reason: str | None
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
+    created_at: StoredTime
+    finished_at: StoredTime | None
     download_url: str | None = None
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL
 from dmb_gateway.api.deps import ContextDep, CurrentUser
 from dmb_gateway.api.openapi import ADMIN_ONLY
 from dmb_gateway.api.schemas import ErrorDetail, ErrorResponse
+from dmb_gateway.api.shared import errors
 from dmb_gateway.importer import (
     MAX_SQL_LENGTH,
     Dialect,
@@ -101,7 +102,7 @@ class ImportedTable(BaseModel):
 @router.post(
     "/import",
     response_model=ImportedTable,
-    responses={422: {"model": ErrorResponse}},
+    responses=errors(422),
     summary="Infer table definitions from a SQL file (one statement or a whole schema dump)",
 )
 async def import_table(body: TableImport, _: CurrentUser) -> ImportedTable | JSONResponse:
@@ -183,7 +184,7 @@ class DatabaseImport(BaseModel):
 @router.post(
     "/import/database",
     response_model=ImportedTable,
-    responses={403: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 502: {"model": ErrorResponse}},
+    responses=errors(403, 422, 502),
     summary="Infer table definitions from an existing database: one table or a whole schema (admins only)",
     openapi_extra={ADMIN_ONLY: True},
 )

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
-from dmb_gateway.api.tables import ERRORS, created_table
+from dmb_gateway.api.shared import ERRORS, created_table
 
 router = APIRouter(prefix="/tables", tags=["tables"])
 MAX_PAGE = 500

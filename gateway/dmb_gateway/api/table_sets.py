@@ -16,9 +16,10 @@ from dmb_contracts.table_order import parents_first
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser
-from dmb_gateway.api.schemas import ErrorResponse, TablePublic
-from dmb_gateway.api.tables import LIVE, pending_table
+from dmb_gateway.api.schemas import TablePublic
+from dmb_gateway.api.shared import LIVE, errors, pending_table
 from dmb_gateway.models import TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -50,7 +51,7 @@ class TableSetPublic(BaseModel):
     "/sets",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TableSetPublic,
-    responses={409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    responses=errors(409, 422, 429),
     summary="Create several tables in one action, parents first: all of them or none",
 )
 async def create_table_set(body: TableSetCreate, user: CurrentUser, context: ContextDep) -> TableSetPublic:
@@ -60,6 +61,7 @@ async def create_table_set(body: TableSetCreate, user: CurrentUser, context: Con
     order = parents_first(body.tables, cycles="keep_given_order")
     specs = [body.tables[index] for index in order]
     async with context.runtime.uow() as uow:
+        await QuotaService(uow.session, context.settings).check_new_table(user, len(specs))
         clashes = (
             await uow.session.scalars(
                 sa.select(TableView.table_name).where(

@@ -11,23 +11,20 @@ from dmb_contracts.commands import AlterTable, RestoreTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.spec_diff import SpecDiff, diff_specs
+from dmb_contracts.statuses import JOB_ACTIVE
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ErrorResponse, TablePublic, VersionNumber, expected_version
+from dmb_gateway.api.schemas import TablePublic, VersionNumber, expected_version
+from dmb_gateway.api.shared import LIVE, errors
 from dmb_gateway.models import JobView, TableVersionView, TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
-ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorResponse},
-    409: {"model": ErrorResponse},
-    422: {"model": ErrorResponse},
-}
-LIVE = ("pending", "created", "altering", "dropping")
-BUSY_JOBS = ("pending", "running")
+ERRORS = errors(404, 409, 422)
+BUSY_JOBS = tuple(JOB_ACTIVE)
 
 
 class TableChange(BaseModel):

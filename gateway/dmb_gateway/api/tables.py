@@ -14,17 +14,11 @@ from fastapi import APIRouter, HTTPException, status
 from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
-from dmb_gateway.api.schemas import ErrorResponse, Offset, PageLimit, TableGenerators, TablePublic, TablesPublic
+from dmb_gateway.api.schemas import Offset, PageLimit, TableGenerators, TablePublic, TablesPublic
+from dmb_gateway.api.shared import ERRORS, LIVE, errors, pending_table
 from dmb_gateway.models import TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
-LIVE = ("pending", "created", "dropping")
-ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorResponse},
-    409: {"model": ErrorResponse},
-    422: {"model": ErrorResponse},
-    429: {"model": ErrorResponse},  # a quota (dmb_gateway.accounts.quotas)
-}
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
@@ -49,24 +43,7 @@ async def create_table(spec: TableSpec, user: CurrentUser, context: ContextDep) 
         return view
 
 
-def pending_table(owner_id: uuid.UUID, spec: TableSpec) -> TableView:
-    """A table the schema service has yet to create, as the API shows it until then."""
-    now = utcnow()
-    return TableView(
-        table_id=uuid.uuid4(),
-        owner_id=owner_id,
-        table_name=spec.table_name,
-        status="pending",
-        version=0,
-        spec=spec.model_dump(mode="json"),
-        reason=None,
-        problems=[],
-        created_at=now,
-        updated_at=now,
-    )
-
-
-@router.post("/generators", response_model=TableGenerators, responses={422: {"model": ErrorResponse}})
+@router.post("/generators", response_model=TableGenerators, responses=errors(422))
 async def preview_generators(spec: TableSpec, _: CurrentUser) -> TableGenerators:
     """What would make each field's values in this definition, without saving it: the field's own generator,
     or the one its pattern or choices, its name and type, or the other fields of the row give it. A definition
@@ -110,11 +87,3 @@ async def drop_table(table_id: uuid.UUID, user: CurrentUser, context: ContextDep
         uow.emit(DropTable(table_id=table_id, owner_id=user.user_id, correlation_id=table_id))
         await uow.commit()
         return view
-
-
-async def created_table(session: SessionDep, table_id: uuid.UUID, user: CurrentUser) -> tuple[TableView, TableSpec]:
-    """A table of the user's that exists in the datasets database, with its current spec."""
-    view = await get_owned(session, TableView, table_id, user, "table")
-    if view.status != "created":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"Table {view.table_name!r} is {view.status}, not created")
-    return view, TableSpec.model_validate(view.spec)

@@ -16,8 +16,7 @@ from dmb_gateway.accounts import credentials, csrf
 from dmb_gateway.accounts.quotas import QuotaService, quotas_of
 from dmb_gateway.accounts.refusal import Refused
 from dmb_gateway.accounts.service import NewToken
-from dmb_gateway.api.accounts import client_address
-from dmb_gateway.api.deps import AccountsDep, ContextDep, GatewayContext, OptionalUser, SessionDep
+from dmb_gateway.api.deps import AccountsDep, ContextDep, GatewayContext, OptionalUser, SessionDep, client_address
 from dmb_gateway.models import User
 from dmb_gateway.settings import AuthMode
 from dmb_gateway.web.pages import (

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from dmb_contracts.commands import MAX_ROWS_PER_JOB, MAX_SEED, ExportFormat
 from dmb_contracts.fields import StorageType
 from dmb_contracts.starters import STARTERS
+from dmb_contracts.statuses import JOB_ACTIVE, ExportStatus, JobStatus
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -40,8 +41,9 @@ templates = pages.templates
 templates.env.globals["static"] = lambda path: f"/static/{path}"
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
-JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
-EXPORT_STATUSES = ("pending", "completed", "failed", "expired")
+#: The filters of the history pages: the statuses the gateway shows (a job waiting for AI values shows running).
+JOB_STATUSES = tuple(status for status in JobStatus if status is not JobStatus.WAITING_AI)
+EXPORT_STATUSES = (ExportStatus.PENDING, ExportStatus.COMPLETED, ExportStatus.FAILED, ExportStatus.EXPIRED)
 Listed = TypeVar("Listed", JobView, ExportView)
 
 
@@ -106,7 +108,7 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep, 
         exports=exports,
         names=await _names(session, user.user_id),
         starters=STARTERS,
-        busy=any(job.status in ("pending", "running") for job in jobs),
+        busy=any(job.status in JOB_ACTIVE for job in jobs),
     )
 
 
@@ -321,7 +323,7 @@ async def dashboard_job_events(
             if html != last:
                 last = html
                 yield {"event": "jobs", "data": html}
-            if not any(job.status in ("pending", "running") for job in jobs):
+            if not any(job.status in JOB_ACTIVE for job in jobs):
                 yield {"event": "done", "data": ""}
                 return
             await asyncio.sleep(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import Any, NoReturn
 
 import typer
@@ -22,7 +23,7 @@ def call(method: str, path: str, client: Client | None = None, **kwargs: Any) ->
         fail(str(exc))
 
 
-def wait(path: str, done: tuple[str, ...], timeout: float = 3600, every: float = 0.3) -> Any:
+def wait(path: str, done: Collection[str], timeout: float = 3600, every: float = 0.3) -> Any:
     """Poll `path` until its status is one of `done`; a command gives up after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:

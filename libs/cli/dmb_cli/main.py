@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from dmb_contracts.statuses import EXPORT_FINISHED, JOB_FINISHED, ExportStatus, JobStatus
 
 from dmb_cli import accounts, admin, dead_letters, design
 from dmb_cli.ai import ai_app
@@ -50,7 +51,6 @@ Replace = Annotated[
         help="Remove the rows already there first (default: append, sequences continuing after them).",
     ),
 ]
-FINISHED = ("completed", "failed", "cancelled", "rejected", "created", "dropped")
 
 
 def _print(data: Any) -> None:
@@ -382,8 +382,8 @@ def generate(
         body["ai"] = ai
     job = _call("POST", f"/tables/{table_id}/jobs", json=body)
     if wait:
-        job = _wait(f"/jobs/{job['id']}", ("completed", "failed", "cancelled"))
-    if job["status"] == "failed":
+        job = _wait(f"/jobs/{job['id']}", JOB_FINISHED)
+    if job["status"] == JobStatus.FAILED:
         _fail(f"job {job['id']} failed: {job['reason']}")
     typer.echo(f"{job['id']}  {job['status']}  {job['rows_done']}/{job['rows']} rows  seed {job['seed']}")
     if not no_report:
@@ -428,14 +428,14 @@ def generate_batch(
     batch = _call("POST", "/jobs", json=body)
     jobs = [_call("GET", f"/jobs/{job['job_id']}") for job in batch["jobs"]]
     if wait:
-        jobs = [_wait(f"/jobs/{job['id']}", ("completed", "failed", "cancelled")) for job in jobs]
+        jobs = [_wait(f"/jobs/{job['id']}", JOB_FINISHED) for job in jobs]
     for job in jobs:
         typer.echo(
             f"{job['table_id']}  {job['id']}  {job['status']}  {job['rows_done']}/{job['rows']} rows  seed {job['seed']}"
         )
         if not no_report:
             _echo_report(job)
-    failed = [job for job in jobs if job["status"] == "failed"]
+    failed = [job for job in jobs if job["status"] == JobStatus.FAILED]
     if failed:
         _fail("; ".join(f"job {job['id']} failed: {job['reason']}" for job in failed))
 
@@ -448,12 +448,12 @@ def jobs_show(job_id: str) -> None:
 @jobs_app.command("cancel")
 def jobs_cancel(job_id: str) -> None:
     _call("POST", f"/jobs/{job_id}/cancel")
-    typer.echo(_wait(f"/jobs/{job_id}", ("completed", "failed", "cancelled"))["status"])
+    typer.echo(_wait(f"/jobs/{job_id}", JOB_FINISHED)["status"])
 
 
 def _finish_export(record: Any, output: Path | None) -> None:
-    record = _wait(f"/exports/{record['id']}", ("completed", "failed", "expired"))
-    if record["status"] in ("failed", "expired"):
+    record = _wait(f"/exports/{record['id']}", EXPORT_FINISHED)
+    if record["status"] in (ExportStatus.FAILED, ExportStatus.EXPIRED):
         _fail(f"export {record['id']} {record['status']}: {record['reason']}")
     if record["reason"]:  # a completed export's note, e.g. cells cut to Excel's limit
         typer.secho(f"note: {record['reason']}", fg=typer.colors.YELLOW, err=True)
@@ -529,7 +529,7 @@ def exports_list(
 
 def _export_rows(record: dict[str, Any]) -> str:
     """Rows exported; while running, rows written so far of all (e.g. "40%: 4000/10000")."""
-    if record["status"] == "running" and record.get("rows_total"):
+    if record["status"] == ExportStatus.RUNNING and record.get("rows_total"):
         written, total = record.get("rows_written") or 0, record["rows_total"]
         return f"{100 * written // total}%: {written}/{total}"
     return str(record["rows"] or "")
@@ -552,7 +552,7 @@ def exports_download(export_id: str, output: Path) -> None:
     except ApiError as exc:
         if exc.status == 410:
             record = _call("GET", f"/exports/{export_id}")
-            if record["status"] == "expired":
+            if record["status"] == ExportStatus.EXPIRED:
                 _fail(f"expired: {record['reason']}")
         _fail(str(exc))
     typer.echo(f"saved {output} ({size:,} bytes)")

@@ -44,12 +44,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_platform(data_dir: Path) -> Iterator[str]:
-    """The embedded platform (SQLite, in-process bus) in its own process, as `make run` starts it; its URL."""
+def running_platform(data_dir: Path, **environment: str) -> Iterator[str]:
+    """The embedded platform (SQLite, in-process bus) in its own process, as `make run` starts it; its URL.
+    `environment`: further DMB_* settings, e.g. DMB_AUTH_MODE="token"; its databases are under data_dir/data."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log_path = data_dir / "platform.log"
-    env = {**os.environ, "DMB_DATA_DIR": str(data_dir / "data"), "DMB_PORT": str(port)}
+    env = {**os.environ, "DMB_DATA_DIR": str(data_dir / "data"), "DMB_PORT": str(port), **environment}
     dmb = Path(sys.executable).parent / "dmb"
     with log_path.open("w") as log:
         process = subprocess.Popen([str(dmb), "run"], cwd=data_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -95,6 +96,8 @@ class Watch:
     foreign_requests: list[str] = field(default_factory=list)
     #: Set by a test that sends invalid input on purpose: the browser logs the API's 422 answers as errors.
     refusals_expected: bool = False
+    #: Statuses a test asks for on purpose (another user's page: 404; an admin page as a non-admin: 403).
+    statuses_expected: tuple[int, ...] = ()
 
     def request(self, url: str) -> None:
         parts = urlsplit(url)
@@ -104,7 +107,9 @@ class Watch:
             self.foreign_requests.append(url)
 
     def console(self, message: ConsoleMessage) -> None:
-        refusal = "status of 422" in message.text and self.refusals_expected
+        refusal = ("status of 422" in message.text and self.refusals_expected) or any(
+            f"status of {code}" in message.text for code in self.statuses_expected
+        )
         if message.type == "error" and not refusal:
             self.console_errors.append(message.text)
 

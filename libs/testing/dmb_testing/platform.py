@@ -56,7 +56,7 @@ def embedded_server(data_dir: Path, **environment: str) -> Iterator[tuple[str, s
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # start-up migrates five databases: slow on a loaded machine
         while not _answers(f"{url}/healthz"):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"dmb run did not come up ({process.poll()}):\n{log.read_text()[-3000:]}")

@@ -19,6 +19,7 @@ from dmb_common.storage import ObjectStore, StoredObject
 from dmb_contracts.commands import RequestExport
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed, ExportProgressed
+from dmb_contracts.statuses import ExportStatus
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,7 +28,7 @@ from dmb_exporter.adapters.formats import ExportResult, write_export
 from dmb_exporter.adapters.temp_files import ExportTempFiles
 from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
 from dmb_exporter.domain import ExportAbout, WorkbookTable
-from dmb_exporter.models import ExportRecord, ExportStatus
+from dmb_exporter.models import ExportRecord
 from dmb_exporter.progress import RowCounter
 
 log = logging.getLogger(__name__)

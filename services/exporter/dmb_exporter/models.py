@@ -18,13 +18,6 @@ class Base(DeclarativeBase):
 messaging_tables(Base.metadata)
 
 
-class ExportStatus:
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    EXPIRED = "expired"  # completed, then its file was deleted at the end of the retention period
-
-
 class ExportRecord(Base):
     __tablename__ = "exports"
     # The retention sweep looks for completed exports finished before a cut-off.

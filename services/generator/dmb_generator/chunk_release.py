@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from dmb_bus.uow import UnitOfWork
 from dmb_contracts.commands import GenerateChunk
 from dmb_contracts.envelope import Message
+from dmb_contracts.statuses import JobStatus
 
 from dmb_generator.domain.fair_share import OwnerJob, next_chunks
-from dmb_generator.models import ChunkDone, Job, JobStatus
+from dmb_generator.models import ChunkDone, Job
 
 
 class OwnerTurns:

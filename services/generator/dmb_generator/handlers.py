@@ -36,6 +36,7 @@ from dmb_contracts.events import (
 )
 from dmb_contracts.fields import AIGenerator, JsonScalar, TableSpec
 from dmb_contracts.rules import AggregateRule
+from dmb_contracts.statuses import JOB_FINISHED, JobStatus
 from sqlalchemy.engine import Engine
 
 from dmb_generator.adapters.datasets import DatasetsWriter, SqlDatasets
@@ -48,7 +49,7 @@ from dmb_generator.domain.context import ParentKeys
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
 from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
 from dmb_generator.domain.unique_append import NoUniqueValuesLeft, fields_kept_apart, keep_apart, reserve_first_row
-from dmb_generator.models import BatchJob, ChunkDone, EarlyCancel, Job, JobStatus
+from dmb_generator.models import BatchJob, ChunkDone, EarlyCancel, Job
 from dmb_generator.version import GENERATOR_VERSION
 
 #: Rows per chunk. Part of the job's identity: chunk k always covers the same rows with the same seed.
@@ -360,7 +361,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         job = await uow.session.get(Job, cmd.job_id)
         if job is None:
             raise LookupError(f"job {cmd.job_id} is not known yet")  # retried: its commit may still be in flight
-        if job.status in JobStatus.FINISHED:
+        if job.status in JOB_FINISHED:
             return
         spec = TableSpec.model_validate(job.spec)
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
@@ -423,7 +424,7 @@ async def _write_chunk(cmd: GenerateChunk, deps: GeneratorDeps, table: sa.Table,
     that uses it serialises the two with an in-process lock per job.)"""
     async with _job_guard(deps, cmd.job_id), deps.runtime.uow() as uow:
         job = await uow.session.scalar(sa.select(Job).where(Job.job_id == cmd.job_id).with_for_update(read=True))
-        if job is None or job.status in JobStatus.FINISHED:
+        if job is None or job.status in JOB_FINISHED:
             return False
         await asyncio.to_thread(deps.tables.insert_chunk, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
         await uow.commit()
@@ -442,7 +443,7 @@ def _job_guard(deps: GeneratorDeps, job_id: uuid.UUID) -> contextlib.AbstractAsy
 async def _fail_job(cmd: GenerateChunk, deps: GeneratorDeps, reason: str) -> None:
     async with _owner_uow(deps, cmd.owner_id) as uow:
         job = await _locked_job(uow, cmd.job_id)
-        if job.status not in JobStatus.FINISHED:
+        if job.status not in JOB_FINISHED:
             _fail(uow, job, reason, cmd)
             await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cmd)  # its slots go to the next job
         await uow.commit()
@@ -458,7 +459,7 @@ async def _locked_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
 async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec) -> None:
     async with _owner_uow(deps, cmd.owner_id) as uow:
         job = await _locked_job(uow, cmd.job_id)
-        if job.status in JobStatus.FINISHED:
+        if job.status in JOB_FINISHED:
             return
         if await uow.session.get(ChunkDone, (cmd.job_id, cmd.chunk_index)) is None:
             uow.session.add(ChunkDone(job_id=cmd.job_id, chunk_index=cmd.chunk_index, rows=cmd.rows, done_at=utcnow()))
@@ -562,10 +563,10 @@ async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
                 uow.session.add(EarlyCancel(job_id=cmd.job_id, created_at=utcnow()))
             await uow.commit()
             return
-        if job.status in JobStatus.FINISHED:
+        if job.status in JOB_FINISHED:
             return
         job = await _locked_job(uow, cmd.job_id)
-        if job.status in JobStatus.FINISHED:
+        if job.status in JOB_FINISHED:
             return
         done_rows = await uow.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(ChunkDone.job_id == cmd.job_id)

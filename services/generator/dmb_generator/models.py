@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from dmb_bus.tables import messaging_tables
 from dmb_common.db import new_metadata
+from dmb_contracts.statuses import JobStatus
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -17,15 +18,6 @@ class Base(DeclarativeBase):
 
 
 messaging_tables(Base.metadata)
-
-
-class JobStatus:
-    WAITING_AI = "waiting_ai"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    FINISHED = frozenset({COMPLETED, FAILED, CANCELLED})
 
 
 class Job(Base):
@@ -78,11 +70,8 @@ class EarlyCancel(Base):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
-class BatchStatus:
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+#: A batch goes through a job's statuses (running, then completed, failed or cancelled).
+BatchStatus = JobStatus
 
 
 class Batch(Base):

@@ -24,9 +24,10 @@ from dmb_contracts.commands import ExportFormat, ExportTable, RequestExport
 from dmb_contracts.envelope import Message
 from dmb_contracts.events import ExportCompleted, ExportExpired
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.statuses import ExportStatus
 from dmb_exporter.bootstrap import ExporterService, build
 from dmb_exporter.handlers import expire_exports
-from dmb_exporter.models import ExportRecord, ExportStatus
+from dmb_exporter.models import ExportRecord
 from dmb_testing.faults import TcpRelay
 from dmb_testing.faults import s3_store_without_sdk_retries as store_at
 from dmb_testing.seaweed import free_ports

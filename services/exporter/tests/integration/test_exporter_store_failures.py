@@ -23,9 +23,10 @@ from dmb_contracts.commands import ExportFormat, RequestExport
 from dmb_contracts.envelope import Message
 from dmb_contracts.events import ExportCompleted, ExportFailed
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.statuses import ExportStatus
 from dmb_exporter.adapters.upload import UploadFailed, upload_with_retry
 from dmb_exporter.bootstrap import build
-from dmb_exporter.models import ExportRecord, ExportStatus
+from dmb_exporter.models import ExportRecord
 from dmb_testing.faults import TcpRelay
 from dmb_testing.faults import s3_store_without_sdk_retries as store_at
 from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, free_ports, object_keys

@@ -22,9 +22,10 @@ from dmb_contracts.commands import ExportFormat, RequestExport
 from dmb_contracts.envelope import Message
 from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.statuses import ExportStatus
 from dmb_exporter.bootstrap import ExporterService, build
 from dmb_exporter.handlers import describe_period, expire_exports
-from dmb_exporter.models import ExportRecord, ExportStatus
+from dmb_exporter.models import ExportRecord
 
 #: The tables' owner: the exporter reads them under the owner's physical names.
 OWNER = uuid.uuid4()

@@ -28,10 +28,11 @@ from dmb_contracts.commands import CancelJob, GenerateRows
 from dmb_contracts.envelope import Message
 from dmb_contracts.events import AIValuesFailed, AIValuesGenerated, AIValuesProgressed, JobCompleted
 from dmb_contracts.fields import TableSpec
+from dmb_contracts.statuses import JobStatus
 from dmb_generator import handlers
 from dmb_generator.bootstrap import GeneratorService, ai_sweep_seconds, build
 from dmb_generator.handlers import CHUNK_SIZE, ai_deadline_note, resume_overdue_ai_jobs
-from dmb_generator.models import Base, Job, JobStatus
+from dmb_generator.models import Base, Job
 
 WAIT = dt.timedelta(seconds=120)
 NOTE = "AI values did not arrive within 120 s; Faker used instead"
