@@ -11,6 +11,7 @@ from dmb_ai.domain.pools import PoolLimits, PoolRequest
 from dmb_ai.workflow import make_pools
 from dmb_contracts.fields import TableSpec
 from dmb_testing.chat_models import ScriptedChatModel, Stall, garbage_reply, rows_reply, tool_reply, values_reply
+from langchain_core.messages import AIMessage
 
 DIAGNOSES = [
     "Neumonía adquirida en la comunidad",
@@ -318,3 +319,27 @@ async def test_a_composition_that_never_passes_leaves_a_note() -> None:
     assert result.compositions == {}
     assert result.pools["name"] == NAMES
     assert result.notes[-1].startswith("field name: the AI pool has fewer distinct values than the job has rows")
+
+
+async def test_an_answer_cut_off_by_the_token_limit_keeps_its_complete_rows() -> None:
+    # What langchain-openai makes of a tool call whose JSON the token limit cut: an invalid tool call.
+    finished = ", ".join(f'{{"diagnosis": "{diagnosis}"}}' for diagnosis in DIAGNOSES[:6])
+    cut = AIMessage(
+        content="",
+        invalid_tool_calls=[
+            {
+                "name": "Rows",
+                "args": f'{{"rows": [{finished}, {{"diagnosis": "Fractura de cad',
+                "id": "c1",
+                "error": "x",
+            }
+        ],
+        usage_metadata={"input_tokens": 50, "output_tokens": 50, "total_tokens": 100},
+    )
+    model = ScriptedChatModel(script=[cut, values_reply("diagnosis", DIAGNOSES[6:])])
+
+    result = await make_pools(request(), model, LIMITS)
+
+    assert result.pools["diagnosis"][:6] == DIAGNOSES[:6]
+    assert "Fractura de cad" not in result.pools["diagnosis"]
+    assert result.stats.first_call_kept == 6
