@@ -33,7 +33,7 @@ from dmb_ai.adapters.chat_model import ModelCallFailed, call_failure
 from dmb_ai.domain.briefs import FieldBrief, RequestBrief, analyze, code_notes
 from dmb_ai.domain.composing import CompositionAnswer, accept, composable, composition_prompt
 from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult, PoolStats
-from dmb_ai.domain.prompts import answer_model, system_prompt, user_prompt
+from dmb_ai.domain.prompts import answer_model, answer_rows, system_prompt, user_prompt
 from dmb_ai.domain.screening import Row, screen
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class PoolWorkflow:
         parsed, tokens, raw = await self._ask_raw(answer_model(brief), messages)
         if parsed is None:
             return salvaged_rows(raw, [field.field.name for field in brief.fields]), tokens
-        return [row.model_dump(by_alias=True) for row in getattr(parsed, "rows", [])], tokens
+        return answer_rows(brief, parsed), tokens
 
     async def _ask_for(self, schema: type[BaseModel], messages: list[Any]) -> tuple[BaseModel | None, int]:
         """One model call for a `schema` answer: the parsed answer (None when unreadable) and the tokens used."""
@@ -170,7 +170,7 @@ class PoolWorkflow:
         stats["rows_kept"] = len(kept)
         refused = [*state["refused"], *screening.refused][-50:]
         if not answer and state.get("error") is None:
-            refused.append("the last answer did not follow the JSON schema; answer with the tool and its `rows`")
+            refused.append("the last answer did not follow the JSON schema; answer with the tool and its list")
         if self._on_progress is not None:
             await self._on_progress(len(kept), request.count)
         barren = 0 if screening.kept else state.get("barren", 0) + 1
@@ -278,7 +278,12 @@ def salvaged_rows(raw: object, names: list[str]) -> list[Row]:
             data = parse_partial_json(text.strip())
         except ValueError:  # not JSON at all (prose)
             continue
-        items = data.get("rows") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            continue
+        values = data.get("values")
+        if len(names) == 1 and isinstance(values, list) and len(values) >= 2:
+            return [{names[0]: value} for value in values[:-1] if isinstance(value, str)]
+        items = data.get("rows")
         if not isinstance(items, list) or len(items) < 2:
             continue
         rows = []

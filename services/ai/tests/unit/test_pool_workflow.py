@@ -83,7 +83,7 @@ async def test_duplicates_are_kept_once_and_only_the_missing_rows_are_asked_agai
 
     assert result.pools["diagnosis"] == DIAGNOSES[:10]
     second = str(model.prompts[1][-1].content)
-    assert second.startswith("Give 6 new rows.")
+    assert second.startswith("Give 6 new, different values of diagnosis.")
     assert "Already kept (4)" in second
     assert all(diagnosis in second for diagnosis in DIAGNOSES[:4])
 
