@@ -117,7 +117,7 @@ class PoolWorkflow:
         ]
         stats["model_calls"] = stats.get("model_calls", 0) + 1
         try:
-            answer, tokens = await self._ask(brief, messages)
+            answer, tokens = await self._ask(brief, messages, rows)
         except ModelCallFailed as failure:
             stats["failed_calls"] = stats.get("failed_calls", 0) + 1
             log.warning("model call failed: %s", failure.reason)
@@ -130,10 +130,10 @@ class PoolWorkflow:
         stats["tokens"] = stats.get("tokens", 0) + tokens
         return {"answer": answer, "stats": stats, "error": None}
 
-    async def _ask(self, brief: RequestBrief, messages: list[Any]) -> tuple[list[Row], int]:
-        """One model call: the rows it answered (an unreadable answer is no rows, a cut-off one its complete
-        rows) and the tokens it used."""
-        parsed, tokens, raw = await self._ask_raw(answer_model(brief), messages)
+    async def _ask(self, brief: RequestBrief, messages: list[Any], rows: int) -> tuple[list[Row], int]:
+        """One model call for `rows` rows: the rows it answered (an unreadable answer is no rows, a cut-off one
+        its complete rows) and the tokens it used."""
+        parsed, tokens, raw = await self._ask_raw(answer_model(brief, rows), messages)
         if parsed is None:
             return salvaged_rows(raw, [field.field.name for field in brief.fields]), tokens
         return answer_rows(brief, parsed), tokens

@@ -86,8 +86,9 @@ def _text_field(field: FieldBrief) -> tuple[type, object]:
     return str, Field(alias=field.field.name, description=field.meaning, json_schema_extra=extra)
 
 
-def answer_model(brief: RequestBrief) -> type[BaseModel]:
-    """The structured answer. One field: `values`, a flat list of strings (half the tokens of one object per
+def answer_model(brief: RequestBrief, rows: int | None = None) -> type[BaseModel]:
+    """The structured answer, of at most `rows` items when given (a llama.cpp server's grammar then stops
+    the list there; a small model asked for 20 values went on to 62). One field: `values`, a flat list of strings (half the tokens of one object per
     value, and no per-row key inviting "Diagnosis 1, Diagnosis 2…"). Several fields: `rows`, each an object
     with one text value per field.
 
@@ -104,7 +105,7 @@ def answer_model(brief: RequestBrief) -> type[BaseModel]:
                 list[str],
                 Field(
                     description=f"Different realistic values of {field.field.name}, none numbered.",
-                    json_schema_extra={"items": items},
+                    json_schema_extra={"items": items, **({"maxItems": rows} if rows else {})},
                 ),
             ),
         )
@@ -115,7 +116,13 @@ def answer_model(brief: RequestBrief) -> type[BaseModel]:
     return create_model(
         "Rows",
         __doc__="New rows of test data for the table.",
-        rows=(list[row], Field(description="The new rows, all different from each other and from those kept.")),
+        rows=(
+            list[row],
+            Field(
+                description="The new rows, all different from each other and from those kept.",
+                json_schema_extra={"maxItems": rows} if rows else None,
+            ),
+        ),
     )
 
 

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from dmb_ai.adapters.checkpoints import open_checkpointer
+from dmb_ai.domain.briefs import analyze
 from dmb_ai.domain.pools import PoolLimits, PoolRequest
+from dmb_ai.domain.prompts import answer_model
 from dmb_ai.workflow import make_pools
-from dmb_contracts.fields import TableSpec
+from dmb_contracts.fields import FieldSpec, TableSpec
 from dmb_testing.chat_models import ScriptedChatModel, Stall, garbage_reply, rows_reply, tool_reply, values_reply
 from langchain_core.messages import AIMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 DIAGNOSES = [
     "Neumonía adquirida en la comunidad",
@@ -343,3 +346,20 @@ async def test_an_answer_cut_off_by_the_token_limit_keeps_its_complete_rows() ->
     assert result.pools["diagnosis"][:6] == DIAGNOSES[:6]
     assert "Fractura de cad" not in result.pools["diagnosis"]
     assert result.stats.first_call_kept == 6
+
+
+def test_the_answer_schema_bounds_the_list_and_each_values_length() -> None:
+    # A llama.cpp server turns the schema into its grammar: the list stops at the rows asked for.
+    single = analyze(TABLE, [TABLE.fields[1]], "", "es_ES")
+    values = convert_to_openai_tool(answer_model(single, 7))["function"]["parameters"]["properties"]["values"]
+    pair = analyze(
+        TABLE,
+        [TABLE.fields[1], FieldSpec.model_validate({"name": "ward", "type": "string", "generator": {"kind": "ai"}})],
+        "",
+        "es_ES",
+    )
+    rows = convert_to_openai_tool(answer_model(pair, 4))["function"]["parameters"]["properties"]["rows"]
+
+    assert values["maxItems"] == 7
+    assert values["items"] == {"type": "string", "maxLength": 80}
+    assert rows["maxItems"] == 4
