@@ -80,15 +80,16 @@ def user_prompt(brief: RequestBrief, rows: int, kept: Sequence[Row], refused: Se
 
 
 def _text_field(field: FieldBrief) -> tuple[type, object]:
-    # The length limit goes to the JSON schema the model sees (a llama.cpp server turns it into its grammar),
-    # not to the parser: a longer value still parses, and the screening refuses it with the reason.
-    extra = {"maxLength": field.field.length_limit} if field.field.length_limit else None
-    return str, Field(alias=field.field.name, description=field.meaning, json_schema_extra=extra)
+    # No maxLength in the schema: a llama.cpp server compiles "at most 120 characters" into 120 nested
+    # optional rules, and inside the bounded list that made one call take minutes; the prompt states the
+    # limit and the screening refuses a longer value with the reason.
+    return str, Field(alias=field.field.name, description=field.meaning)
 
 
 def answer_model(brief: RequestBrief, rows: int | None = None) -> type[BaseModel]:
     """The structured answer, of at most `rows` items when given (a llama.cpp server's grammar then stops
-    the list there; a small model asked for 20 values went on to 62). One field: `values`, a flat list of strings (half the tokens of one object per
+    the list there; a small model asked for 20 values went on to 62). Value lengths are not bounded in the
+    schema (see _text_field). One field: `values`, a flat list of strings (half the tokens of one object per
     value, and no per-row key inviting "Diagnosis 1, Diagnosis 2…"). Several fields: `rows`, each an object
     with one text value per field.
 
@@ -96,8 +97,6 @@ def answer_model(brief: RequestBrief, rows: int | None = None) -> type[BaseModel
     or `json` does not shadow pydantic's methods; the JSON schema the model sees uses the real names."""
     if _single(brief):
         field = brief.fields[0]
-        limit = field.field.length_limit
-        items = {"type": "string", **({"maxLength": limit} if limit else {})}
         return create_model(
             "Values",
             __doc__=f"New values of the field {field.field.name} for the table.",
@@ -105,7 +104,7 @@ def answer_model(brief: RequestBrief, rows: int | None = None) -> type[BaseModel
                 list[str],
                 Field(
                     description=f"Different realistic values of {field.field.name}, none numbered.",
-                    json_schema_extra={"items": items, **({"maxItems": rows} if rows else {})},
+                    json_schema_extra={"maxItems": rows} if rows else None,
                 ),
             ),
         )
