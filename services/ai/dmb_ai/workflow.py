@@ -133,7 +133,7 @@ class PoolWorkflow:
     async def _ask(self, brief: RequestBrief, messages: list[Any], rows: int) -> tuple[list[Row], int]:
         """One model call for `rows` rows: the rows it answered (an unreadable answer is no rows, a cut-off one
         its complete rows) and the tokens it used."""
-        parsed, tokens, raw = await self._ask_raw(answer_model(brief, rows), messages)
+        parsed, tokens, raw = await self._ask_raw(answer_model(brief), messages)
         if parsed is None:
             return salvaged_rows(raw, [field.field.name for field in brief.fields]), tokens
         return answer_rows(brief, parsed), tokens

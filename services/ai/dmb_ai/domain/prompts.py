@@ -86,12 +86,14 @@ def _text_field(field: FieldBrief) -> tuple[type, object]:
     return str, Field(alias=field.field.name, description=field.meaning)
 
 
-def answer_model(brief: RequestBrief, rows: int | None = None) -> type[BaseModel]:
-    """The structured answer, of at most `rows` items when given (a llama.cpp server's grammar then stops
-    the list there; a small model asked for 20 values went on to 62). Value lengths are not bounded in the
-    schema (see _text_field). One field: `values`, a flat list of strings (half the tokens of one object per
+def answer_model(brief: RequestBrief) -> type[BaseModel]:
+    """The structured answer. One field: `values`, a flat list of strings (half the tokens of one object per
     value, and no per-row key inviting "Diagnosis 1, Diagnosis 2…"). Several fields: `rows`, each an object
     with one text value per field.
+
+    Neither the list nor the values are bounded in the schema: a llama.cpp server compiles `maxItems` and
+    `maxLength` into nested grammar rules, and with them one call took minutes instead of seconds (measured
+    on the 1.5B model); the workflow trims the list and the screening refuses an over-long value.
 
     Python names are positional (f0, f1…) and the fields' own names are aliases, so a field called `schema`
     or `json` does not shadow pydantic's methods; the JSON schema the model sees uses the real names."""
@@ -102,10 +104,7 @@ def answer_model(brief: RequestBrief, rows: int | None = None) -> type[BaseModel
             __doc__=f"New values of the field {field.field.name} for the table.",
             values=(
                 list[str],
-                Field(
-                    description=f"Different realistic values of {field.field.name}, none numbered.",
-                    json_schema_extra={"maxItems": rows} if rows else None,
-                ),
+                Field(description=f"Different realistic values of {field.field.name}, none numbered."),
             ),
         )
     row_fields: dict[str, object] = {f"f{index}": _text_field(field) for index, field in enumerate(brief.fields)}
@@ -117,10 +116,7 @@ def answer_model(brief: RequestBrief, rows: int | None = None) -> type[BaseModel
         __doc__="New rows of test data for the table.",
         rows=(
             list[row],
-            Field(
-                description="The new rows, all different from each other and from those kept.",
-                json_schema_extra={"maxItems": rows} if rows else None,
-            ),
+            Field(description="The new rows, all different from each other and from those kept."),
         ),
     )
 
