@@ -16,8 +16,10 @@ from dmb_testing.llm_server import REAL_MODEL_GROUP, LocalLLM
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel, SecretStr
 
-# One event loop for the module: ChatOpenAI caches its HTTP client per endpoint, and a client made on one
-# test's loop cannot be used on the next one's.
+# One event loop for the module: ChatOpenAI caches its HTTP client per endpoint and timeout, and a client made
+# on one test's loop cannot be used on the next one's. Every test here uses the same 300 s timeout: the e2e
+# tests (tests/e2e/test_ai_real_model.py, same session and server) use 600 s, so their cached client (on a
+# closed loop) is never picked up here.
 pytestmark = [
     pytest.mark.xdist_group(REAL_MODEL_GROUP),
     pytest.mark.timeout(900),
@@ -48,7 +50,7 @@ class Colours(BaseModel):
 
 
 async def test_structured_output_through_the_builder_returns_parsed_items(local_llm: LocalLLM) -> None:
-    model = build_chat_model(_endpoint(local_llm), max_tokens=96, temperature=0, timeout_seconds=600)
+    model = build_chat_model(_endpoint(local_llm), max_tokens=96, temperature=0, timeout_seconds=300)
     structured = model.with_structured_output(Colours, method=DEFAULT_STRUCTURED_METHOD)
 
     answer = await structured.ainvoke("Call the tool with the names of 3 colours of the rainbow.")
