@@ -89,7 +89,7 @@ bench-load: install
 
 # AI on the 1.5B model (minutes per spec or design on 2 CPU cores): value pools (bench/ai_quality.py, options in
 # BENCH_AI_ARGS) and the table designer (bench/ai_designer.py).
-BENCH_AI_ARGS ?= --local 1.5b
+BENCH_AI_ARGS ?= --local 1.5b --count 20 --call-timeout 900
 bench-ai: llm llm-bench
 	$(BIN)/python bench/ai_quality.py $(BENCH_AI_ARGS)
 	$(BIN)/python bench/ai_designer.py --model 1.5b

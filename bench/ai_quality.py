@@ -18,9 +18,10 @@ apart from the workflow's judge (dmb_ai.domain.judge) so the workflow does not g
   language; for Japanese, nine values in ten carry kana or kanji;
 - check digits: every value passes python-stdnum for the scheme the rubric names (isbn13, ean13, iban, luhn);
 - domain words: nine values in ten contain one of the rubric's words (e.g. the company's mail domain);
-- no placeholders ("Paciente 3", "Lorem", "example1@…", "N/A"), no enumerations (one stem with counting
-  numbers) or arithmetic runs (numbers that step by a constant), and no value repeated more than
-  --max-repeat times.
+- no placeholders ("Lorem", "example1@…", "N/A", a generic word and a number like "Paciente 3"), no
+  enumerations (one wordy stem with three or more numbers), no arithmetic runs (numbers that step by a
+  constant), no made-up digit runs ("9781234567890"), and no value repeated more than --max-repeat times.
+  (A domain word and a number, "MAT-101" or "Ram 1500", is data, not a placeholder.)
 
 A spec fits when the pool was made and every rule above holds for it. Samples of each pool are printed and
 kept in the result file so a reader can check the judge: bench/results/ai_quality-<UTC timestamp>.json.
@@ -72,14 +73,29 @@ _CHECK_DIGITS: dict[str, Callable[[str], bool]] = {
     "iban": iban.is_valid,
     "luhn": lambda text: text.replace(" ", "").isdigit() and luhn.is_valid(text.replace(" ", "")),
 }
+#: Placeholder words anywhere in a value.
 _PLACEHOLDER = re.compile(
-    r"\b(lorem|ipsum|placeholder|dummy|sample|example|ejemplo|beispiel|exemple|esempio|test\s*\d+|foo|bar|baz"
-    r"|n/a|tbd|todo|xxx+|asdf|qwerty|untitled|unknown|sin nombre|ohne namen)\b",
+    r"\b(lorem|ipsum|placeholder|dummy|example|ejemplo|beispiel|exemple|esempio|test\s*\d+|foo|asdf|qwerty"
+    r"|xxx+|tbd|todo|untitled|sin nombre|ohne namen)\b|^n/a$",
     re.I,
 )
+#: Words that are placeholders only as the whole value ("Address unknown" and "Stool sample" are real data).
+_PLACEHOLDER_ALONE = re.compile(r"^\s*(unknown|sample|bar|baz|none|null|n\.?a\.?|value|text|string)\s*$", re.I)
+#: A generic word and a number ("Paciente 3", "Product 12", "user_7"): a placeholder, not a name. A word of
+#: the domain and a number ("Ram 1500", "MAT-101", "ShadowWolf42") is not; counting enumerations of any word
+#: are caught below (_enumerations).
+_GENERIC_AND_NUMBER = re.compile(
+    r"^\s*(item|product|producto|produkt|produit|patient|paciente|patientin|user|usuario|utilisateur|customer"
+    r"|cliente|client|kunde|employee|empleado|mitarbeiter|record|entry|row|value|valor|name|nombre|title|book"
+    r"|test|sample|category|review|ticket|company|empresa|firma|article|artikel|element|elemento)[\s_#-]*\d+\s*$",
+    re.I,
+)
+#: Six digits counting up or down, or one digit six times: a made-up number ("9781234567890", "4000000000000002").
+_DIGIT_RUN = re.compile(r"012345|123456|234567|345678|456789|987654|876543|765432|654321|(\d)\1{5,}")
 _NUMBERED_MAILBOX = re.compile(r"^(example|test|user|sample|email|mail|name)[._-]?\d*@", re.I)
-_ONLY_WORD_AND_NUMBER = re.compile(r"^\s*[^\W\d_]+[\s_#-]*\d+\s*$")
 _NUMBER_AT_END = re.compile(r"^(.*?)(\d+)(\D{0,6})$", re.S)
+#: A stem with letters seen with this many different numbers is an enumeration ("Paciente 3", "Paciente 9", …).
+_ENUMERATION_MIN = 3
 #: Share of values that must pass the per-value rules (language of Japanese values, domain words).
 _MOST = 0.9
 
@@ -116,6 +132,16 @@ def _sequences(texts: Sequence[str]) -> set[str]:
     return caught
 
 
+def _enumerations(texts: Sequence[str]) -> set[str]:
+    """Values that are one wordy stem with different numbers, three or more of them ("Hotel 3", "Hotel 8", …)."""
+    by_stem: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for text in set(texts):
+        match = _NUMBER_AT_END.match(text)
+        if match and re.search(r"[^\W\d_]", match.group(1)):
+            by_stem[(match.group(1).casefold(), match.group(3))].add(text)
+    return {text for members in by_stem.values() if len(members) >= _ENUMERATION_MIN for text in members}
+
+
 def judge(values: Sequence[str], rubric: dict[str, Any], max_repeat: int, identifier: LanguageIdentifier) -> list[str]:
     """Why the values do not fit their context (empty: they fit)."""
     problems: list[str] = []
@@ -143,11 +169,17 @@ def judge(values: Sequence[str], rubric: dict[str, Any], max_repeat: int, identi
     placeholders = [
         text
         for text in values
-        if _PLACEHOLDER.search(text) or _ONLY_WORD_AND_NUMBER.match(text) or _NUMBERED_MAILBOX.match(text)
+        if _PLACEHOLDER.search(text)
+        or _PLACEHOLDER_ALONE.match(text)
+        or _GENERIC_AND_NUMBER.match(text)
+        or _NUMBERED_MAILBOX.match(text)
     ]
     if placeholders:
         problems.append(f"{len(placeholders)} placeholders, e.g. {placeholders[:3]}")
-    sequences = sorted(_sequences(values))
+    runs = [text for text in values if _DIGIT_RUN.search(re.sub(r"[\s-]", "", text))]
+    if runs:
+        problems.append(f"{len(runs)} made-up digit runs, e.g. {runs[:3]}")
+    sequences = sorted(_sequences(values) | _enumerations(values))
     if sequences:
         problems.append(f"{len(sequences)} values in counting sequences, e.g. {sequences[:3]}")
     repeated = [(text, count) for text, count in Counter(values).most_common(3) if count > max_repeat]

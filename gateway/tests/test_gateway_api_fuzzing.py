@@ -49,7 +49,12 @@ TABLE: dict[str, Any] = {
         {"name": "city", "type": "string"},
     ],
 }
-QUOTAS = {"DMB_AUTH_MODE": "token", "DMB_QUOTA_ROWS_PER_JOB": "1000", "DMB_QUOTA_CONCURRENT_JOBS": "2"}
+QUOTAS = {
+    "DMB_AUTH_MODE": "token",
+    "DMB_AI_ALLOW_PRIVATE_ENDPOINTS": "true",
+    "DMB_QUOTA_ROWS_PER_JOB": "1000",
+    "DMB_QUOTA_CONCURRENT_JOBS": "2",
+}
 #: An address nothing answers on: the fuzzer's AI design and vocabulary exist (and fail) without a model.
 NO_AI = "http://127.0.0.1:9/v1"
 

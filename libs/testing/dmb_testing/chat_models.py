@@ -33,8 +33,9 @@ def rows_reply(rows: Sequence[dict[str, Any]], *, tokens: int = 100) -> AIMessag
 
 
 def values_reply(field: str, values: Sequence[Any], *, tokens: int = 100) -> AIMessage:
-    """A one-field answer: each value a row."""
-    return rows_reply([{field: value} for value in values], tokens=tokens)
+    """A one-field answer: the flat list of values the workflow asks for when a request has one field
+    (`field` names it for the reader; the answer itself carries only the values)."""
+    return tool_reply("Values", {"values": list(values)}, tokens=tokens)
 
 
 def garbage_reply(text: str = "Sure! Here are some values: foo, bar", *, tokens: int = 50) -> AIMessage:

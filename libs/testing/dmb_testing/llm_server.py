@@ -25,6 +25,8 @@ from dmb_testing.servers import server_missing
 
 #: Marker for the tests that talk to the real model: they share one server, so they run on one xdist worker.
 REAL_MODEL_GROUP = "local_llm"
+#: The key the test fixture's server requires (a local, throwaway secret: the server listens on loopback only).
+LOCAL_KEY = "local-test-key"
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,15 @@ class LocalLLM:
 
     base_url: str
     model: str
-    api_key: str = "local-no-key"  # the server checks no key; OpenAI clients insist on one
+    #: The key the server requires; a server started without one checks none (OpenAI clients insist on a key).
+    api_key: str = "local-no-key"
 
 
-def _models_listed(base_url: str) -> bool:
+def _models_listed(base_url: str, api_key: str | None) -> bool:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    request = urllib.request.Request(f"{base_url}/models", headers=headers)  # noqa: S310 - loopback URL
     try:
-        with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:  # noqa: S310 - loopback URL
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 - loopback URL
             return bool(json.load(response).get("data"))
     except (OSError, urllib.error.URLError, ValueError):
         return False
@@ -46,9 +51,14 @@ def _models_listed(base_url: str) -> bool:
 
 @contextmanager
 def llama_server(
-    model: ModelPackage = TEST_MODEL, *, n_ctx: int = 4096, startup_timeout: float = 120.0
+    model: ModelPackage = TEST_MODEL,
+    *,
+    n_ctx: int = 4096,
+    startup_timeout: float = 120.0,
+    api_key: str | None = None,
 ) -> Iterator[LocalLLM]:
-    """Run `python -m llama_cpp.server` on `model`; yields where it answers; stops it on exit."""
+    """Run `python -m llama_cpp.server` on `model`; yields where it answers; stops it on exit. With `api_key`
+    the server refuses (HTTP 401) a request without that key, as a hosted endpoint refuses a wrong one."""
     if not server_ready():
         server_missing("local LLM", f"llama_cpp.server is not installed in {server_python().parent.parent}")
     if not model_ready(model):
@@ -74,18 +84,19 @@ def llama_server(
         "false",
         "--n_ctx",
         str(n_ctx),
+        *(["--api_key", api_key] if api_key else []),
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + startup_timeout
-        while not _models_listed(base_url):
+        while not _models_listed(base_url, api_key):
             if process.poll() is not None:
                 raise RuntimeError(f"llama_cpp.server exited with {process.returncode}:\n{_log_tail(log)}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"llama_cpp.server not ready after {startup_timeout:.0f} s:\n{_log_tail(log)}")
             time.sleep(0.5)
-        yield LocalLLM(base_url=base_url, model=model.alias)
+        yield LocalLLM(base_url=base_url, model=model.alias, api_key=api_key or "local-no-key")
     finally:
         _stop(process, timeout=10)
         log.unlink(missing_ok=True)

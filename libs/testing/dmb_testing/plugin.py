@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from dmb_testing.llm_server import LocalLLM, llama_server
+from dmb_testing.llm_server import LOCAL_KEY, LocalLLM, llama_server
 from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, seaweed_server
 from dmb_testing.servers import mariadb_database, postgres_database, rabbitmq_vhost, unique_name
 
@@ -38,8 +38,9 @@ def rabbitmq_url() -> Iterator[str]:
 def local_llm() -> Iterator[LocalLLM]:
     """One llama.cpp server on the 0.5B model per pytest session (installed by `make llm`); yields its
     OpenAI-compatible base URL and model name. Mark its tests `@pytest.mark.xdist_group(REAL_MODEL_GROUP)`
-    (dmb_testing.llm_server) so they share one worker and one server."""
-    with llama_server() as llm:
+    (dmb_testing.llm_server) so they share one worker and one server. The server requires the key it yields
+    (`LocalLLM.api_key`), so a test can also see a wrong key refused."""
+    with llama_server(api_key=LOCAL_KEY) as llm:
         yield llm
 
 

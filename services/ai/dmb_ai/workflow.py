@@ -23,6 +23,7 @@ from dmb_contracts.compositions import Composition
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
+from langchain_core.utils.json import parse_partial_json
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -32,7 +33,7 @@ from dmb_ai.adapters.chat_model import ModelCallFailed, call_failure
 from dmb_ai.domain.briefs import FieldBrief, RequestBrief, analyze, code_notes
 from dmb_ai.domain.composing import CompositionAnswer, accept, composable, composition_prompt
 from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult, PoolStats
-from dmb_ai.domain.prompts import answer_model, system_prompt, user_prompt
+from dmb_ai.domain.prompts import answer_model, answer_rows, system_prompt, user_prompt
 from dmb_ai.domain.screening import Row, screen
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ class PoolWorkflow:
         ]
         stats["model_calls"] = stats.get("model_calls", 0) + 1
         try:
-            answer, tokens = await self._ask(brief, messages)
+            answer, tokens = await self._ask(brief, messages, rows)
         except ModelCallFailed as failure:
             stats["failed_calls"] = stats.get("failed_calls", 0) + 1
             log.warning("model call failed: %s", failure.reason)
@@ -129,15 +130,21 @@ class PoolWorkflow:
         stats["tokens"] = stats.get("tokens", 0) + tokens
         return {"answer": answer, "stats": stats, "error": None}
 
-    async def _ask(self, brief: RequestBrief, messages: list[Any]) -> tuple[list[Row], int]:
-        """One model call: the rows it answered (an unreadable answer is no rows) and the tokens it used."""
-        parsed, tokens = await self._ask_for(answer_model(brief), messages)
+    async def _ask(self, brief: RequestBrief, messages: list[Any], rows: int) -> tuple[list[Row], int]:
+        """One model call for `rows` rows: the rows it answered (an unreadable answer is no rows, a cut-off one
+        its complete rows) and the tokens it used."""
+        parsed, tokens, raw = await self._ask_raw(answer_model(brief), messages)
         if parsed is None:
-            return [], tokens
-        return [row.model_dump(by_alias=True) for row in getattr(parsed, "rows", [])], tokens
+            return salvaged_rows(raw, [field.field.name for field in brief.fields]), tokens
+        return answer_rows(brief, parsed), tokens
 
     async def _ask_for(self, schema: type[BaseModel], messages: list[Any]) -> tuple[BaseModel | None, int]:
         """One model call for a `schema` answer: the parsed answer (None when unreadable) and the tokens used."""
+        parsed, tokens, _raw = await self._ask_raw(schema, messages)
+        return parsed, tokens
+
+    async def _ask_raw(self, schema: type[BaseModel], messages: list[Any]) -> tuple[BaseModel | None, int, object]:
+        """One model call: the parsed answer (None when unreadable), the tokens used and the raw message."""
         structured = self._model.with_structured_output(schema, method=self._limits.method, include_raw=True)
         timeout = self._limits.call_timeout_seconds
         try:
@@ -150,7 +157,7 @@ class PoolWorkflow:
         if not isinstance(reply, dict):  # include_raw=True always answers a dict; be strict about it
             raise call_failure(TypeError(type(reply).__name__), timeout)
         raw, parsed = reply.get("raw"), reply.get("parsed")
-        return (parsed if isinstance(parsed, BaseModel) else None), _tokens(raw)
+        return (parsed if isinstance(parsed, BaseModel) else None), _tokens(raw), raw
 
     async def _validate(self, state: PoolState) -> PoolState:
         brief, request = _brief(state), _request(state)
@@ -163,7 +170,7 @@ class PoolWorkflow:
         stats["rows_kept"] = len(kept)
         refused = [*state["refused"], *screening.refused][-50:]
         if not answer and state.get("error") is None:
-            refused.append("the last answer did not follow the JSON schema; answer with the tool and its `rows`")
+            refused.append("the last answer did not follow the JSON schema; answer with the tool and its list")
         if self._on_progress is not None:
             await self._on_progress(len(kept), request.count)
         barren = 0 if screening.kept else state.get("barren", 0) + 1
@@ -255,6 +262,36 @@ class PoolWorkflow:
                 reason = self._stop_reason(state) or "too few valid values"
                 result.failure = f"{reason}; {len(kept)} valid values kept, {needed} needed" if kept else reason
         return {"result": result.model_dump(mode="json")}
+
+
+def salvaged_rows(raw: object, names: list[str]) -> list[Row]:
+    """The complete rows of an answer the parser refused, mostly one cut off by the token limit (the JSON
+    ends mid-row): a long batch then still yields the rows it finished. The last row is dropped, since it may
+    be cut inside a value ("Great sta"), and so is any row missing a field or holding a non-scalar."""
+    if not isinstance(raw, AIMessage):
+        return []
+    texts = [call.get("args") for call in raw.invalid_tool_calls] + [raw.content]
+    for text in texts:
+        if not isinstance(text, str) or not text.strip():
+            continue
+        try:
+            data = parse_partial_json(text.strip())
+        except ValueError:  # not JSON at all (prose)
+            continue
+        if not isinstance(data, dict):
+            continue
+        values = data.get("values")
+        if len(names) == 1 and isinstance(values, list) and len(values) >= 2:
+            return [{names[0]: value} for value in values[:-1] if isinstance(value, str)]
+        items = data.get("rows")
+        if not isinstance(items, list) or len(items) < 2:
+            continue
+        rows = []
+        for item in items[:-1]:
+            if isinstance(item, dict) and all(isinstance(item.get(name), str | int | float) for name in names):
+                rows.append({name: item[name] for name in names})
+        return rows
+    return []
 
 
 def _tokens(raw: object) -> int:

@@ -3,6 +3,8 @@ field, the user's context and the row's other fields. Pure: the prompt and the j
 
 from __future__ import annotations
 
+import re
+
 from dmb_contracts.fields import TEXTUAL_TYPES, AIGenerator, FieldSpec, StorageType, TableSpec
 from dmb_contracts.generator_defaults import effective_generator
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +19,8 @@ class FieldBrief(BaseModel):
     field: FieldSpec
     meaning: str
     check_digit: CheckDigit | None = None
+    #: The mail domain the context names for an e-mail field ("work e-mails use acmebank.co.uk").
+    email_domain: str | None = None
 
 
 class RequestBrief(BaseModel):
@@ -62,6 +66,22 @@ def _describe(field: FieldSpec) -> str:
     return "; ".join(parts)
 
 
+#: A domain name: labels and a top-level domain of letters (not "node.js" or "e.g.", see _NOT_DOMAINS).
+_DOMAIN = re.compile(r"(?<![\w.-])@?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,12})(?![\w-])", re.I)
+_NOT_DOMAINS = frozenset({"js", "ts", "py", "md", "rb", "sh", "txt", "csv", "json", "xml", "html", "pdf", "exe"})
+
+
+def email_domain(*texts: str) -> str | None:
+    """The mail domain the user's texts name, if exactly one: values of an e-mail field are then at it."""
+    found = {
+        match.group(1).lower().rstrip(".")
+        for text in texts
+        for match in _DOMAIN.finditer(text)
+        if match.group(1).rsplit(".", 1)[-1].lower() not in _NOT_DOMAINS
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def analyze(table: TableSpec, fields: list[FieldSpec], context: str, locale: str) -> RequestBrief:
     """The brief of one request: model-written fields first, code-made ones set aside with the reason."""
     written = [field for field in fields if code_made_reason(field) is None]
@@ -72,9 +92,14 @@ def analyze(table: TableSpec, fields: list[FieldSpec], context: str, locale: str
         meaning = _describe(field)
         if kind is not None:
             meaning += f"; must be a real {kind.value} with a correct check digit, not a counting sequence"
+        domain = None
         if field.type is StorageType.EMAIL:
+            instructions = field.generator.instructions if isinstance(field.generator, AIGenerator) else ""
+            domain = email_domain(context, table.description, field.description, instructions or "")
             meaning += "; realistic personal or work addresses, varied, never example1@ or test@"
-        briefs.append(FieldBrief(field=field, meaning=meaning, check_digit=kind))
+            if domain:
+                meaning += f"; every address is at @{domain} (people's names before the @)"
+        briefs.append(FieldBrief(field=field, meaning=meaning, check_digit=kind, email_domain=domain))
     return RequestBrief(
         table=table.display_name or table.table_name,
         table_description=table.description,

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from dmb_contracts.fields import JsonScalar, value_problem
 
 from dmb_ai.domain.briefs import RequestBrief
-from dmb_ai.domain.judge import check_digit_problem, enumerated, placeholder_problem, shape_problem
+from dmb_ai.domain.judge import (
+    check_digit_problem,
+    enumerated,
+    placeholder_problem,
+    repair_check_digit,
+    shape_problem,
+)
 from dmb_ai.domain.language import language_problem
 
 Row = dict[str, JsonScalar]
@@ -46,6 +52,23 @@ def _value_problem(brief: RequestBrief, name: str, value: JsonScalar) -> str | N
     return problem
 
 
+def repaired(brief: RequestBrief, raw: Mapping[str, JsonScalar]) -> Row:
+    """The row with what code can compute put right before it is judged: check digits (a small model cannot
+    compute them), and an e-mail's domain when the context names one (the model invents its own)."""
+    row: Row = {}
+    for field_brief in brief.fields:
+        name = field_brief.field.name
+        value = raw.get(name)
+        if isinstance(value, str) and field_brief.check_digit is not None:
+            value = repair_check_digit(field_brief.check_digit, value.strip())
+        if isinstance(value, str) and field_brief.email_domain and value.count("@") == 1:
+            local = value.strip().split("@", 1)[0]
+            if local:
+                value = f"{local}@{field_brief.email_domain}"
+        row[name] = value
+    return row
+
+
 def _key(row: Row, names: Sequence[str]) -> tuple[str, ...]:
     return tuple(str(row.get(name)).casefold() for name in names)
 
@@ -56,13 +79,14 @@ def screen(brief: RequestBrief, answer: Sequence[Mapping[str, JsonScalar]], kept
     unique = [b.field.name for b in brief.fields if b.field.unique or b.field.primary_key]
     seen_rows = {_key(row, names) for row in kept}
     seen_values = {name: {str(row.get(name)).casefold() for row in kept} for name in unique}
+    answer = [repaired(brief, raw) for raw in answer]
     everything = [*kept, *answer]
     counted = {
         name: enumerated([str(row.get(name)) for row in everything if row.get(name) is not None]) for name in names
     }
     out = Screening()
     for raw in answer:
-        row = {name: raw.get(name) for name in names}
+        row: Row = {name: raw.get(name) for name in names}
         problems = _row_problems(brief, row, names, counted)
         key = _key(row, names)
         if not problems and key in seen_rows:

@@ -1,20 +1,25 @@
 """The chat model builder and the vocabulary assistant against the real local model (llama.cpp serving
 Qwen2.5-Coder 0.5B, installed by `make llm`). Few and small on purpose: a CPU model makes tens of tokens a
 second (tens of seconds per call when the machine is busy), so these run on one xdist worker and one server
-for the session. The designer and the vocabularies are tested with scripted models (tests/unit) and a scripted
-HTTP endpoint (gateway tests); `make bench-ai` measures them on a real model."""
+for the session. The designer is asked for one small table here (a bounded answer); its quality on five prompts
+and the vocabularies are for `make bench-ai`; jobs against the real model, in both modes, are in
+tests/e2e/test_ai_real_model.py."""
 
 from __future__ import annotations
 
 import pytest
 from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.assistant import DEFAULT_STRUCTURED_METHOD
+from dmb_ai.designer import design_tables
+from dmb_contracts.fields import TableSpec
 from dmb_testing.llm_server import REAL_MODEL_GROUP, LocalLLM
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel, SecretStr
 
-# One event loop for the module: ChatOpenAI caches its HTTP client per endpoint, and a client made on one
-# test's loop cannot be used on the next one's.
+# One event loop for the module: ChatOpenAI caches its HTTP client per endpoint and timeout, and a client made
+# on one test's loop cannot be used on the next one's. Every test here uses the same 300 s timeout: the e2e
+# tests (tests/e2e/test_ai_real_model.py, same session and server) use 600 s, so their cached client (on a
+# closed loop) is never picked up here.
 pytestmark = [
     pytest.mark.xdist_group(REAL_MODEL_GROUP),
     pytest.mark.timeout(900),
@@ -45,7 +50,7 @@ class Colours(BaseModel):
 
 
 async def test_structured_output_through_the_builder_returns_parsed_items(local_llm: LocalLLM) -> None:
-    model = build_chat_model(_endpoint(local_llm), max_tokens=96, temperature=0, timeout_seconds=600)
+    model = build_chat_model(_endpoint(local_llm), max_tokens=96, temperature=0, timeout_seconds=300)
     structured = model.with_structured_output(Colours, method=DEFAULT_STRUCTURED_METHOD)
 
     answer = await structured.ainvoke("Call the tool with the names of 3 colours of the rainbow.")
@@ -53,3 +58,18 @@ async def test_structured_output_through_the_builder_returns_parsed_items(local_
     assert isinstance(answer, Colours)
     assert answer.colours
     assert all(isinstance(colour, str) and colour.strip() for colour in answer.colours)
+
+
+async def test_the_designer_turns_a_short_sentence_into_tables_that_validate(local_llm: LocalLLM) -> None:
+    # Bounded answer: one small table is about 300 tokens of JSON; the cap keeps the call to a minute or two.
+    model = build_chat_model(_endpoint(local_llm), max_tokens=700, temperature=0, timeout_seconds=300)
+
+    answer = await design_tables(
+        model, "a table of books with a title and an author", "en_GB", timeout_seconds=300, attempts=2
+    )
+
+    tables = answer.result.tables
+    assert tables
+    for table in tables:
+        assert TableSpec.model_validate(table.model_dump(mode="json")) == table
+        assert any(field.primary_key for field in table.fields)

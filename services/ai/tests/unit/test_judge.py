@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from dmb_ai.domain.briefs import analyze
-from dmb_ai.domain.judge import CheckDigit, check_digit_problem, enumerated, implied_check_digit, placeholder_problem
+from dmb_ai.domain.briefs import analyze, email_domain
+from dmb_ai.domain.judge import (
+    CheckDigit,
+    check_digit_problem,
+    enumerated,
+    implied_check_digit,
+    placeholder_problem,
+    repair_check_digit,
+)
 from dmb_ai.domain.language import language_problem, wanted_language
 from dmb_ai.domain.screening import screen
 from dmb_contracts.fields import FieldSpec, TableSpec
@@ -131,7 +138,7 @@ def test_screening_applies_the_fields_own_rules_first() -> None:
     brief = analyze(table, table.fields, "", "en_US")
     answer = [
         {"isbn": "978-0-306-40615-7", "title": "The Silent River"},
-        {"isbn": "9780306406158", "title": "Wrong Check Digit"},
+        {"isbn": "97803064061", "title": "Eleven Digits"},
         {"isbn": "978-0-306-40615-7", "title": "Same ISBN Again"},
         {"isbn": "978-1-86197-876-9", "title": "A title far too long to fit in thirty"},
         {"isbn": "978-1-86197-876-9", "title": "No"},
@@ -146,3 +153,85 @@ def test_screening_applies_the_fields_own_rules_first() -> None:
         "title is longer than max_length 30",
         "title is shorter than min_length 3",
     ]
+
+
+@given(st.sampled_from(["978", "979"]), st.text(alphabet="0123456789", min_size=10, max_size=10), st.booleans())
+def test_code_puts_right_the_check_digit_of_an_isbn_13_the_model_wrote(prefix: str, digits: str, dashed: bool) -> None:
+    written = prefix + digits
+    if dashed:
+        written = f"{written[:3]}-{written[3]}-{written[4:7]}-{written[7:12]}-{written[12]}"
+
+    repaired = repair_check_digit(CheckDigit.ISBN, written)
+
+    assert check_digit_problem(CheckDigit.ISBN, repaired) is None
+    assert repaired[:-1] == written[:-1]  # only the check digit changed; separators kept
+
+
+@given(st.text(alphabet="0123456789", min_size=13, max_size=13))
+def test_code_puts_right_ean_and_card_check_digits(digits: str) -> None:
+    assert check_digit_problem(CheckDigit.EAN, repair_check_digit(CheckDigit.EAN, digits)) is None
+    card = "4" + digits + "12"
+    assert check_digit_problem(CheckDigit.LUHN, repair_check_digit(CheckDigit.LUHN, card)) is None
+
+
+def test_code_puts_right_the_check_digits_of_an_iban_and_keeps_its_layout() -> None:
+    assert repair_check_digit(CheckDigit.IBAN, "DE00370400440532013000") == "DE89370400440532013000"
+    assert repair_check_digit(CheckDigit.IBAN, "DE00 3704 0044 0532 0130 00") == "DE89 3704 0044 0532 0130 00"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        (CheckDigit.ISBN, "97803064061"),  # eleven digits: no ISBN layout
+        (CheckDigit.ISBN, "9770306406157"),  # not 978/979
+        (CheckDigit.EAN, "12345"),
+        (CheckDigit.LUHN, "4111 abcd 1111 1111"),
+        (CheckDigit.IBAN, "not an iban"),
+    ],
+)
+def test_a_value_without_the_schemes_layout_is_left_for_the_judge(kind: CheckDigit, value: str) -> None:
+    assert repair_check_digit(kind, value) == value
+
+
+def test_screening_repairs_check_digits_but_still_refuses_digit_runs() -> None:
+    table = TableSpec.model_validate(
+        {
+            "table_name": "books",
+            "fields": [{"name": "isbn", "type": "string", "unique": True, "generator": {"kind": "ai"}}],
+        }
+    )
+    brief = analyze(table, table.fields, "", "en_GB")
+
+    screening = screen(brief, [{"isbn": "9780306406150"}, {"isbn": "9781234567890"}], [])
+
+    assert screening.kept == [{"isbn": "9780306406157"}]
+    assert "artificial digit run" in screening.refused[0]
+
+
+@pytest.mark.parametrize(
+    ("texts", "domain"),
+    [
+        (("Work e-mails use the domain acmebank.co.uk.",), "acmebank.co.uk"),
+        (("Staff of ACME", "mail at @Acme-Corp.de"), "acme-corp.de"),
+        (("Built with Node.js, e.g. on servers",), None),
+        (("shop.example.com or other.org",), None),  # two domains: no single answer
+        (("",), None),
+    ],
+)
+def test_the_mail_domain_comes_from_the_users_texts(texts: tuple[str, ...], domain: str | None) -> None:
+    assert email_domain(*texts) == domain
+
+
+def test_work_emails_are_moved_to_the_domain_the_context_names() -> None:
+    table = TableSpec.model_validate(
+        {
+            "table_name": "staff",
+            "fields": [{"name": "mail", "type": "email", "unique": True, "generator": {"kind": "ai"}}],
+        }
+    )
+    brief = analyze(table, table.fields, "Work e-mails use the domain acmebank.co.uk.", "en_GB")
+
+    screening = screen(brief, [{"mail": "olivia.hughes@gmail.com"}, {"mail": "j.patel@acmebank.co.uk"}], [])
+
+    assert "@acmebank.co.uk" in brief.fields[0].meaning
+    assert screening.kept == [{"mail": "olivia.hughes@acmebank.co.uk"}, {"mail": "j.patel@acmebank.co.uk"}]

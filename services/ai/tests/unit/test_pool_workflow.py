@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 from dmb_ai.adapters.checkpoints import open_checkpointer
+from dmb_ai.domain.briefs import analyze
 from dmb_ai.domain.pools import PoolLimits, PoolRequest
+from dmb_ai.domain.prompts import answer_model
 from dmb_ai.workflow import make_pools
 from dmb_contracts.fields import TableSpec
 from dmb_testing.chat_models import ScriptedChatModel, Stall, garbage_reply, rows_reply, tool_reply, values_reply
+from langchain_core.messages import AIMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 DIAGNOSES = [
     "Neumonía adquirida en la comunidad",
@@ -82,7 +86,7 @@ async def test_duplicates_are_kept_once_and_only_the_missing_rows_are_asked_agai
 
     assert result.pools["diagnosis"] == DIAGNOSES[:10]
     second = str(model.prompts[1][-1].content)
-    assert second.startswith("Give 6 new rows.")
+    assert second.startswith("Give 6 new, different values of diagnosis.")
     assert "Already kept (4)" in second
     assert all(diagnosis in second for diagnosis in DIAGNOSES[:4])
 
@@ -318,3 +322,35 @@ async def test_a_composition_that_never_passes_leaves_a_note() -> None:
     assert result.compositions == {}
     assert result.pools["name"] == NAMES
     assert result.notes[-1].startswith("field name: the AI pool has fewer distinct values than the job has rows")
+
+
+async def test_an_answer_cut_off_by_the_token_limit_keeps_its_complete_rows() -> None:
+    # What langchain-openai makes of a tool call whose JSON the token limit cut: an invalid tool call.
+    finished = ", ".join(f'{{"diagnosis": "{diagnosis}"}}' for diagnosis in DIAGNOSES[:6])
+    cut = AIMessage(
+        content="",
+        invalid_tool_calls=[
+            {
+                "name": "Rows",
+                "args": f'{{"rows": [{finished}, {{"diagnosis": "Fractura de cad',
+                "id": "c1",
+                "error": "x",
+            }
+        ],
+        usage_metadata={"input_tokens": 50, "output_tokens": 50, "total_tokens": 100},
+    )
+    model = ScriptedChatModel(script=[cut, values_reply("diagnosis", DIAGNOSES[6:])])
+
+    result = await make_pools(request(), model, LIMITS)
+
+    assert result.pools["diagnosis"][:6] == DIAGNOSES[:6]
+    assert "Fractura de cad" not in result.pools["diagnosis"]
+    assert result.stats.first_call_kept == 6
+
+
+def test_the_answer_schema_has_no_grammar_heavy_bounds() -> None:
+    # A llama.cpp server compiles maxItems/maxLength into nested grammar rules: one call took minutes.
+    single = analyze(TABLE, [TABLE.fields[1]], "", "es_ES")
+    values = convert_to_openai_tool(answer_model(single))["function"]["parameters"]["properties"]["values"]
+
+    assert values == {"description": values["description"], "items": {"type": "string"}, "type": "array"}
