@@ -37,6 +37,19 @@ async def test_open_sign_up_signs_the_browser_in_with_an_httponly_lax_cookie(cli
     assert "ada@example.com" in home.text
 
 
+async def test_signed_out_the_navbar_offers_sign_in_not_pages_that_need_an_account(
+    client: httpx.AsyncClient,
+) -> None:
+    signed_out = await client.get("/login")
+    assert signed_out.status_code == 200
+    assert 'href="/tables/new"' not in signed_out.text
+    assert 'href="/jobs"' not in signed_out.text
+    await sign_up(client, "ada@example.com")
+    signed_in = await client.get("/")
+    assert 'href="/tables/new"' in signed_in.text
+    assert 'href="/logout"' in signed_in.text
+
+
 async def test_the_session_cookie_is_secure_behind_https(tmp_path: Path) -> None:
     async with platform.embedded_client(tmp_path, auth_mode="token", signup="open") as http:
         http.base_url = httpx.URL("https://127.0.0.1")
