@@ -9,6 +9,7 @@ compared, so one foreign loanword does not condemn a value.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -61,3 +62,28 @@ def language_problem(text: str, wanted: str) -> str | None:
     if scores["en"] - scores[wanted] >= _ENGLISH_MARGIN:
         return f"is in English, not in the requested language ({wanted})"
     return None
+
+
+#: A batch of one-word values is judged as one text; per word, this much likelier English must score.
+_BATCH_ENGLISH_MARGIN_PER_WORD = 1.2
+#: Fewer one-word values than this say too little to judge them together.
+_BATCH_MIN_WORDS = 4
+
+
+def one_word_values_off_language(texts: Sequence[str], wanted: str) -> set[str]:
+    """The one-word values of one answer that, read together, are English when another language is wanted.
+
+    A single word is too short to judge alone ("Apple" could be a brand anywhere), but eight of them from one
+    answer ("Apple", "Banana", "Cherry", … for a German shop) tell the language plainly. Loanwords a language
+    shares with English ("Rock", "Jazz", "Pop") score close to even, and pass."""
+    if wanted == "en" or wanted not in _LATIN_LANGUAGES:
+        return set()
+    words = [text for text in dict.fromkeys(texts) if len(_WORD.findall(text)) == 1 and len(text.split()) == 1]
+    if len(words) < _BATCH_MIN_WORDS:
+        return set()
+    scores = dict(_identifier().rank(" ".join(words)))
+    if wanted not in scores:
+        return set()
+    if (scores["en"] - scores[wanted]) / len(words) >= _BATCH_ENGLISH_MARGIN_PER_WORD:
+        return set(words)
+    return set()

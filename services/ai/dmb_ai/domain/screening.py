@@ -21,7 +21,7 @@ from dmb_ai.domain.judge import (
     repair_check_digit,
     shape_problem,
 )
-from dmb_ai.domain.language import language_problem
+from dmb_ai.domain.language import language_problem, one_word_values_off_language
 
 Row = dict[str, JsonScalar]
 
@@ -84,10 +84,16 @@ def screen(brief: RequestBrief, answer: Sequence[Mapping[str, JsonScalar]], kept
     counted = {
         name: enumerated([str(row.get(name)) for row in everything if row.get(name) is not None]) for name in names
     }
+    off_language = {
+        name: one_word_values_off_language(
+            [value for row in answer if isinstance(value := row.get(name), str)], brief.language
+        )
+        for name in names
+    }
     out = Screening()
     for raw in answer:
         row: Row = {name: raw.get(name) for name in names}
-        problems = _row_problems(brief, row, names, counted)
+        problems = _row_problems(brief, row, names, counted, off_language)
         key = _key(row, names)
         if not problems and key in seen_rows:
             problems = ["repeats a value already given"]
@@ -104,13 +110,21 @@ def screen(brief: RequestBrief, answer: Sequence[Mapping[str, JsonScalar]], kept
     return out
 
 
-def _row_problems(brief: RequestBrief, row: Row, names: Sequence[str], counted: Mapping[str, set[str]]) -> list[str]:
+def _row_problems(
+    brief: RequestBrief,
+    row: Row,
+    names: Sequence[str],
+    counted: Mapping[str, set[str]],
+    off_language: Mapping[str, set[str]],
+) -> list[str]:
     problems = []
     for name in names:
         value = row[name]
         problem = _value_problem(brief, name, value)
         if problem is None and value is not None and str(value) in counted[name]:
             problem = "is one of an enumeration (the same words with counting numbers)"
+        if problem is None and isinstance(value, str) and value in off_language[name]:
+            problem = f"is English, like the other one-word values of this answer, not {brief.language}"
         if problem is not None:
             problems.append(f"{name} {problem}")
     return problems

@@ -235,3 +235,23 @@ def test_work_emails_are_moved_to_the_domain_the_context_names() -> None:
 
     assert "@acmebank.co.uk" in brief.fields[0].meaning
     assert screening.kept == [{"mail": "olivia.hughes@acmebank.co.uk"}, {"mail": "j.patel@acmebank.co.uk"}]
+
+
+def test_one_word_values_are_judged_together_for_their_language() -> None:
+    table = TableSpec.model_validate(
+        {
+            "table_name": "products",
+            "fields": [{"name": "name", "type": "string", "max_length": 60, "generator": {"kind": "ai"}}],
+        }
+    )
+    brief = analyze(table, table.fields, "a German DIY store", "en_US")
+    fruit = ["Apple", "Banana", "Cherry", "Date", "Elderberry", "Fig", "Grapefruit", "Honeydew"]
+    english = screen(brief, [{"name": word} for word in fruit], [])
+    assert english.kept == []
+    assert "is English, like the other one-word values of this answer, not de" in english.refused[0]
+    tools = ["Bohrmaschine", "Schraubenzieher", "Hammer", "Zange", "Säge", "Dübel", "Schleifpapier"]
+    assert len(screen(brief, [{"name": word} for word in tools], []).kept) == len(tools)
+    # Loanwords German shares with English pass; too few words say nothing.
+    genres = ["Rock", "Jazz", "Pop", "Blues", "Metal", "Reggae", "Soul", "Funk"]
+    assert len(screen(brief, [{"name": word} for word in genres], []).kept) == len(genres)
+    assert len(screen(brief, [{"name": word} for word in fruit[:3]], []).kept) == 3
