@@ -141,7 +141,9 @@ def bearer(token: str) -> dict[str, str]:
 
 def revoke(database_url: str, token: str) -> None:
     """Take a token away as revocation does: it no longer opens anything."""
-    engine = sa.create_engine(database_url.replace("+aiosqlite", ""))
+    # The platform may be writing (Ada's AI design failing in the background): wait for SQLite's lock as the
+    # platform's own connections do, instead of sqlite3's default 5 s.
+    engine = sa.create_engine(database_url.replace("+aiosqlite", ""), connect_args={"timeout": 60})
     try:
         with engine.begin() as conn:
             deleted = conn.execute(sa.delete(ApiToken).where(ApiToken.token_hash == digest(token)))

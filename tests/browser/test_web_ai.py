@@ -237,7 +237,7 @@ def test_a_batch_from_the_generate_page_uses_the_saved_model_with_the_context_gi
             ],
         },
     )
-    with_model.replies.append({"rows": [{"mood": mood} for mood in moods]})
+    with_model.replies.append({"values": moods})  # one AI field: the workflow asks for a flat list
     page.goto(f"/generate?t={table_id}:5")
     expect(page.locator("#ai-model-line")).to_contain_text("Uses your model fake-model")
     page.get_by_label(re.compile("^AI context")).fill("a mood diary kept by students")

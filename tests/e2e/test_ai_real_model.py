@@ -39,6 +39,8 @@ AI_ENV = {
     # The generator's wait for AI values, counted from the last progress: a CPU model's call takes minutes
     # on a busy machine, longer than the default 120 s.
     "DMB_AI_WAIT_SECONDS": "900",
+    # The local model listens on loopback; a distributed platform calls such an address only when allowed.
+    "DMB_AI_ALLOW_PRIVATE_ENDPOINTS": "true",
 }
 NAME = {"name": "name", "type": "string", "max_length": 40, "generator": {"kind": "ai"}}
 

@@ -7,11 +7,12 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 import sqlalchemy as sa
 from dmb_common.storage import ObjectNotFound, ObjectStore
 from dmb_contracts.commands import (
+    EXPORT_CONTENT_TYPES,
     MAX_TABLES_PER_EXPORT,
     MULTI_TABLE_FORMATS,
     ExportFormat,
@@ -333,7 +334,21 @@ async def _chunks(store: ObjectStore, key: str) -> AsyncIterator[bytes]:
         yield block
 
 
-@router.get("/exports/{export_id:uuid}/download", responses=ERRORS, response_model=None)
+#: What a download answers: the file in its format's media type, or a redirect to a presigned URL.
+DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    200: {
+        "description": "The file, in its format's media type.",
+        "content": {
+            media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in EXPORT_CONTENT_TYPES.values()
+        },
+    },
+    307: {"description": "With `presigned=true` on S3: a redirect to a short-lived URL of the file."},
+}
+
+
+@router.get("/exports/{export_id:uuid}/download", responses=DOWNLOAD_RESPONSES, response_model=None)
 async def download_export(
     export_id: uuid.UUID, user: CurrentUser, session: SessionDep, context: ContextDep, presigned: bool = False
 ) -> StreamingResponse | RedirectResponse:

@@ -214,7 +214,16 @@ async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) 
 EVENTS_FALLBACK_SECONDS = 0.5
 
 
-@router.get("/jobs/{job_id:uuid}/events", responses=ERRORS)
+@router.get(
+    "/jobs/{job_id:uuid}/events",
+    responses={
+        **ERRORS,
+        200: {
+            "description": "Server-sent events: one `job` event with the job (as GET /jobs/{id}) at each change.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+    },
+)
 async def job_events(
     job_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
 ) -> EventSourceResponse:

@@ -3,7 +3,6 @@ its version history."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmb_gateway.accounts.schemas import StoredTime
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import TablePublic, VersionNumber, expected_version
@@ -64,7 +64,7 @@ class TableVersionPublic(BaseModel):
     spec: TableSpec
     changes: list[str] = Field(description="What changed from the previous version.")
     created_by: uuid.UUID | None
-    created_at: dt.datetime
+    created_at: StoredTime
 
 
 class TableVersionsPublic(BaseModel):

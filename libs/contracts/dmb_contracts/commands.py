@@ -28,6 +28,18 @@ class ExportFormat(StrEnum):
     SQL = "sql"
 
 
+#: The media type each format's file is stored and downloaded with (the exporter registers its formats with
+#: these; the gateway documents its download with them).
+EXPORT_CONTENT_TYPES: dict[ExportFormat, str] = {
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.JSONL: "application/x-ndjson",
+    ExportFormat.JSON: "application/json",
+    ExportFormat.PARQUET: "application/vnd.apache.parquet",
+    ExportFormat.SQL: "application/sql; charset=utf-8",
+}
+
+
 class SqlDialect(StrEnum):
     """The database a SQL export's script is written for."""
 
