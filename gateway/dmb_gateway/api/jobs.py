@@ -220,7 +220,15 @@ EVENTS_FALLBACK_SECONDS = 0.5
         **ERRORS,
         200: {
             "description": "Server-sent events: one `job` event with the job (as GET /jobs/{id}) at each change.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"event": {"const": "job"}, "data": {"type": "string"}},
+                        "required": ["event", "data"],
+                    }
+                }
+            },
         },
     },
 )
