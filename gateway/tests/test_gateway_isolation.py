@@ -7,6 +7,7 @@ matrix does not know yet fails the test until a valid body is added to BODIES.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -209,7 +210,10 @@ async def test_the_isolation_matrix_holds_for_every_operation(
     client.headers.pop("Authorization")
     document = (await client.get("/api/v1/openapi.json")).json()
     everything = operations(document)
-    revoke(GatewaySettings(data_dir=tmp_path, _env_file=None).service_database_url("gateway"), tokens["revoked"])
+    # In a thread: the platform runs on this event loop, and a blocking wait here would keep it from finishing
+    # (and committing) the write that holds SQLite's lock.
+    gateway_database = GatewaySettings(data_dir=tmp_path, _env_file=None).service_database_url("gateway")
+    await asyncio.to_thread(revoke, gateway_database, tokens["revoked"])
     wrong: list[str] = []
     attempts: dict[str, int] = {}
     by_id: dict[str, int] = {}
