@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,6 +13,7 @@ from dmb_testing.seaweed import ACCESS_KEY, SECRET_KEY, seaweed_server
 from dmb_testing.servers import mariadb_database, postgres_database, rabbitmq_vhost, unique_name
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from dmb_common.storage import S3Store
 
 
@@ -26,6 +28,21 @@ def mariadb_url() -> Iterator[str]:
     """A new, empty MariaDB / MySQL database (127.0.0.1:3306 or DMB_TEST_MYSQL_URL); dropped afterwards."""
     with mariadb_database() as url:
         yield url
+
+
+@pytest.fixture(params=["postgresql", "sqlite", "mariadb"])
+def datasets_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """An empty datasets database in each dialect the platform writes users' tables to: PostgreSQL, SQLite,
+    MariaDB (the generator's writers and the exporter's readers are tested on all three)."""
+    from dmb_common.datasets import create_datasets_engine
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'datasets.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mariadb_url")
+    engine = create_datasets_engine(url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

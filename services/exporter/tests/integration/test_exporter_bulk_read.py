@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from dmb_common.datasets import create_datasets_engine, table_for
+from dmb_common.datasets import table_for
 from dmb_contracts.fields import TableSpec
 from dmb_exporter.adapters.datasets_reader import stream_batches, stream_rows
 
@@ -77,15 +75,10 @@ STAMPS = [
 ]
 
 
-@pytest.fixture(params=["postgresql", "sqlite", "mariadb"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'datasets.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mariadb_url")
-    engine = create_datasets_engine(url)
-    yield engine
-    engine.dispose()
+@pytest.fixture
+def engine(datasets_engine: sa.Engine) -> sa.Engine:
+    """An empty datasets database in each dialect (dmb_testing's `datasets_engine`: PostgreSQL, SQLite, MariaDB)."""
+    return datasets_engine
 
 
 def _sqlalchemy_rows(engine: sa.Engine, table: sa.Table) -> list[tuple[object, ...]]:

@@ -10,16 +10,10 @@ import sqlalchemy as sa
 from dmb_common.datasets import create_datasets_engine
 
 
-@pytest.fixture(params=["postgresql", "sqlite", "mariadb"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    """An empty datasets database in each dialect the generator writes to: PostgreSQL, SQLite, MariaDB."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'datasets.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mariadb_url")
-    engine = create_datasets_engine(url)
-    yield engine
-    engine.dispose()
+@pytest.fixture
+def engine(datasets_engine: sa.Engine) -> sa.Engine:
+    """An empty datasets database in each dialect (dmb_testing's `datasets_engine`: PostgreSQL, SQLite, MariaDB)."""
+    return datasets_engine
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
