@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from dmb_contracts.commands import EXPORT_CONTENT_TYPES, ExportFormat
 from dmb_contracts.fields import StorageType, TableSpec
 
 from dmb_exporter.domain.values import FORMULA_PREFIXES, decimal_text, float_text, json_text, looks_like_formula
 
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+CSV_CONTENT_TYPE = EXPORT_CONTENT_TYPES[ExportFormat.CSV]
 
 
 def csv_text(value: object) -> str:

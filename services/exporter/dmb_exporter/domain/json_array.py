@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 
+from dmb_contracts.commands import EXPORT_CONTENT_TYPES, ExportFormat
 from dmb_contracts.fields import TableSpec
 
 from dmb_exporter.domain.jsonl import json_value
 
-JSON_CONTENT_TYPE = "application/json"
+JSON_CONTENT_TYPE = EXPORT_CONTENT_TYPES[ExportFormat.JSON]
 
 
 def json_array_pieces(rows: Iterable[Sequence[object]], spec: TableSpec) -> Iterator[str]:

@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from dmb_contracts.commands import EXPORT_CONTENT_TYPES, ExportFormat
 from dmb_contracts.fields import TableSpec
 
-JSONL_CONTENT_TYPE = "application/x-ndjson"
+JSONL_CONTENT_TYPE = EXPORT_CONTENT_TYPES[ExportFormat.JSONL]
 
 
 def json_value(value: object) -> object:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from dmb_common.datasets import table_for
-from dmb_contracts.commands import SqlDialect
+from dmb_contracts.commands import EXPORT_CONTENT_TYPES, ExportFormat, SqlDialect
 from dmb_contracts.fields import StorageType, TableSpec
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -27,7 +27,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable, DropTable, SetColumnComm
 from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.values import decimal_text, float_text, json_text
 
-SQL_CONTENT_TYPE = "application/sql; charset=utf-8"
+SQL_CONTENT_TYPE = EXPORT_CONTENT_TYPES[ExportFormat.SQL]
 #: Rows per INSERT statement: few statements to parse, each far below MySQL's default 64 MB packet limit.
 INSERT_BATCH_ROWS = 500
 

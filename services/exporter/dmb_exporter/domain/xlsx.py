@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from dmb_contracts.commands import EXPORT_CONTENT_TYPES, ExportFormat
 from dmb_contracts.fields import FieldSpec, StorageType, TableSpec
 
 from dmb_exporter.domain.about import ExportAbout
@@ -47,7 +48,7 @@ from dmb_exporter.domain.values import (
     json_text,
 )
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = EXPORT_CONTENT_TYPES[ExportFormat.XLSX]
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"

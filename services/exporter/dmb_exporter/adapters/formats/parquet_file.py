@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dmb_contracts.commands import ExportFormat
+from dmb_contracts.commands import EXPORT_CONTENT_TYPES, ExportFormat
 from dmb_exporter.adapters.formats.base import ExportOptions, ExportTable, FileFormat, FileStats, single_table
 from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.arrow_columns import arrow_schema, record_batch
 
-PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
+PARQUET_CONTENT_TYPE = EXPORT_CONTENT_TYPES[ExportFormat.PARQUET]
 #: Rows per row group: big enough for good compression and fast scans.
 ROW_GROUP_ROWS = 50_000
 #: Rows turned from Python values into Arrow at a time: a row group is gathered as compact Arrow batches,
