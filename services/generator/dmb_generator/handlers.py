@@ -435,13 +435,14 @@ _SQLITE_JOB_LOCKS: defaultdict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lo
 
 
 def _job_guard(deps: GeneratorDeps, job_id: uuid.UUID) -> contextlib.AbstractAsyncContextManager[Any]:
+    """Where there are no row locks, an in-process lock per job; taken after the owner's turn, never before."""
     if deps.runtime.engine.dialect.name == "sqlite":
         return _SQLITE_JOB_LOCKS[job_id]
     return contextlib.nullcontext()
 
 
 async def _fail_job(cmd: GenerateChunk, deps: GeneratorDeps, reason: str) -> None:
-    async with _owner_uow(deps, cmd.owner_id) as uow:
+    async with _owner_uow(deps, cmd.owner_id) as uow, _job_guard(deps, cmd.job_id):
         job = await _locked_job(uow, cmd.job_id)
         if job.status not in JOB_FINISHED:
             _fail(uow, job, reason, cmd)
@@ -457,7 +458,8 @@ async def _locked_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
 
 
 async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec) -> None:
-    async with _owner_uow(deps, cmd.owner_id) as uow:
+    # The job guard (SQLite only) keeps a cancel from slipping between reading the job and completing it.
+    async with _owner_uow(deps, cmd.owner_id) as uow, _job_guard(deps, cmd.job_id):
         job = await _locked_job(uow, cmd.job_id)
         if job.status in JOB_FINISHED:
             return
@@ -545,13 +547,23 @@ def _apply_aggregates(deps: GeneratorDeps, owner_id: uuid.UUID | None, due: list
 async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
     """Cancel is final once this commits: no chunk of the job writes a row after it.
 
-    The cancel holds the job's owner's turn, the one generate_rows holds while it creates the job (and checks
-    for an early cancel). The owner comes from the command, never from the job row: a cancel that overtook
-    its GenerateRows finds no job yet, and looking the owner up then gave "no owner", another turn than the one
-    generate_rows held, so both ran at once, each missed the other's uncommitted row (the cancel saw no job
-    and remembered an early cancel; generate_rows saw no early cancel yet) and the job ran to completion."""
-    owner_id = cmd.owner_id if cmd.owner_id is not None else (await _job_owner(deps, cmd.job_id))[1]
-    async with _job_guard(deps, cmd.job_id), _owner_uow(deps, owner_id) as uow:
+    A cancel that may overtake its job's GenerateRows (no job row yet) holds the job's owner's turn, the one
+    generate_rows holds while it creates the job (and checks for an early cancel). The owner comes from the
+    command, never from the job row: a cancel that overtook its GenerateRows finds no job yet, and looking the
+    owner up then gave "no owner", another turn than the one generate_rows held, so both ran at once, each
+    missed the other's uncommitted row (the cancel saw no job and remembered an early cancel; generate_rows saw
+    no early cancel yet) and the job ran to completion.
+
+    A job that exists is cancelled under its row lock alone, without waiting for the owner's turn: the turn is
+    busy with every chunk of the owner being recorded, and a person pressing Cancel on a big job waited behind
+    all of them. The turn is taken afterwards, only to give the job's slots to the owner's next job."""
+    exists, job_owner = await _job_owner(deps, cmd.job_id)
+    owner_id = cmd.owner_id if cmd.owner_id is not None else job_owner
+    if exists:
+        await _cancel_running_job(cmd, deps)
+        await _release_owner_chunks(cmd, deps, owner_id)
+        return
+    async with _owner_uow(deps, owner_id) as uow:
         job = await uow.session.get(Job, cmd.job_id)
         if job is None and await cancel_unstarted_batch_job(uow, cmd):
             await uow.commit()
@@ -563,8 +575,21 @@ async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
                 uow.session.add(EarlyCancel(job_id=cmd.job_id, created_at=utcnow()))
             await uow.commit()
             return
-        if job.status in JOB_FINISHED:
-            return
+    # generate_rows committed the job while this cancel waited for the owner's turn.
+    await _cancel_running_job(cmd, deps)
+    await _release_owner_chunks(cmd, deps, owner_id)
+
+
+async def _release_owner_chunks(cmd: CancelJob, deps: GeneratorDeps, owner_id: uuid.UUID | None) -> None:
+    """A cancelled job's slots go to the owner's next job (also on a redelivered cancel: releasing is idempotent)."""
+    async with _owner_uow(deps, owner_id) as uow:
+        await release_chunks(uow, owner_id, deps.chunks_per_owner, cmd)
+        await uow.commit()
+
+
+async def _cancel_running_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
+    """Mark an existing job cancelled under its row lock (unless it has already ended)."""
+    async with _job_guard(deps, cmd.job_id), deps.runtime.uow() as uow:
         job = await _locked_job(uow, cmd.job_id)
         if job.status in JOB_FINISHED:
             return
@@ -574,5 +599,4 @@ async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
         job.status = JobStatus.CANCELLED
         job.finished_at = utcnow()
         uow.emit(JobCancelled(job_id=job.job_id, rows_done=int(done_rows or 0)), cmd)
-        await release_chunks(uow, job.owner_id, deps.chunks_per_owner, cmd)
         await uow.commit()

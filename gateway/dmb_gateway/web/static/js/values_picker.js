@@ -51,7 +51,18 @@ export class Catalogue {
     $("#config-back").addEventListener("click", () => this.showBrowser());
     $("#values-config").addEventListener("submit", (event) => { event.preventDefault(); this.applyConfig(); });
     $("#cfg-distribution").addEventListener("change", () => this.showDistribution());
-    this.modalNode.addEventListener("shown.bs.modal", () => $("#catalogue-search").focus());
+    // Bootstrap ignores hide() while the modal is still fading in, so a quick pick waits for "shown".
+    this.opening = false;
+    this.closeWhenShown = false;
+    this.modalNode.addEventListener("shown.bs.modal", () => {
+      this.opening = false;
+      if (this.closeWhenShown) {
+        this.closeWhenShown = false;
+        this.modal.hide();
+      } else {
+        $("#catalogue-search").focus();
+      }
+    });
     this.modalNode.addEventListener("hidden.bs.modal", () => this.row && $(".f-values-btn", this.row).focus());
   }
 
@@ -82,6 +93,8 @@ export class Catalogue {
       if (entry) this.showConfig(entry, field.generator);
     }
     this.onOpen?.(row, field);
+    this.opening = true;
+    this.closeWhenShown = false;
     this.modal.show();
   }
 
@@ -116,7 +129,8 @@ export class Catalogue {
 
   pick(generator) {
     this.onPick(this.row, generator);
-    this.modal.hide();
+    if (this.opening) this.closeWhenShown = true;
+    else this.modal.hide();
   }
 
   showBrowser() {
