@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from dmb_testing.browser import Watch
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -116,6 +116,16 @@ def test_a_running_job_can_be_cancelled_from_its_progress(page: Page, api: httpx
     expect(page.locator("#dashboard-jobs")).to_contain_text(re.compile(r"[1-9][\d,]* / 1,000,000"))
     page.goto(f"/tables/{table_id}")
     expect(page.locator("#job-text")).to_contain_text("running")
-    page.get_by_role("button", name="Cancel").click()
+
+    # The job's stream reports "cancelled" before the cancel request's own answer arrives (held back here):
+    # that last word stays on the page, instead of a "Cancelling…" nothing ever replaces.
+    def answer_late(route: Route) -> None:
+        response = route.fetch()
+        time.sleep(3)
+        route.fulfill(response=response)
+
+    page.route("**/api/v1/jobs/*/cancel", answer_late)
+    with page.expect_response("**/api/v1/jobs/*/cancel", timeout=60_000):
+        page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#job-text")).to_contain_text("cancelled", timeout=60_000)
     expect(page.get_by_role("button", name="Cancel")).to_be_hidden()

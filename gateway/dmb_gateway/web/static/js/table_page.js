@@ -8,6 +8,15 @@ const tableId = $("#table-page").dataset.tableId;
 const FINISHED = ["completed", "failed", "cancelled"];
 let table = null;
 let currentJob = null;
+// Set when the person pressed Cancel and the job has not ended yet: progress then reads "Cancelling…".
+let cancelRequested = false;
+
+// The status line of a job: its state and rows, or "Cancelling…" while a cancel is on its way.
+function statusText(state) {
+  const rows = `${formatNumber(state.rows_done)} of ${formatNumber(state.rows)} rows`;
+  if (cancelRequested && !FINISHED.includes(state.status)) return `Cancelling… (${rows} written)`;
+  return `${state.status}: ${rows}`;
+}
 
 // ---- generate, follow, cancel ----------------------------------------------------------------------------------
 
@@ -86,6 +95,7 @@ showSqlChoice();
 // Progress from the job's server-sent events; the ETA comes from the rate since the first rows arrived.
 function follow(job) {
   currentJob = job;
+  cancelRequested = false;
   $("#job-title").textContent = "Progress";
   $("#job").classList.remove("d-none");
   $("#export-buttons").classList.add("d-none");
@@ -101,8 +111,8 @@ function follow(job) {
       const state = JSON.parse(message.data);
       currentJob = state;
       setBar($("#job-bar"), state.rows ? state.rows_done / state.rows : 0);
-      let text = `${state.status}: ${formatNumber(state.rows_done)} of ${formatNumber(state.rows)} rows`;
-      if (state.status === "running" && state.rows_done > 0) {
+      let text = statusText(state);
+      if (state.status === "running" && state.rows_done > 0 && !cancelRequested) {
         const now = performance.now();
         if (!firstSeen) firstSeen = {at: now, rows: state.rows_done};
         const rate = (state.rows_done - firstSeen.rows) / ((now - firstSeen.at) / 1000);
@@ -131,7 +141,7 @@ async function poll(job) {
     await sleep(1000);
     const state = await api("GET", `/jobs/${job.id}`);
     setBar($("#job-bar"), state.rows ? state.rows_done / state.rows : 0);
-    $("#job-text").textContent = `${state.status}: ${formatNumber(state.rows_done)} of ${formatNumber(state.rows)} rows`;
+    $("#job-text").textContent = statusText(state);
     if (FINISHED.includes(state.status)) { finish(state); return state; }
   }
 }
@@ -146,10 +156,18 @@ function finish(state) {
   if (state.status === "failed") toast(`The job failed: ${state.reason}`, "error");
 }
 
+// "Cancelling…" shows before the request goes out: the job's stream may report "cancelled" before the
+// request's own answer arrives, and that last word must stay on the page.
 $("#cancel-job").addEventListener("click", async () => {
   $("#cancel-job").disabled = true;
-  try { await api("POST", `/jobs/${currentJob.id}/cancel`); $("#job-text").textContent = "Cancelling…"; }
-  catch (error) { $("#job-text").textContent = error.message; $("#cancel-job").disabled = false; }
+  cancelRequested = true;
+  $("#job-text").textContent = statusText(currentJob);
+  try { await api("POST", `/jobs/${currentJob.id}/cancel`); }
+  catch (error) {
+    cancelRequested = false;
+    $("#job-text").textContent = error.message;
+    $("#cancel-job").disabled = false;
+  }
 });
 
 // ---- export and download -----------------------------------------------------------------------------------------
@@ -363,7 +381,7 @@ async function start() {
     $("#job").classList.remove("d-none");
     $("#job-title").textContent = "Last job";
     setBar($("#job-bar"), currentJob.rows ? currentJob.rows_done / currentJob.rows : 0);
-    $("#job-text").textContent = `${currentJob.status}: ${formatNumber(currentJob.rows_done)} of ${formatNumber(currentJob.rows)} rows`;
+    $("#job-text").textContent = statusText(currentJob);
     finish(currentJob);
   }
 }
