@@ -88,6 +88,22 @@ def test_values_picker_and_keyboard_reorder_change_the_preview(page: Page) -> No
     expect(page.locator("#preview-table thead th").first).not_to_have_text("account")
 
 
+def test_a_pick_made_while_the_values_dialog_still_opens_closes_it(page: Page) -> None:
+    page.goto("/tables/new")
+    # A slow machine, made certain: the dialog takes 3 s to open, without moving (so the pick lands at once).
+    page.add_style_tag(
+        content=".modal.fade .modal-dialog { transform: none !important; transition: opacity 3s !important; }"
+    )
+    second = page.locator(".field-row").nth(1)
+    second.locator(".f-name").fill("code")
+    second.get_by_role("button", name=re.compile("^Values of code")).click()
+    page.get_by_label("Search").fill("iban")
+    page.locator(".catalogue-entry", has_text="iban").first.click()
+    expect(page.locator("#values-modal")).to_be_hidden(timeout=10_000)
+    expect(second.locator(".f-values-label")).to_have_text("iban")
+    expect(second.locator(".f-values-btn")).to_be_focused()
+
+
 def test_alter_with_a_rename_keeps_the_rows(page: Page, api: httpx.Client) -> None:
     table_id = created(api, SHOPS, rows=30)
     page.goto(f"/tables/{table_id}/edit")
