@@ -140,5 +140,5 @@ def generate_chunk(
             enumerated=enumerated.get(field.name),
             unique=field.name in alone,
         )
-    apply_date_order(spec, columns)
+    apply_date_order(spec, columns, generators, anchor)
     return list(zip(*(columns[field.name] for field in spec.fields), strict=True))
