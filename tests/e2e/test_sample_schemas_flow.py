@@ -176,8 +176,9 @@ async def test_appending_to_a_filled_sample_keeps_its_pairs_unique_totals_curren
     served: tuple[httpx.AsyncClient, str, str | None],
 ) -> None:
     """After the multi-table job: the junction table takes a second job with the same seed (every pair of the
-    first would repeat) and the invoices' lines a job of their own; then nothing is repeated, every total and
-    count follows its lines, and no date a rule moved lies past the day it was generated."""
+    first would repeat), the invoices' lines a job of their own and a multi-table job without the invoices; then
+    nothing is repeated, every total and count follows its lines, and no date a rule moved lies past the day it
+    was generated."""
     client, url, schema = served
     specs = await import_create_fill(client, "chinook")
     ids = {t["table_name"]: t["id"] for t in (await client.get("/api/v1/tables?limit=100")).json()["items"]}
@@ -186,10 +187,15 @@ async def test_appending_to_a_filled_sample_keeps_its_pairs_unique_totals_curren
 
     pairs_job = await append_rows(client, ids[junction.table_name], JUNCTION_ROWS)
     lines_job = await append_rows(client, ids[lines], ROWS)
+    # A multi-table job with the lines and without their invoices: the invoices' totals follow all the same.
+    batch = await client.post("/api/v1/jobs", json={"tables": [{"table_id": ids[lines], "rows": ROWS}], "seed": 8})
+    assert batch.status_code == 202, batch.text
+    (batch_job,) = batch.json()["jobs"]
+    batch_lines = await wait_for(client, f"/api/v1/jobs/{batch_job['job_id']}", {"completed", "failed", "cancelled"})
 
-    assert (pairs_job["status"], lines_job["status"]) == ("completed", "completed"), (pairs_job, lines_job)
+    assert [job["status"] for job in (pairs_job, lines_job, batch_lines)] == ["completed"] * 3
     counts = problems(url, schema, specs)
-    added = {f"{junction.table_name} missing rows": -JUNCTION_ROWS, f"{lines} missing rows": -ROWS}
+    added = {f"{junction.table_name} missing rows": -JUNCTION_ROWS, f"{lines} missing rows": -2 * ROWS}
     assert {check: count for check, count in counts.items() if count} == added
     assert sum(1 for check in counts if check.endswith("broken")) == sum(len(spec.rules) for spec in specs)
     assert dates_past(url, schema, specs, dt.date.today() + dt.timedelta(days=1)) == 0
