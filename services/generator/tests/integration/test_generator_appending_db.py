@@ -45,6 +45,21 @@ PLAYLIST_TRACK = spec(
     "playlist_track",
     [key("playlist_id", "playlist") | {"primary_key": True}, key("track_id", "track") | {"primary_key": True}],
 )
+TAG = spec("tag", [{"name": "id", "type": "uuid", "primary_key": True}])
+POST = spec("post", [{"name": "id", "type": "integer", "primary_key": True}])
+POST_TAG = spec(
+    "post_tag",
+    [
+        {"name": "id", "type": "integer", "primary_key": True, "generator": {"kind": "sequence"}},
+        key("post_id", "post"),
+        {
+            "name": "tag_id",
+            "type": "foreign_key",
+            "references": {"table": "tag", "field": "id", "key_type": "uuid"},
+        },
+    ],
+    indexes=[{"fields": ["post_id", "tag_id"], "unique": True}],
+)
 INVOICE = spec(
     "invoice",
     [
@@ -80,7 +95,7 @@ INVOICE_LINE = spec(
         {"name": "quantity", "type": "integer", "min": 1, "max": 5},
     ],
 )
-TABLES = (PLAYLIST, TRACK, PLAYLIST_TRACK, INVOICE, INVOICE_LINE)
+TABLES = (PLAYLIST, TRACK, PLAYLIST_TRACK, TAG, POST, POST_TAG, INVOICE, INVOICE_LINE)
 
 
 @dataclass
@@ -120,7 +135,7 @@ async def generator(datasets_engine: sa.Engine, tmp_path: Path) -> AsyncIterator
     tables = {table.table_name: table_for(table, None, metadata) for table in TABLES}
     metadata.create_all(datasets_engine)
     settings = BaseServiceSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=tmp_path,  # the generator's own database: an SQLite file there
         datasets_url=datasets_engine.url.render_as_string(hide_password=False),
     )
@@ -161,6 +176,21 @@ async def test_appending_to_a_junction_table_keeps_its_pairs_unique_against_the_
     pairs = generator.rows("playlist_track")
     assert len(pairs) == 1000  # the refused job wrote nothing; the last one took exactly the pairs left
     assert set(pairs) == {(p, t) for p in range(1, 21) for t in range(101, 151)}
+
+
+async def test_a_unique_index_of_an_integer_and_a_uuid_key_is_kept_unique_when_appending(generator: Generator) -> None:
+    tags = [uuid.uuid4() for _ in range(5)]
+    generator.insert("tag", [{"id": tag} for tag in tags])
+    generator.insert("post", [{"id": n} for n in range(1, 11)])
+
+    ended = [await generator.run(POST_TAG, rows, seed=3) for rows in (30, 20, 1)]
+
+    assert [type(event) for event in ended] == [JobCompleted, JobCompleted, JobFailed], ended
+    assert isinstance(ended[2], JobFailed)
+    assert "only 0 combinations of (post_id, tag_id) are left" in ended[2].reason
+    rows = generator.rows("post_tag")
+    assert [row[0] for row in rows] == list(range(1, 51))  # the sequence continued after the first job
+    assert {(post, tag) for _, post, tag in rows} == {(post, tag) for post in range(1, 11) for tag in tags}
 
 
 async def test_a_job_on_the_lines_alone_brings_the_invoices_totals_and_counts_up_to_date(

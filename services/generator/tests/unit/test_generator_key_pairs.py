@@ -166,4 +166,6 @@ def test_children_per_parent_refuses_when_a_parent_has_too_few_keys_left_to_pair
 
     problems = reference_problems(spec, 800, parents(800), {key_pairs(spec)[0].name: held})
 
-    assert any("45 rows per playlist_id need as many distinct track_id keys not yet paired with it" in p for p in problems)
+    assert any(
+        "45 rows per playlist_id need as many distinct track_id keys not yet paired with it" in p for p in problems
+    )
