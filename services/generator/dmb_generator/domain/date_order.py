@@ -56,6 +56,9 @@ def apply_date_order(
     for name in dict.fromkeys(rule.earlier for rule in rules):
         if name not in laters:
             field = spec.field(name)
+            if field.unique or field.primary_key:
+                _refuse_moving_unique(field, generators or {}, anchor, ranges[name])
+                continue  # within its range already: never moved
             columns[name] = [_fold_into(field, value, ranges[name]) for value in columns[name]]
     for rule in rules:
         earlier_field, later = spec.field(rule.earlier), spec.field(rule.later)
@@ -163,6 +166,18 @@ def narrowed_ranges(
         if not changed:
             return ranges
     return ranges
+
+
+def _refuse_moving_unique(
+    field: FieldSpec, generators: Mapping[str, GeneratorSpec], now: dt.datetime, narrowed: tuple[int, int]
+) -> None:
+    """A unique `earlier` cannot be pulled back (two rows could meet): its own range must already fit."""
+    if declared_range(field, generators.get(field.name), now) != narrowed:
+        low, high = from_steps(field, list(narrowed))
+        raise ValueError(
+            f"date order: {field.name!r} is unique, so it cannot be moved to leave room for the dates after it; "
+            f"keep its values between {low} and {high}"
+        )
 
 
 def _image(earlier: FieldSpec, later: FieldSpec) -> Callable[[int], int]:

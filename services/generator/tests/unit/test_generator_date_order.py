@@ -170,3 +170,14 @@ def test_a_largest_gap_and_the_later_dates_max_hold_together() -> None:
     assert all(6575 <= (hired - born).days <= 7000 for born, hired in made)
     assert all(dt.date(2008, 1, 1) <= hired <= dt.date(2024, 12, 31) for _, hired in made)
     assert all(dt.date(1990, 1, 1) <= born <= dt.date(2010, 12, 31) for born, _ in made)
+
+
+def test_a_unique_earlier_date_is_never_moved_so_a_range_that_needs_it_refuses_the_job() -> None:
+    spec = people({"min": "1990-01-01", "max": "2010-12-31", "unique": True}, {"max": "2024-12-31"})
+
+    with pytest.raises(ValueError, match=r"'born' is unique, so it cannot be moved .* between 1990-01-01 and 2006-12-"):
+        chunk(spec, total=1)
+    fitting = people({"min": "1990-01-01", "max": "2005-12-31", "unique": True}, {"max": "2024-12-31"})
+    made = chunk(fitting, total=2000)
+    assert len({born for born, _ in made}) == 2000
+    assert all((hired - born).days >= 6575 and hired <= dt.date(2024, 12, 31) for born, hired in made)
