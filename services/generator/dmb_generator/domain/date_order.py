@@ -34,6 +34,7 @@ from dmb_contracts.fields import FakerGenerator, FieldSpec, GeneratorSpec, Range
 from dmb_contracts.rules import DateOrderRule, date_order_rules
 
 from dmb_generator.domain.bounds import from_steps, range_value, step_limits, to_steps
+from dmb_generator.domain.key_pairs import unique_alone, unique_combinations
 from dmb_generator.domain.temporal import resolve_datetime, years_before
 
 _DAY_SECONDS = 86_400
@@ -53,32 +54,45 @@ def apply_date_order(
     anchor = now or dt.datetime(2000, 1, 1)
     ranges = narrowed_ranges(spec, rules, generators or {}, anchor)
     laters = {rule.later for rule in rules}
+    fixed = kept_unique(spec)
     for name in dict.fromkeys(rule.earlier for rule in rules):
-        if name not in laters:
+        if name not in laters and name not in fixed:
             field = spec.field(name)
-            if field.unique or field.primary_key:
-                _refuse_moving_unique(field, generators or {}, anchor, ranges[name])
-                continue  # within its range already: never moved
             columns[name] = [_fold_into(field, value, ranges[name]) for value in columns[name]]
     for rule in rules:
         earlier_field, later = spec.field(rule.earlier), spec.field(rule.later)
         image = _image(earlier_field, later)
         low, high = window(rule, later.type is StorageType.DATE)
         floor, ceiling = ranges[rule.later]
+        hard_floor, hard_ceiling = declared_range(later, None, anchor)  # its own min/max: the database's too
         out = []
         for earlier, value in zip(columns[rule.earlier], columns[rule.later], strict=True):
             if earlier is None or value is None:
                 out.append(value)
                 continue
             start = image(to_steps(earlier_field, earlier, round_up=False))
+            steps = to_steps(later, value, round_up=False)
             first = max(floor, start + low)
             last = ceiling if high is None else min(ceiling, start + high)
-            steps = to_steps(later, value, round_up=False)
+            if first > last:
+                # Only an earlier that is never moved (kept unique) gets here: past the generator's interval,
+                # never past the field's own min/max; beyond those the row keeps the bound nearest the rule.
+                first = max(hard_floor, start + low)
+                last = hard_ceiling if high is None else min(hard_ceiling, start + high)
+                if first > last:
+                    out.append(from_steps(later, [hard_ceiling if start + low > hard_ceiling else hard_floor])[0])
+                    continue
             if first <= steps <= last:
                 out.append(value)
                 continue
             out.append(from_steps(later, [first + abs(steps - start) % (last - first + 1)])[0])
         columns[rule.later] = out
+
+
+def kept_unique(spec: TableSpec) -> frozenset[str]:
+    """The fields whose values are made unique (on their own or in a unique combination): never moved, as a
+    moved value could meet another row's."""
+    return unique_alone(spec) | {name for _, members in unique_combinations(spec) for name in members}
 
 
 def window(rule: DateOrderRule, dates: bool) -> tuple[int, int | None]:
@@ -166,18 +180,6 @@ def narrowed_ranges(
         if not changed:
             return ranges
     return ranges
-
-
-def _refuse_moving_unique(
-    field: FieldSpec, generators: Mapping[str, GeneratorSpec], now: dt.datetime, narrowed: tuple[int, int]
-) -> None:
-    """A unique `earlier` cannot be pulled back (two rows could meet): its own range must already fit."""
-    if declared_range(field, generators.get(field.name), now) != narrowed:
-        low, high = from_steps(field, list(narrowed))
-        raise ValueError(
-            f"date order: {field.name!r} is unique, so it cannot be moved to leave room for the dates after it; "
-            f"keep its values between {low} and {high}"
-        )
 
 
 def _image(earlier: FieldSpec, later: FieldSpec) -> Callable[[int], int]:

@@ -172,12 +172,25 @@ def test_a_largest_gap_and_the_later_dates_max_hold_together() -> None:
     assert all(dt.date(1990, 1, 1) <= born <= dt.date(2010, 12, 31) for born, _ in made)
 
 
-def test_a_unique_earlier_date_is_never_moved_so_a_range_that_needs_it_refuses_the_job() -> None:
+def test_a_unique_earlier_date_is_never_moved_and_its_later_date_may_leave_its_generators_interval_only() -> None:
+    soft = {"kind": "range", "min": "2008-01-01", "max": "2024-12-31"}  # within the field's own max, 2030
+    spec = people({"min": "1990-01-01", "max": "2010-12-31", "unique": True}, {"max": "2030-12-31", "generator": soft})
+    plain = chunk({**spec, "rules": []}, total=2000)
+
+    made = chunk(spec, total=2000)
+
+    assert [born for born, _ in made] == [born for born, _ in plain]  # unique, so never moved
+    assert len({born for born, _ in made}) == 2000
+    assert all((hired - born).days >= 6575 and hired <= dt.date(2030, 12, 31) for born, hired in made)
+    assert any(hired > dt.date(2024, 12, 31) for _, hired in made)  # born after 2006: past the interval
+
+
+def test_a_unique_earlier_date_with_no_room_under_the_later_fields_own_max_leaves_the_later_at_that_max() -> None:
     spec = people({"min": "1990-01-01", "max": "2010-12-31", "unique": True}, {"max": "2024-12-31"})
 
-    with pytest.raises(ValueError, match=r"'born' is unique, so it cannot be moved .* between 1990-01-01 and 2006-12-"):
-        chunk(spec, total=1)
-    fitting = people({"min": "1990-01-01", "max": "2005-12-31", "unique": True}, {"max": "2024-12-31"})
-    made = chunk(fitting, total=2000)
-    assert len({born for born, _ in made}) == 2000
-    assert all((hired - born).days >= 6575 and hired <= dt.date(2024, 12, 31) for born, hired in made)
+    made = chunk(spec, total=2000)
+
+    assert all(hired <= dt.date(2024, 12, 31) for _, hired in made)
+    too_late = [(born, hired) for born, hired in made if (dt.date(2024, 12, 31) - born).days < 6575]
+    assert too_late
+    assert all(hired == dt.date(2024, 12, 31) for _, hired in too_late)  # the rule gives way to the field's max
