@@ -11,7 +11,10 @@ at most as late as the largest `later` minus `min` (and, with `max`, the other w
 Then, for each row:
 - an `earlier` that no rule moves (the start of a chain) is folded into its narrowed range when it lies outside
   it: that is the row whose earlier date is too late (or too early) for any `later` in range, and the earlier
-  date is pulled back (or forward) — e.g. born 2007 with hired ≤ 2024 and ≥ 18 years after birth;
+  date is pulled back (or forward) — e.g. born 2007 with hired ≤ 2024 and ≥ 18 years after birth. An
+  `earlier` kept unique (on its own or in a unique index) is never moved, since a moved value could meet
+  another row's: its `later` may then leave its generator's interval but not its own min/max, and where even
+  that leaves no room it takes that min/max and the rule gives way;
 - a `later` outside [earlier + min, earlier + max] ∩ its narrowed range gets a value in that window, the row's
   own gap (|later - earlier|) folded into its width, so the window is never empty and the result is within the
   field's range.
