@@ -163,3 +163,58 @@ async def test_a_sample_schema_is_imported_created_and_filled_with_every_foreign
     assert sum(1 for check in counts if "orphans" in check) == sum(
         1 for spec in specs for field in spec.fields if field.references
     )
+
+
+async def append_rows(client: httpx.AsyncClient, table_id: str, rows: int) -> dict[str, Any]:
+    started = await client.post(f"/api/v1/tables/{table_id}/jobs", json={"rows": rows, "seed": 7})
+    assert started.status_code == 202, started.text
+    return await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"})
+
+
+@pytest.mark.parametrize("served", ["postgresql", "sqlite"], indirect=True)
+async def test_appending_to_a_filled_sample_keeps_its_pairs_unique_totals_current_and_dates_in_range(
+    served: tuple[httpx.AsyncClient, str, str | None],
+) -> None:
+    """After the multi-table job: the junction table takes a second job with the same seed (every pair of the
+    first would repeat), the invoices' lines a job of their own and a multi-table job without the invoices; then
+    nothing is repeated, every total and count follows its lines, and no date a rule moved lies past the day it
+    was generated."""
+    client, url, schema = served
+    specs = await import_create_fill(client, "chinook")
+    ids = {t["table_name"]: t["id"] for t in (await client.get("/api/v1/tables?limit=100")).json()["items"]}
+    junction = next(s for s in specs if rows_for(s.model_dump()) == JUNCTION_ROWS)
+    lines = next(rule.child_table for s in specs for rule in s.rules if isinstance(rule, AggregateRule))
+
+    pairs_job = await append_rows(client, ids[junction.table_name], JUNCTION_ROWS)
+    lines_job = await append_rows(client, ids[lines], ROWS)
+    # A multi-table job with the lines and without their invoices: the invoices' totals follow all the same.
+    batch = await client.post("/api/v1/jobs", json={"tables": [{"table_id": ids[lines], "rows": ROWS}], "seed": 8})
+    assert batch.status_code == 202, batch.text
+    (batch_job,) = batch.json()["jobs"]
+    batch_lines = await wait_for(client, f"/api/v1/jobs/{batch_job['job_id']}", {"completed", "failed", "cancelled"})
+
+    assert [job["status"] for job in (pairs_job, lines_job, batch_lines)] == ["completed"] * 3
+    counts = problems(url, schema, specs)
+    added = {f"{junction.table_name} missing rows": -JUNCTION_ROWS, f"{lines} missing rows": -2 * ROWS}
+    assert {check: count for check, count in counts.items() if count} == added
+    assert sum(1 for check in counts if check.endswith("broken")) == sum(len(spec.rules) for spec in specs)
+    assert dates_past(url, schema, specs, dt.date.today() + dt.timedelta(days=1)) == 0
+
+
+def dates_past(url: str, schema: str | None, specs: list[TableSpec], day: dt.date) -> int:
+    """Values of the later fields of date-order rules on or after `day` (their generators end today)."""
+    engine = sa.create_engine(url)
+    found = 0
+    try:
+        with engine.connect() as conn:
+            for spec in specs:
+                table = sa.Table(
+                    physical_name(LOCAL_USER_ID, spec.table_name), sa.MetaData(schema=schema), autoload_with=conn
+                )
+                for rule in spec.rules:
+                    if isinstance(rule, DateOrderRule):
+                        values = conn.scalars(sa.select(table.c[rule.later]).where(table.c[rule.later].is_not(None)))
+                        found += sum(1 for value in values if _day(value, True) >= day)
+    finally:
+        engine.dispose()
+    return found

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.accounts.quotas import QuotaService
+from dmb_gateway.api.aggregate_parents import aggregate_parents
 from dmb_gateway.api.ai_service import job_ai_options, refuse_unsafe_endpoint
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
@@ -55,6 +56,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
         # The job is the table's owner's (an admin may start it): the generator writes in their namespace.
         job = _pending_job(view.owner_id, table_id, body.rows, seed=body.seed, locale=body.locale)
         uow.session.add(job)
+        parents = await aggregate_parents(uow.session, view.owner_id, [spec.table_name])
         uow.emit(
             GenerateRows(
                 job_id=job.job_id,
@@ -69,6 +71,7 @@ async def start_job(table_id: uuid.UUID, body: JobCreate, user: CurrentUser, con
                     uow.session, user, context.settings, _ai_options(body.ai, context.settings.secret_key)
                 ),
                 owner_id=view.owner_id,
+                aggregate_parents=parents[spec.table_name],
                 correlation_id=job.job_id,
             )
         )
@@ -118,6 +121,9 @@ async def start_batch(body: BatchCreate, user: CurrentUser, context: ContextDep)
         if len(owners) > 1:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "tables: a batch fills tables of one owner")
         owner_id = owners.pop()
+        names = [table.spec.table_name for table in tables]
+        outside = await aggregate_parents(uow.session, owner_id, names, besides=names)
+        tables = [table.model_copy(update={"aggregate_parents": outside[table.spec.table_name]}) for table in tables]
         if body.mode is WriteMode.REPLACE:
             await refuse_orphaning_replace(uow.session, owner_id, {table.spec.table_name for table in tables})
         uow.emit(

@@ -129,6 +129,10 @@ class DropTable(Command):
     table_id: UUID
 
 
+#: Parent tables whose aggregates one job recomputes at most (as many as a batch holds tables).
+MAX_AGGREGATE_PARENTS = 50
+
+
 class GenerateRows(Command):
     """Fill a created table with `rows` rows; carries the definition version it was asked against."""
 
@@ -143,6 +147,11 @@ class GenerateRows(Command):
     ai: AIOptions | None = None
     mode: WriteMode = Field(
         default=WriteMode.APPEND, description="append: keep the table's rows; replace: remove them first."
+    )
+    aggregate_parents: Annotated[list[TableSpec], Field(max_length=MAX_AGGREGATE_PARENTS)] = Field(
+        default_factory=list,
+        description="The owner's other created tables with an aggregate rule over this table (their child_table): "
+        "their aggregates are computed again once the job completes, so a parent's totals follow its children.",
     )
 
 
@@ -160,6 +169,11 @@ class BatchTable(BaseModel):
     table_version: Annotated[int, Field(gt=0)]
     spec: TableSpec
     rows: Annotated[int, Field(gt=0, le=MAX_ROWS_PER_JOB)]
+    aggregate_parents: Annotated[list[TableSpec], Field(max_length=MAX_AGGREGATE_PARENTS)] = Field(
+        default_factory=list,
+        description="As GenerateRows.aggregate_parents, for the owner's tables outside the batch (those in the "
+        "batch are known from it).",
+    )
 
 
 class GenerateTables(Command):

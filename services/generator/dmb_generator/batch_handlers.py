@@ -63,6 +63,8 @@ async def generate_tables(cmd: GenerateTables, deps: GeneratorDeps) -> None:
                 spec=cmd.tables[index].spec.model_dump(mode="json"),
                 rows=cmd.tables[index].rows,
                 seed=table_seed(seed, position),
+                aggregate_parents=[parent.model_dump(mode="json") for parent in cmd.tables[index].aggregate_parents]
+                or None,
             )
             for position, index in enumerate(order)
         ]
@@ -83,6 +85,7 @@ def _start(uow: UnitOfWork, batch: Batch, job: BatchJob, cause: Message) -> None
             locale=batch.locale,
             ai=AIOptions.model_validate(batch.ai) if batch.ai is not None else None,
             owner_id=batch.owner_id,
+            aggregate_parents=[TableSpec.model_validate(parent) for parent in job.aggregate_parents or []],
         ),
         cause,
     )

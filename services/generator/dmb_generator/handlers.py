@@ -46,6 +46,7 @@ from dmb_generator.batch_handlers import cancel_unstarted_batch_job
 from dmb_generator.chunk_release import OwnerTurns, lock_owner, release_chunks
 from dmb_generator.domain import check_capacity, generate_chunk
 from dmb_generator.domain.context import ParentKeys
+from dmb_generator.domain.key_pairs import key_pairs
 from dmb_generator.domain.references import MAX_PARENT_KEYS, empty_parent_notes, reference_problems
 from dmb_generator.domain.sequence_starts import continue_sequences, sequence_fields
 from dmb_generator.domain.unique_append import NoUniqueValuesLeft, fields_kept_apart, keep_apart, reserve_first_row
@@ -55,6 +56,8 @@ from dmb_generator.version import GENERATOR_VERSION
 #: Rows per chunk. Part of the job's identity: chunk k always covers the same rows with the same seed.
 CHUNK_SIZE = 5_000
 AI_POOL_SIZE = 200
+#: Combinations of a junction table an appending job keeps apart at most (stored with the job, as parent keys).
+MAX_HELD_PAIRS = 1_000_000
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             ai_pools={},
             fallbacks=[],
             created_at=utcnow(),
+            aggregate_parents=[parent.model_dump(mode="json") for parent in cmd.aggregate_parents] or None,
         )
         uow.session.add(job)
         if await uow.session.get(EarlyCancel, cmd.job_id) is not None:
@@ -137,8 +141,9 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
                 await uow.commit()
                 return
             notes.append("the table's rows were removed first (replace)")
-        elif fields_kept_apart(cmd.spec):
-            # Appending: unique values that are not sequences are kept apart from the rows already there.
+        elif fields_kept_apart(cmd.spec) or key_pairs(cmd.spec):
+            # Appending: unique values that are not sequences, and the combinations of a junction table, are
+            # kept apart from the rows already there.
             table = owned_table(cmd.spec, cmd.owner_id, deps.datasets_schema)
             job.appending = await asyncio.to_thread(deps.tables.has_rows, table)
         # Appending: sequences continue after the rows already there (read once; the job keeps the result).
@@ -152,8 +157,15 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
             await uow.commit()
             return
         parents = parent_keys(spec, job.parent_keys, cmd.rows)
+        if job.appending and key_pairs(spec):
+            try:
+                job.held_pairs = await asyncio.to_thread(_read_held_pairs, deps, spec, cmd.owner_id, parents)
+            except TooManyHeldPairs as exc:
+                _fail(uow, job, str(exc), cmd)
+                await uow.commit()
+                return
         problem = await asyncio.to_thread(
-            _refusal, spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at), parents
+            _refusal, spec, cmd.rows, seed, cmd.locale, reference_day(job.created_at), parents, job.held_pairs
         )
         if problem:
             _fail(uow, job, problem, cmd)
@@ -216,6 +228,29 @@ def _read_parent_keys(deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.UUID 
     return deps.tables.parent_keys(table, spec, MAX_PARENT_KEYS)
 
 
+class TooManyHeldPairs(ValueError):
+    """A junction table holds more combinations than a job keeps."""
+
+
+def _read_held_pairs(
+    deps: GeneratorDeps, spec: TableSpec, owner_id: uuid.UUID | None, parents: dict[str, ParentKeys]
+) -> dict[str, list[int]]:
+    """Per junction index whose parents have keys, the slots of the combinations the table already holds."""
+    table = owned_table(spec, owner_id, deps.datasets_schema)
+    held = {}
+    for pair in key_pairs(spec):
+        if not all(name in parents and parents[name].keys for name in pair.fields):
+            continue  # reference_problems names the empty parent
+        combinations = deps.tables.held_combinations(table, pair.fields, MAX_HELD_PAIRS)
+        if len(combinations) > MAX_HELD_PAIRS:
+            raise TooManyHeldPairs(
+                f"{pair.name}: the table already holds more than {MAX_HELD_PAIRS} combinations of "
+                f"({', '.join(pair.fields)}), more than an appending job keeps apart; replace its rows instead"
+            )
+        held[pair.name] = pair.held_slots(combinations, parents)
+    return held
+
+
 def parent_keys(spec: TableSpec, stored: dict[str, list[Any]] | None, rows: int) -> dict[str, ParentKeys]:
     """The job's stored parent keys as the generator's input, one entry per foreign-key field."""
     parents = {}
@@ -227,14 +262,31 @@ def parent_keys(spec: TableSpec, stored: dict[str, list[Any]] | None, rows: int)
 
 
 def _refusal(
-    spec: TableSpec, rows: int, seed: int, locale: str, now: dt.datetime, parents: dict[str, ParentKeys]
+    spec: TableSpec,
+    rows: int,
+    seed: int,
+    locale: str,
+    now: dt.datetime,
+    parents: dict[str, ParentKeys],
+    held_pairs: dict[str, list[int]] | None = None,
 ) -> str | None:
-    """Why the job cannot run, found before any row is written (value space, providers, arguments, parents)."""
-    problems = check_capacity(spec, rows, now=now) + reference_problems(spec, rows, parents)
+    """Why the job cannot run, found before any row is written (value space, providers, arguments, parents,
+    the combinations a junction table has left)."""
+    problems = check_capacity(spec, rows, now=now) + reference_problems(spec, rows, parents, held_pairs)
     if problems:
         return "; ".join(problems)
     try:
-        generate_chunk(spec, seed=seed, chunk_index=0, first_row=0, rows=1, locale=locale, now=now, parents=parents)
+        generate_chunk(
+            spec,
+            seed=seed,
+            chunk_index=0,
+            first_row=0,
+            rows=1,
+            locale=locale,
+            now=now,
+            parents=parents,
+            held_pairs=held_pairs,
+        )
     except ValueError as exc:
         return str(exc)
     return None
@@ -367,7 +419,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
         seed, locale, pools, started = job.seed, job.locale, job.ai_pools, reference_day(job.created_at)
         compositions = {name: Composition.model_validate(c) for name, c in (job.ai_compositions or {}).items()}
         parents = parent_keys(spec, job.parent_keys, job.rows)
-        owner_id, appending, job_rows = job.owner_id, job.appending, job.rows
+        owner_id, appending, job_rows, held_pairs = job.owner_id, job.appending, job.rows, job.held_pairs
     table = owned_table(spec, owner_id, deps.datasets_schema)
 
     def make(first_row: int) -> list[tuple[Any, ...]]:
@@ -382,6 +434,7 @@ async def generate_one_chunk(cmd: GenerateChunk, deps: GeneratorDeps) -> None:
             now=started,
             parents=parents,
             ai_compositions=compositions,
+            held_pairs=held_pairs,
         )
 
     def make_kept_apart() -> list[tuple[Any, ...]]:
@@ -477,7 +530,8 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         if done_chunks == job.chunks:
             table = owned_table(spec, job.owner_id, deps.datasets_schema)
             rows_written_at = utcnow()
-            aggregates = _aggregates_due(spec, await _batch_specs(uow, job.job_id))
+            outside = [TableSpec.model_validate(parent) for parent in job.aggregate_parents or []]
+            aggregates = _aggregates_due(spec, await _batch_specs(uow, job.job_id), outside)
             if aggregates:
                 notes = await asyncio.to_thread(_apply_aggregates, deps, job.owner_id, aggregates)
                 job.fallbacks = [*job.fallbacks, *notes]
@@ -519,17 +573,20 @@ async def _batch_specs(uow: UnitOfWork, job_id: uuid.UUID) -> list[TableSpec]:
     return [TableSpec.model_validate(spec) for spec in specs]
 
 
-def _aggregates_due(spec: TableSpec, others: list[TableSpec]) -> list[Aggregate]:
+def _aggregates_due(spec: TableSpec, others: list[TableSpec], outside: Sequence[TableSpec] = ()) -> list[Aggregate]:
     """The aggregate rules to compute once this job's rows are written: the table's own (its children may be
-    there), and those of the batch's other tables whose children this table holds."""
+    there), and those of the batch's other tables and of the owner's tables outside it (`outside`, sent with the
+    job: GenerateRows.aggregate_parents) whose children this table holds. A table in both counts once, as the
+    batch has it (the definition the batch was asked with)."""
     by_name = {other.table_name: other for other in others}
+    parents = [*others, *(p for p in outside if p.table_name not in by_name and p.table_name != spec.table_name)]
     due: list[Aggregate] = [
         (spec, rule, by_name.get(rule.child_table)) for rule in spec.rules if isinstance(rule, AggregateRule)
     ]
     due += [
-        (other, rule, spec)
-        for other in others
-        for rule in other.rules
+        (parent, rule, spec)
+        for parent in parents
+        for rule in parent.rules
         if isinstance(rule, AggregateRule) and rule.child_table == spec.table_name
     ]
     return due

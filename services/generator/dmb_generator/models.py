@@ -50,6 +50,12 @@ class Job(Base):
     ai_compositions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
     #: The table held rows when the job started: each chunk's unique values are kept apart from them.
     appending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Appending to a junction table: per unique index of foreign keys, the slots of the combinations the table
+    #: held when the job started (domain.key_pairs), so every chunk skips the same ones.
+    held_pairs: Mapped[dict[str, list[int]] | None] = mapped_column(sa.JSON, nullable=True)
+    #: Definitions of the owner's other tables with an aggregate rule over this table (GenerateRows
+    #: .aggregate_parents): their aggregates are computed again when the job completes.
+    aggregate_parents: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON, nullable=True)
 
 
 class ChunkDone(Base):
@@ -102,3 +108,5 @@ class BatchJob(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     rows: Mapped[int]
     seed: Mapped[int] = mapped_column(sa.BigInteger)
+    #: The owner's tables outside the batch with an aggregate rule over this table (BatchTable.aggregate_parents).
+    aggregate_parents: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON, nullable=True)

@@ -5,4 +5,4 @@ this version (minor for new generators or options that leave existing output unt
 single produced value can differ, bump it), so "same definition + seed + generator version → same rows" holds.
 """
 
-GENERATOR_VERSION = "1.6.0"
+GENERATOR_VERSION = "1.7.0"

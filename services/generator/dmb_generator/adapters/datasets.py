@@ -41,6 +41,10 @@ class DatasetsWriter(Protocol):
         """Which of `values` the column already holds."""
         ...
 
+    def held_combinations(self, table: sa.Table, columns: Sequence[str], limit: int) -> list[tuple[Any, ...]]:
+        """The distinct combinations of `columns` the table holds (no nulls), at most `limit` + 1."""
+        ...
+
     def report(self, table: sa.Table, spec: TableSpec) -> column_report.TableReport: ...
 
     def aggregate(
@@ -74,6 +78,9 @@ class SqlDatasets:
 
     def held_values(self, table: sa.Table, column: str, values: Sequence[Any]) -> set[Any]:
         return datasets_writer.held_values(self.engine, table, column, values)
+
+    def held_combinations(self, table: sa.Table, columns: Sequence[str], limit: int) -> list[tuple[Any, ...]]:
+        return datasets_writer.held_combinations(self.engine, table, columns, limit)
 
     def report(self, table: sa.Table, spec: TableSpec) -> column_report.TableReport:
         return column_report.column_report(self.engine, table, spec)

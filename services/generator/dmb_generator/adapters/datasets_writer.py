@@ -267,6 +267,15 @@ def held_values(engine: Engine, table: sa.Table, column: str, values: Sequence[A
     return found
 
 
+def held_combinations(engine: Engine, table: sa.Table, columns: Sequence[str], limit: int) -> list[tuple[Any, ...]]:
+    """The distinct combinations of `columns` the table holds without a null, at most `limit` + 1 of them (the
+    caller tells "more than `limit`" apart)."""
+    selected = [table.c[name] for name in columns]
+    query = sa.select(*selected).where(*(column.is_not(None) for column in selected)).distinct().limit(limit + 1)
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
 def has_rows(engine: Engine, table: sa.Table) -> bool:
     """Whether the table holds a row (False for a table not there yet: the job reports that when it writes)."""
     with engine.connect() as conn:

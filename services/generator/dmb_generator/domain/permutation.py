@@ -35,3 +35,9 @@ class Permutation:
         if not 0 <= row < self.size:
             raise ValueError(f"row {row} is outside the {self.size} unique values available")
         return (self.multiplier * row + self.offset) % self.size
+
+    def row(self, slot: int) -> int:
+        """The row whose slot is `slot` (the inverse map)."""
+        if not 0 <= slot < self.size:
+            raise ValueError(f"slot {slot} is outside the {self.size} slots")
+        return (slot - self.offset) * pow(self.multiplier, -1, self.size) % self.size

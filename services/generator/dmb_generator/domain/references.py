@@ -22,7 +22,7 @@ self-reference and one with children_per_parent keep to the keys read at job sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,12 +45,18 @@ from dmb_generator.domain.seeding import numpy_rng
 MAX_PARENT_KEYS = 1_000_000
 
 
-def reference_problems(spec: TableSpec, total_rows: int, parents: dict[str, ParentKeys]) -> list[str]:
-    """Why the foreign keys of `spec` cannot fill `total_rows` rows from the parents' keys (empty: they can)."""
+def reference_problems(
+    spec: TableSpec,
+    total_rows: int,
+    parents: dict[str, ParentKeys],
+    held_pairs: Mapping[str, Sequence[int]] | None = None,
+) -> list[str]:
+    """Why the foreign keys of `spec` cannot fill `total_rows` rows from the parents' keys (empty: they can);
+    `held_pairs`: the combinations of each junction index the table already holds (key_pairs.py)."""
     problems = []
     alone = unique_alone(spec)
     for pair in key_pairs(spec):
-        problems.extend(pair.problems(parents, total_rows))
+        problems.extend(pair.problems(parents, total_rows, (held_pairs or {}).get(pair.name, ())))
     for field in spec.fields:
         if field.references is None:
             continue

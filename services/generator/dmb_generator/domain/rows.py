@@ -80,13 +80,15 @@ def generate_chunk(
     now: dt.datetime | None = None,
     parents: Mapping[str, ParentKeys] | None = None,
     ai_compositions: Mapping[str, Composition] | None = None,
+    held_pairs: Mapping[str, Sequence[int]] | None = None,
 ) -> list[tuple[object, ...]]:
     """`rows` rows for the global rows first_row..first_row+rows-1, values in spec.fields order.
 
     `now` anchors relative dates ("-2y", ages); pass the job's start so every chunk agrees. Unset, it is
     today's midnight UTC, so the output is stable within a day. `parents` holds each foreign key's parent
     keys (by field name), read at job start; a self-reference also draws from the chunk's earlier rows
-    (references.py). `ai_compositions` give unique AI fields distinct values past their pools.
+    (references.py). `ai_compositions` give unique AI fields distinct values past their pools. `held_pairs`:
+    per junction index (key_pairs.py), the slots of the combinations the table held at job start (appending).
     """
     if rows < 0 or first_row < 0 or chunk_index < 0:
         raise ValueError("rows, first_row and chunk_index must not be negative")
@@ -105,7 +107,8 @@ def generate_chunk(
     enumerated = plan.enumerated_columns(seed, range(first_row, first_row + rows))
     for pair in key_pairs(spec):
         if parents and all(name in parents and parents[name].keys for name in pair.fields):
-            enumerated.update(pair.columns(seed, range(first_row, first_row + rows), parents))
+            held = (held_pairs or {}).get(pair.name, ())
+            enumerated.update(pair.columns(seed, range(first_row, first_row + rows), parents, held))
     alone = unique_alone(spec)
     # A self-reference may point at earlier rows of the chunk, so its key column comes first.
     hierarchy = hierarchical_references(spec)
@@ -137,5 +140,5 @@ def generate_chunk(
             enumerated=enumerated.get(field.name),
             unique=field.name in alone,
         )
-    apply_date_order(spec, columns)
+    apply_date_order(spec, columns, generators, anchor)
     return list(zip(*(columns[field.name] for field in spec.fields), strict=True))
