@@ -63,6 +63,7 @@ def with_model(api: httpx.Client, model: FakeOpenAI) -> FakeOpenAI:
     """The local user's settings point at the scripted model (local mode allows a loopback endpoint)."""
     model.replies.clear()
     model.delay_seconds = 0
+    model.abandoned = 0
     saved = api.put("/ai/settings", json={"base_url": model.base_url, "model": "fake-model", "api_key": KEY})
     assert saved.status_code == 200, saved.text
     return model
@@ -130,16 +131,22 @@ def test_a_slow_suggestion_shows_progress_and_can_be_cancelled(
     with_model.replies.append(VOCABULARY)
     page.goto(f"/tables/{table_id}/edit")
     open_suggestions(page, "name")
-    page.get_by_role("button", name="Ask the AI").click()
+    with page.expect_response(lambda r: r.url.endswith("/ai/vocabularies") and r.request.method == "POST") as asked:
+        page.get_by_role("button", name="Ask the AI").click()
+    vocabulary_id = asked.value.json()["id"]
 
     expect(page.locator("#suggest-progress")).to_contain_text("The AI is working on it")
     expect(page.locator("#suggest-elapsed")).to_contain_text("so far")
-    page.get_by_role("button", name="Cancel").click()
+    with page.expect_response(lambda r: r.url.endswith(f"/ai/vocabularies/{vocabulary_id}/cancel")) as cancel:
+        page.get_by_role("button", name="Cancel").click()
 
+    assert cancel.value.status == 202  # the AI's work is stopped on the server, not only the waiting here
     expect(page.locator("#suggest-status")).to_have_text(re.compile("Cancelled: nothing changed"))
     expect(page.locator("#suggest-progress")).to_be_hidden()
-    page.wait_for_timeout(5000)  # the model's late answer is ignored
+    page.wait_for_timeout(5000)  # past the model's answer
     expect(page.locator("#suggest-review")).to_be_hidden()
+    assert api.get(f"/ai/vocabularies/{vocabulary_id}").json()["status"] == "cancelled"
+    assert with_model.abandoned == 1  # the AI service hung up on the model instead of waiting for its answer
     page.get_by_role("button", name="Close").click()
     expect(page.locator(".field-row").nth(1).locator(".f-values-label")).to_have_text("Automatic")
 
