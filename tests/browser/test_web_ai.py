@@ -185,6 +185,31 @@ def test_a_design_is_reviewed_and_discarding_it_creates_nothing(
     assert not names & {"members", "loans"}
 
 
+def test_a_slow_design_is_cancelled_and_the_ai_stops_working_on_it(
+    page: Page, api: httpx.Client, with_model: FakeOpenAI
+) -> None:
+    with_model.delay_seconds = 3
+    with_model.replies.append(DESIGN)
+    page.goto("/ai/design")
+    page.get_by_label("What are the tables about?").fill("a lending library with members and loans")
+    with page.expect_response(lambda r: r.url.endswith("/ai/designs") and r.request.method == "POST") as asked:
+        page.get_by_role("button", name="Propose tables").click()
+    design_id = asked.value.json()["id"]
+    expect(page.locator("#design-progress")).to_be_visible()
+
+    with page.expect_response(lambda r: r.url.endswith(f"/ai/designs/{design_id}/cancel")) as cancel:
+        page.locator("#design-stop").click()
+
+    assert cancel.value.status == 202
+    expect(page.locator("#design-status")).to_contain_text("Cancelled: the AI stopped working on this design")
+    expect(page.locator("#design-progress")).to_be_hidden()
+    expect(page.locator("#recent-designs")).to_contain_text("cancelled")
+    page.wait_for_timeout(3500)  # past the model's answer
+    expect(page.locator("#design-review")).to_be_hidden()
+    assert api.get(f"/ai/designs/{design_id}").json()["status"] == "cancelled"
+    assert with_model.abandoned == 1  # the AI service hung up on the model
+
+
 def test_a_confirmed_design_creates_its_tables_parents_first(
     page: Page, api: httpx.Client, with_model: FakeOpenAI
 ) -> None:
