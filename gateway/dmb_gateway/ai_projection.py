@@ -1,6 +1,8 @@
-"""The read model of the AI's proposals: designs and vocabularies move from pending to proposed or failed.
+"""The read model of the AI's proposals: designs and vocabularies move from pending to proposed, failed or
+cancelled.
 
-An answer lands once (a finished record is not moved again), so a redelivered event is harmless.
+An answer lands once (a finished record is not moved again), so a redelivered event is harmless, and a record
+the user cancelled (the API marks it at once) stays cancelled when a proposal made before the cancel arrives.
 """
 
 from __future__ import annotations
@@ -9,10 +11,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dmb_common.runtime import ServiceRuntime
-from dmb_contracts.ai_assist import DesignFailed, DesignProposed, VocabularyFailed, VocabularyProposed
+from dmb_contracts.ai_assist import (
+    DesignCancelled,
+    DesignFailed,
+    DesignProposed,
+    VocabularyCancelled,
+    VocabularyFailed,
+    VocabularyProposed,
+)
 from dmb_contracts.envelope import Message, utcnow
 
 from dmb_gateway.models import AIDesignView, AIVocabularyView
+
+CANCELLED = "cancelled by you"
 
 
 class AIProjection:
@@ -25,6 +36,8 @@ class AIProjection:
             DesignFailed: self.design_failed,
             VocabularyProposed: self.vocabulary_proposed,
             VocabularyFailed: self.vocabulary_failed,
+            DesignCancelled: self.design_cancelled,
+            VocabularyCancelled: self.vocabulary_cancelled,
         }
 
     async def _finish(
@@ -52,6 +65,14 @@ class AIProjection:
 
     async def vocabulary_failed(self, event: VocabularyFailed) -> None:
         await self._finish(AIVocabularyView, event.vocabulary_id, {"status": "failed", "reason": event.reason})
+
+    # The API marked the record cancelled already; these keep the state machine total (the AI service's word on
+    # a record still pending, should one ever be cancelled by another path).
+    async def design_cancelled(self, event: DesignCancelled) -> None:
+        await self._finish(AIDesignView, event.design_id, {"status": "cancelled", "reason": CANCELLED})
+
+    async def vocabulary_cancelled(self, event: VocabularyCancelled) -> None:
+        await self._finish(AIVocabularyView, event.vocabulary_id, {"status": "cancelled", "reason": CANCELLED})
 
 
 def _timing(attempts: int, seconds: float) -> dict[str, Any]:

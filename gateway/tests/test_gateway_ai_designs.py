@@ -4,18 +4,24 @@ records and key kept to themselves, and the key never in a response, a log line 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from dmb_bus.inprocess import InProcessBus
+from dmb_contracts.ai_assist import DesignProposed, VocabularyProposed
+from dmb_contracts.fields import TableSpec
 from dmb_gateway.auth import provision_user
 from dmb_gateway.settings import GatewaySettings
+from dmb_platform.launcher import embedded_app
 from dmb_testing.fake_openai import FakeOpenAI, fake_openai
 from dmb_testing.flow import create_table, wait_for
-from dmb_testing.platform import embedded_client
 
 KEY = "sk-test-0123456789-secret-ABCD"
 DESIGN: dict[str, Any] = {
@@ -57,10 +63,28 @@ async def tokens(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def platform(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, InProcessBus]]:
+    """The embedded platform's client and its in-process bus (to deliver an answer the AI service sends late)."""
     # The scripted model listens on loopback, which token mode refuses unless the operator allows it.
-    async with embedded_client(tmp_path, auth_mode="token", ai_allow_private_endpoints=True) as http:
-        yield http
+    app = embedded_app(
+        data_dir=tmp_path, bus_url="memory://", _env_file=None, auth_mode="token", ai_allow_private_endpoints=True
+    )
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=60) as http:
+            bus = app.state.bus
+            assert isinstance(bus, InProcessBus)
+            yield http, bus
+
+
+@pytest.fixture
+def client(platform: tuple[httpx.AsyncClient, InProcessBus]) -> httpx.AsyncClient:
+    return platform[0]
+
+
+@pytest.fixture
+def bus(platform: tuple[httpx.AsyncClient, InProcessBus]) -> InProcessBus:
+    return platform[1]
 
 
 def _as(token: str) -> dict[str, str]:
@@ -147,6 +171,68 @@ async def test_designs_vocabularies_and_settings_are_their_owners_only(
         "/api/v1/ai/vocabularies", json={"table_id": table["id"], "field": "name"}, headers=ben
     )
     assert borrowed.status_code == 404
+
+
+async def _until_asked(fake: FakeOpenAI, within: float = 30) -> None:
+    async with asyncio.timeout(within):
+        while not fake.requests:  # noqa: ASYNC110 - the fake server records from its own thread
+            await asyncio.sleep(0.05)
+
+
+async def test_a_cancelled_design_stays_cancelled_when_its_proposal_arrives_late(
+    client: httpx.AsyncClient, bus: InProcessBus, tokens: dict[str, str]
+) -> None:
+    ana, ben = _as(tokens["ana"]), _as(tokens["ben"])
+    client.headers.update(ana)
+    with fake_openai(DESIGN) as fake:
+        fake.delay_seconds = 2  # a slow model: the design is still pending when the user cancels
+        await _use_fake(client, tokens["ana"], fake)
+        design = (await client.post("/api/v1/ai/designs", json={"sentence": "patients and admissions"})).json()
+        await _until_asked(fake)
+        path = f"/api/v1/ai/designs/{design['id']}"
+
+        assert (await client.post(f"{path}/cancel", headers=ben)).status_code == 404
+        cancelled = await client.post(f"{path}/cancel")
+        assert cancelled.status_code == 202, cancelled.text
+        again = await client.post(f"{path}/cancel")
+        # The proposal the AI service would have sent had the cancel not reached it (another replica ran it).
+        await bus.publish(DesignProposed(design_id=uuid.UUID(design["id"]), tables=[TableSpec(**GENRES)]))
+        await asyncio.sleep(fake.delay_seconds + 0.5)  # past the model's answer, too
+        shown = (await client.get(path)).json()
+
+    assert (cancelled.json()["status"], cancelled.json()["reason"]) == ("cancelled", "cancelled by you")
+    assert again.status_code == 409
+    assert again.json()["message"] == f"Design {design['id']} is already cancelled"
+    assert (shown["status"], shown["tables"], shown["reason"]) == ("cancelled", [], "cancelled by you")
+    assert (len(fake.requests), fake.abandoned) == (1, 1)  # the AI service hung up on the model
+    assert (await client.get(path, headers=ben)).status_code == 404
+
+
+async def test_a_vocabulary_cancels_while_pending_and_not_once_proposed(
+    client: httpx.AsyncClient, bus: InProcessBus, tokens: dict[str, str]
+) -> None:
+    client.headers.update(_as(tokens["ana"]))
+    reply = {"values": [{"value": "Rock", "weight": 3}, {"value": "Jazz", "weight": 1}]}
+    with fake_openai(reply, reply) as fake:
+        await _use_fake(client, tokens["ana"], fake)
+        table = await create_table(client, GENRES)
+        body = {"table_id": table["id"], "field": "name"}
+        proposed = (await client.post("/api/v1/ai/vocabularies", json=body)).json()
+        await wait_for(client, f"/api/v1/ai/vocabularies/{proposed['id']}", {"proposed"})
+        late = await client.post(f"/api/v1/ai/vocabularies/{proposed['id']}/cancel")
+        fake.delay_seconds = 2
+        pending = (await client.post("/api/v1/ai/vocabularies", json=body)).json()
+        cancelled = await client.post(f"/api/v1/ai/vocabularies/{pending['id']}/cancel")
+        await bus.publish(
+            VocabularyProposed(vocabulary_id=uuid.UUID(pending["id"]), field="name", values=["Pop"], weights=[1.0])
+        )
+        await asyncio.sleep(0.5)
+        shown = (await client.get(f"/api/v1/ai/vocabularies/{pending['id']}")).json()
+
+    assert late.status_code == 409
+    assert late.json()["message"] == f"Vocabulary {proposed['id']} is already proposed"
+    assert cancelled.status_code == 202, cancelled.text
+    assert (shown["status"], shown["values"]) == ("cancelled", [])
 
 
 async def test_a_vocabulary_is_proposed_and_applies_as_a_choices_generator(

@@ -63,6 +63,7 @@ def with_model(api: httpx.Client, model: FakeOpenAI) -> FakeOpenAI:
     """The local user's settings point at the scripted model (local mode allows a loopback endpoint)."""
     model.replies.clear()
     model.delay_seconds = 0
+    model.abandoned = 0
     saved = api.put("/ai/settings", json={"base_url": model.base_url, "model": "fake-model", "api_key": KEY})
     assert saved.status_code == 200, saved.text
     return model
@@ -130,16 +131,22 @@ def test_a_slow_suggestion_shows_progress_and_can_be_cancelled(
     with_model.replies.append(VOCABULARY)
     page.goto(f"/tables/{table_id}/edit")
     open_suggestions(page, "name")
-    page.get_by_role("button", name="Ask the AI").click()
+    with page.expect_response(lambda r: r.url.endswith("/ai/vocabularies") and r.request.method == "POST") as asked:
+        page.get_by_role("button", name="Ask the AI").click()
+    vocabulary_id = asked.value.json()["id"]
 
     expect(page.locator("#suggest-progress")).to_contain_text("The AI is working on it")
     expect(page.locator("#suggest-elapsed")).to_contain_text("so far")
-    page.get_by_role("button", name="Cancel").click()
+    with page.expect_response(lambda r: r.url.endswith(f"/ai/vocabularies/{vocabulary_id}/cancel")) as cancel:
+        page.get_by_role("button", name="Cancel").click()
 
+    assert cancel.value.status == 202  # the AI's work is stopped on the server, not only the waiting here
     expect(page.locator("#suggest-status")).to_have_text(re.compile("Cancelled: nothing changed"))
     expect(page.locator("#suggest-progress")).to_be_hidden()
-    page.wait_for_timeout(5000)  # the model's late answer is ignored
+    page.wait_for_timeout(5000)  # past the model's answer
     expect(page.locator("#suggest-review")).to_be_hidden()
+    assert api.get(f"/ai/vocabularies/{vocabulary_id}").json()["status"] == "cancelled"
+    assert with_model.abandoned == 1  # the AI service hung up on the model instead of waiting for its answer
     page.get_by_role("button", name="Close").click()
     expect(page.locator(".field-row").nth(1).locator(".f-values-label")).to_have_text("Automatic")
 
@@ -176,6 +183,31 @@ def test_a_design_is_reviewed_and_discarding_it_creates_nothing(
     expect(page.locator("#design-status")).to_contain_text("nothing was created")
     names = {table["table_name"] for table in api.get("/tables").json()["items"]}
     assert not names & {"members", "loans"}
+
+
+def test_a_slow_design_is_cancelled_and_the_ai_stops_working_on_it(
+    page: Page, api: httpx.Client, with_model: FakeOpenAI
+) -> None:
+    with_model.delay_seconds = 3
+    with_model.replies.append(DESIGN)
+    page.goto("/ai/design")
+    page.get_by_label("What are the tables about?").fill("a lending library with members and loans")
+    with page.expect_response(lambda r: r.url.endswith("/ai/designs") and r.request.method == "POST") as asked:
+        page.get_by_role("button", name="Propose tables").click()
+    design_id = asked.value.json()["id"]
+    expect(page.locator("#design-progress")).to_be_visible()
+
+    with page.expect_response(lambda r: r.url.endswith(f"/ai/designs/{design_id}/cancel")) as cancel:
+        page.locator("#design-stop").click()
+
+    assert cancel.value.status == 202
+    expect(page.locator("#design-status")).to_contain_text("Cancelled: the AI stopped working on this design")
+    expect(page.locator("#design-progress")).to_be_hidden()
+    expect(page.locator("#recent-designs")).to_contain_text("cancelled")
+    page.wait_for_timeout(3500)  # past the model's answer
+    expect(page.locator("#design-review")).to_be_hidden()
+    assert api.get(f"/ai/designs/{design_id}").json()["status"] == "cancelled"
+    assert with_model.abandoned == 1  # the AI service hung up on the model
 
 
 def test_a_confirmed_design_creates_its_tables_parents_first(

@@ -3,6 +3,11 @@
 Designs and vocabularies are proposals made by the AI service (minutes on a CPU model): POST answers 202 with
 a pending record, GET shows it proposed (or failed, with the reason). Nothing changes until the user sends a
 proposal to the table endpoints. Every record is its owner's: anyone else gets a 404.
+
+Cancel marks a pending record `cancelled` at once and tells the AI service to stop its model calls. Unlike a
+job's cancel it need not wait for the service's verdict: a proposal changes nothing until applied, so the
+gateway's word is final, and a proposal or failure that arrives later is ignored (the projection moves only
+pending records).
 """
 
 from __future__ import annotations
@@ -10,11 +15,18 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from dmb_contracts.ai_assist import RequestDesign, RequestVocabulary, vocabulary_problem
+from dmb_contracts.ai_assist import (
+    CancelDesign,
+    CancelVocabulary,
+    RequestDesign,
+    RequestVocabulary,
+    vocabulary_problem,
+)
 from dmb_contracts.envelope import utcnow
 from fastapi import APIRouter, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from dmb_gateway.ai_projection import CANCELLED
 from dmb_gateway.api.ai_schemas import (
     AISettingsPublic,
     AISettingsUpdate,
@@ -99,6 +111,21 @@ async def get_design(design_id: uuid.UUID, user: CurrentUser, session: SessionDe
     return await get_owned(session, AIDesignView, design_id, user, "design")
 
 
+@router.post(
+    "/designs/{design_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=DesignPublic, responses=ERRORS
+)
+async def cancel_design(design_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> AIDesignView:
+    """Stop the AI's work on a pending design: 202 with status `cancelled` (final: a proposal that arrives later
+    is ignored), 409 when it is already proposed, failed or cancelled."""
+    async with context.runtime.uow() as uow:
+        view = await get_owned(uow.session, AIDesignView, design_id, user, "design", lock=True)
+        _refuse_finished(view, "Design", design_id)
+        _mark_cancelled(view)
+        uow.emit(CancelDesign(design_id=design_id, owner_id=view.owner_id, correlation_id=design_id))
+        await uow.commit()
+    return view
+
+
 @router.post("/vocabularies", status_code=status.HTTP_202_ACCEPTED, response_model=VocabularyPublic, responses=ERRORS)
 async def request_vocabulary(body: VocabularyCreate, user: CurrentUser, context: ContextDep) -> AIVocabularyView:
     """Ask the AI for the values a text field takes, with weights ("Suggest values"). Apply a proposal by
@@ -146,6 +173,32 @@ async def request_vocabulary(body: VocabularyCreate, user: CurrentUser, context:
 @router.get("/vocabularies/{vocabulary_id}", response_model=VocabularyPublic, responses=ERRORS)
 async def get_vocabulary(vocabulary_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> AIVocabularyView:
     return await get_owned(session, AIVocabularyView, vocabulary_id, user, "vocabulary")
+
+
+@router.post(
+    "/vocabularies/{vocabulary_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=VocabularyPublic,
+    responses=ERRORS,
+)
+async def cancel_vocabulary(vocabulary_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> AIVocabularyView:
+    """Stop the AI's work on a pending vocabulary: as for designs, 202 `cancelled` or 409 when already finished."""
+    async with context.runtime.uow() as uow:
+        view = await get_owned(uow.session, AIVocabularyView, vocabulary_id, user, "vocabulary", lock=True)
+        _refuse_finished(view, "Vocabulary", vocabulary_id)
+        _mark_cancelled(view)
+        uow.emit(CancelVocabulary(vocabulary_id=vocabulary_id, owner_id=view.owner_id, correlation_id=vocabulary_id))
+        await uow.commit()
+    return view
+
+
+def _refuse_finished(view: AIDesignView | AIVocabularyView, what: str, key: uuid.UUID) -> None:
+    if view.status != "pending":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{what} {key} is already {view.status}")
+
+
+def _mark_cancelled(view: AIDesignView | AIVocabularyView) -> None:
+    view.status, view.reason, view.finished_at = "cancelled", CANCELLED, utcnow()
 
 
 @router.get("/settings", response_model=AISettingsPublic)

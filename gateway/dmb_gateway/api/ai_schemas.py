@@ -35,7 +35,7 @@ class DesignCreate(BaseModel):
 
 class DesignPublic(_Public):
     id: uuid.UUID = Field(validation_alias="design_id")
-    status: str = Field(description="pending, proposed or failed")
+    status: str = Field(description="pending, proposed, failed or cancelled")
     sentence: str
     locale: str
     tables: list[TableSpec] = Field(
@@ -43,7 +43,7 @@ class DesignPublic(_Public):
         "to create them (nothing is created before)."
     )
     notes: list[str] = Field(description="What was repaired or dropped from the model's answer.")
-    reason: str | None = Field(default=None, description="Why the design failed.")
+    reason: str | None = Field(default=None, description="Why the design failed (or that you cancelled it).")
     attempts: int | None = None
     seconds: float | None = None
     created_at: StoredTime
@@ -72,7 +72,7 @@ class VocabularyCreate(BaseModel):
 
 class VocabularyPublic(_Public):
     id: uuid.UUID = Field(validation_alias="vocabulary_id")
-    status: str = Field(description="pending, proposed or failed")
+    status: str = Field(description="pending, proposed, failed or cancelled")
     table_id: uuid.UUID
     table_version: int = Field(description="The version of the table the values were proposed for.")
     field: str

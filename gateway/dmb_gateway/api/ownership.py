@@ -13,8 +13,11 @@ from dmb_gateway.models import AIDesignView, AIVocabularyView, ExportView, JobVi
 Owned = TypeVar("Owned", TableView, JobView, ExportView, AIDesignView, AIVocabularyView)
 
 
-async def get_owned(session: AsyncSession, model: type[Owned], key: uuid.UUID, user: User, what: str) -> Owned:
-    row = await session.get(model, key)
+async def get_owned(
+    session: AsyncSession, model: type[Owned], key: uuid.UUID, user: User, what: str, *, lock: bool = False
+) -> Owned:
+    """`lock`: the row locked for update (a change racing a projection's)."""
+    row = await session.get(model, key, with_for_update=lock)
     if row is None or (row.owner_id != user.user_id and not user.is_admin):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No {what} with id {key}")
     return row

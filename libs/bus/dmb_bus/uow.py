@@ -62,6 +62,16 @@ class UnitOfWork:
             self._active = False
             self._pending = []
 
+    async def processed(self, message: Message) -> bool:
+        """Whether `message` was claimed already (a redelivery): a handler with slow work before its claim asks
+        first instead of doing that work again. claim() stays the guard against two answers."""
+        seen = await self.session.scalar(
+            sa.select(self._inbox.c.message_id).where(
+                self._inbox.c.consumer == self.consumer, self._inbox.c.message_id == str(message.message_id)
+            )
+        )
+        return seen is not None
+
     async def claim(self, message: Message) -> bool:
         """Mark `message` processed by this consumer; False if it already was (a duplicate delivery)."""
         values = {"consumer": self.consumer, "message_id": str(message.message_id), "processed_at": utcnow()}

@@ -562,6 +562,25 @@ async def test_a_duplicate_delivery_is_applied_once_through_the_inbox(
     assert await bus.dead_letters("generator") == []
 
 
+async def test_processed_tells_a_claimed_message_from_a_new_one_per_consumer(service_db: ServiceDatabase) -> None:
+    relay = OutboxRelay(service_db.sessions, InProcessBus(), service_db.metadata)  # unused: nothing is emitted
+    chunk = GenerateChunk(job_id=uuid.uuid4(), chunk_index=0, first_row=0, rows=10)
+
+    def uow(consumer: str) -> UnitOfWork:
+        return UnitOfWork(service_db.sessions, relay, service_db.metadata, consumer=consumer, producer=consumer)
+
+    async with uow("generator") as first:
+        assert not await first.processed(chunk)
+        assert await first.claim(chunk)
+        await first.commit()
+    async with uow("generator") as again:
+        redelivered = await again.processed(chunk)
+    async with uow("exporter") as other:
+        elsewhere = await other.processed(chunk)
+
+    assert (redelivered, elsewhere) == (True, False)
+
+
 async def test_the_outbox_relays_after_a_crash_between_commit_and_publish(
     bus_factory: BusFactory, service_db: ServiceDatabase
 ) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from dmb_cli.calls import call, fail, wait
+from dmb_cli.client import ApiError, Client
 
 ai_app = typer.Typer(
     help="Let the AI design tables and suggest column values; set your own model.", no_args_is_help=True
@@ -24,16 +25,39 @@ AI_WAIT_SECONDS = 1800
 TABLE_WAIT_SECONDS = 600
 
 
+#: Exit code after Ctrl-C (128 + SIGINT), as a shell reports an interrupted command.
+INTERRUPTED = 130
+
+
 def _proposal(kind: str, body: dict[str, Any], failed: str) -> dict[str, Any]:
-    """Ask for a design or a vocabulary and wait for the model's answer; a failure ends the command."""
+    """Ask for a design or a vocabulary and wait for the model's answer; a failure ends the command. Ctrl-C while
+    waiting cancels the request on the platform, so the AI stops its model calls instead of finishing unseen."""
     started = call("POST", f"/ai/{kind}", json=body)
-    typer.echo(f"asked ({started['id']}); waiting for the model ...", err=True)
-    result: dict[str, Any] = wait(
-        f"/ai/{kind}/{started['id']}", ("proposed", "failed"), timeout=AI_WAIT_SECONDS, every=1
-    )
+    typer.echo(f"asked ({started['id']}); waiting for the model (Ctrl-C cancels) ...", err=True)
+    try:
+        result: dict[str, Any] = wait(
+            f"/ai/{kind}/{started['id']}", ("proposed", "failed", "cancelled"), timeout=AI_WAIT_SECONDS, every=1
+        )
+    except KeyboardInterrupt:
+        _cancel_interrupted(kind, started["id"])
+        raise typer.Exit(INTERRUPTED) from None
     if result["status"] == "failed":
         fail(f"{failed}: {result['reason']}")
+    if result["status"] == "cancelled":  # cancelled from elsewhere (the web UI, `dmb ai cancel-...`)
+        fail(f"{started['id']} was cancelled")
     return result
+
+
+def _cancel_interrupted(kind: str, key: str) -> None:
+    """The cancel sent on Ctrl-C; a request that finished meanwhile is left as it is (409: said, not an error)."""
+    try:
+        cancelled = Client().request("POST", f"/ai/{kind}/{key}/cancel")
+    except ApiError as error:
+        if error.status != 409:
+            fail(f"the AI may still be working on {key}: {error}")
+        typer.echo(f"{key}: {error}", err=True)
+        return
+    typer.echo(f"{key}  {cancelled['status']}", err=True)
 
 
 def _field_line(field: dict[str, Any]) -> str:
@@ -153,6 +177,18 @@ def _apply(table_id: str, vocabulary: dict[str, Any]) -> None:
     if altered["version"] <= table["version"]:
         fail(f"the change was refused: {altered['reason'] or altered['status']}")
     typer.echo(f"{altered['id']}  {altered['table_name']}  now at version {altered['version']}")
+
+
+@ai_app.command("cancel-design")
+def cancel_design(design_id: str) -> None:
+    """Cancel a design still in the works (its id is printed by `dmb ai design`): the AI stops its model calls."""
+    typer.echo(f"{design_id}  {call('POST', f'/ai/designs/{design_id}/cancel')['status']}")
+
+
+@ai_app.command("cancel-suggest")
+def cancel_suggest(vocabulary_id: str) -> None:
+    """Cancel values still being suggested (the id printed by `dmb ai suggest`): the AI stops its model calls."""
+    typer.echo(f"{vocabulary_id}  {call('POST', f'/ai/vocabularies/{vocabulary_id}/cancel')['status']}")
 
 
 def settings_lines(settings: dict[str, Any]) -> list[str]:

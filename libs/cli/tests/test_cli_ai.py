@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from dmb_cli import ai
+from dmb_cli.calls import call
 from dmb_cli.main import app
 from dmb_testing.fake_openai import FakeOpenAI, fake_openai
 from dmb_testing.platform import live_embedded
@@ -98,3 +100,28 @@ def test_a_refused_suggestion_says_why(model: FakeOpenAI, tmp_path: Path) -> Non
 
     assert result.exit_code == 1
     assert "vocabularies are for text fields; 'returned' is boolean" in result.output
+
+
+def test_ctrl_c_while_waiting_cancels_the_design_on_the_platform(
+    model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok("ai", "settings", "--model", "fake-model", "--base-url", model.base_url)
+    model.delay_seconds = 2  # a slow model: the design is still pending when the user presses Ctrl-C
+    polled: list[str] = []
+
+    def interrupted(path: str, *args: Any, **kwargs: Any) -> Any:
+        polled.append(call("GET", path)["status"])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ai, "wait", interrupted)
+
+    result = dmb("ai", "design", "a library with books and loans")
+
+    assert result.exit_code == ai.INTERRUPTED, result.output
+    assert polled == ["pending"]
+    design_id = result.output.split("asked (")[1].split(")")[0]
+    assert f"{design_id}  cancelled" in result.output
+    assert call("GET", f"/ai/designs/{design_id}")["status"] == "cancelled"
+    again = dmb("ai", "cancel-design", design_id)
+    assert again.exit_code == 1
+    assert f"Design {design_id} is already cancelled" in again.output

@@ -60,6 +60,22 @@ class DesignFailed(Event):
     reason: str
 
 
+class CancelDesign(Command):
+    """Stop the model calls of design `design_id`: its request is answered with DesignCancelled, never with a
+    proposal. Travels on the AI service's main queue, not on `ai.assist` (whose slots may be busy with the
+    very request to cancel)."""
+
+    type: Literal["ai.design.cancel"] = "ai.design.cancel"
+    design_id: UUID
+
+
+class DesignCancelled(Event):
+    """The answer to a design request that was cancelled: the model calls stopped (or never started)."""
+
+    type: Literal["ai.design.cancelled"] = "ai.design.cancelled"
+    design_id: UUID
+
+
 class RequestVocabulary(Command):
     """Propose a weighted choices list for field `field` of `table` (its name, description and neighbours say
     what the values mean)."""
@@ -100,6 +116,18 @@ class VocabularyFailed(Event):
     type: Literal["ai.vocabulary.failed"] = "ai.vocabulary.failed"
     vocabulary_id: UUID
     reason: str
+
+
+class CancelVocabulary(Command):
+    """Stop the model calls of vocabulary `vocabulary_id` (as CancelDesign, on the AI service's main queue)."""
+
+    type: Literal["ai.vocabulary.cancel"] = "ai.vocabulary.cancel"
+    vocabulary_id: UUID
+
+
+class VocabularyCancelled(Event):
+    type: Literal["ai.vocabulary.cancelled"] = "ai.vocabulary.cancelled"
+    vocabulary_id: UUID
 
 
 def vocabulary_problem(spec: FieldSpec) -> str | None:

@@ -7,10 +7,14 @@ from typing import Annotated
 from pydantic import Field, TypeAdapter
 
 from dmb_contracts.ai_assist import (
+    CancelDesign,
+    CancelVocabulary,
+    DesignCancelled,
     DesignFailed,
     DesignProposed,
     RequestDesign,
     RequestVocabulary,
+    VocabularyCancelled,
     VocabularyFailed,
     VocabularyProposed,
 )
@@ -63,6 +67,8 @@ COMMANDS: tuple[type[Command], ...] = (
     RequestExport,
     RequestDesign,
     RequestVocabulary,
+    CancelDesign,
+    CancelVocabulary,
     PreviewRows,
 )
 EVENTS: tuple[type[Event], ...] = (
@@ -88,6 +94,8 @@ EVENTS: tuple[type[Event], ...] = (
     DesignFailed,
     VocabularyProposed,
     VocabularyFailed,
+    DesignCancelled,
+    VocabularyCancelled,
     RowsPreviewed,
 )
 MESSAGE_TYPES: tuple[type[Message], ...] = COMMANDS + EVENTS
@@ -127,6 +135,10 @@ AnyMessage = Annotated[
     | DesignFailed
     | VocabularyProposed
     | VocabularyFailed
+    | CancelDesign
+    | CancelVocabulary
+    | DesignCancelled
+    | VocabularyCancelled
     | PreviewRows
     | RowsPreviewed,
     Field(discriminator="type"),

@@ -35,6 +35,8 @@ class FakeOpenAI:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: Seconds each answer takes (a slow CPU model, for tests of progress and cancel).
     delay_seconds: float = 0
+    #: Answers the client hung up on before they were sent (a cancelled caller abandons its HTTP call).
+    abandoned: int = 0
 
     def next_reply(self) -> Reply:
         with self.lock:
@@ -75,8 +77,12 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                with fake.lock:
+                    fake.abandoned += 1
 
         def do_GET(self) -> None:
             self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})

@@ -30,9 +30,10 @@ class AIService(RunningService):
     """The AI handlers, the checkpointer they resume from, and the requests a previous run left unanswered
     (resumed at start)."""
 
-    def __init__(self, deps: AIDeps, resources: contextlib.AsyncExitStack) -> None:
+    def __init__(self, deps: AIDeps, assist: assist_handlers.AssistDeps, resources: contextlib.AsyncExitStack) -> None:
         super().__init__(NAME, deps.runtime)
         self.deps = deps
+        self.assist = assist
         self._resources = resources
         self._resumed: set[asyncio.Task[None]] = set()
 
@@ -50,6 +51,10 @@ class AIService(RunningService):
         for running in list(self.deps.running.values()):
             running.cancel()
         await asyncio.gather(*self.deps.running.values(), return_exceptions=True)
+        # Designs and vocabularies under way are not answered: their commands come again at the next start.
+        for work in list(self.assist.running.values()):
+            work.cancel()
+        await asyncio.gather(*self.assist.running.values(), return_exceptions=True)
         await super().stop()
         await self._resources.aclose()
 
@@ -76,15 +81,18 @@ async def build(
         call_limit=asyncio.Semaphore(ai.max_concurrent_calls),
         guard=EndpointGuard.of(settings.ai_private_endpoints_allowed(), ai.base_url, settings.ai_base_url),
     )
+    assist = assist_handlers.assist_deps(ai, runtime, deps.secrets, models, deps.guard)
     subscribe_handlers(
         bus,
         NAME,
         {
             AIValuesRequested: partial(handlers.values_requested, deps=deps),
             JobCancelled: partial(handlers.job_cancelled, deps=deps),
+            # The cancels of designs and vocabularies come here, not on `ai.assist`: both of its slots may be
+            # busy with the very requests to cancel.
+            **assist_handlers.cancel_handlers(assist),
         },
     )
     # Designs and vocabularies on a queue of their own: a minutes-long design must not hold up value pools.
-    assist = assist_handlers.assist_deps(ai, runtime, deps.secrets, models, deps.guard)
     subscribe_handlers(bus, ASSIST_QUEUE, assist_handlers.handlers(assist), prefetch=2)
-    return AIService(deps, resources)
+    return AIService(deps, assist, resources)

@@ -90,17 +90,35 @@ function stopWaiting() {
   waiting = null;
 }
 
-$("#design-stop").addEventListener("click", () => {
+// Cancel stops the AI's model calls on the server (POST …/cancel), not only the waiting here: a CPU model would
+// otherwise hold one of the AI's two design slots for minutes and the next design would wait behind it.
+$("#design-stop").addEventListener("click", async () => {
+  const id = waiting?.id;
   stopWaiting();
   hide("#design-progress");
-  say($("#design-status"), "Stopped waiting. The design goes on in the background; open it from Recent designs when it is ready.");
   $("#design-sentence").focus();
+  if (!id) return;
+  try {
+    await api("POST", `/ai/designs/${id}/cancel`);
+    say($("#design-status"), "Cancelled: the AI stopped working on this design. Nothing was created.");
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 409)) { say($("#design-status"), error.message, "error"); return; }
+    // It finished just before the cancel: show what it came to.
+    try { review(await api("GET", `/ai/designs/${id}`)); } catch (shown) { say($("#design-status"), shown.message, "error"); }
+  }
+  loadRecent();
 });
 
 // ---- review --------------------------------------------------------------------------------------------------
 
 function review(design) {
   hide("#design-progress");
+  if (design.status === "cancelled") {
+    hide("#design-review");
+    say($("#design-status"), "You cancelled this design: nothing was created. Send the sentence again to start over.");
+    $("#design-sentence").value = design.sentence;
+    return;
+  }
   if (design.status === "failed") {
     hide("#design-review");
     say($("#design-status"), `The AI could not design these tables: ${design.reason ?? "no reason given"}. Try again, perhaps with a simpler sentence.`, "error");
@@ -207,7 +225,7 @@ async function loadRecent() {
   try { designs = (await api("GET", "/ai/designs")).items; } catch { return; }
   if (!designs.length) return;
   list.replaceChildren(...designs.slice(0, 10).map((design) => {
-    const label = {pending: "in progress", proposed: `${design.tables.length} table${design.tables.length === 1 ? "" : "s"} proposed`, failed: "failed"}[design.status] ?? design.status;
+    const label = {pending: "in progress", proposed: `${design.tables.length} table${design.tables.length === 1 ? "" : "s"} proposed`, failed: "failed", cancelled: "cancelled"}[design.status] ?? design.status;
     const link = element("a", {text: design.sentence, attrs: {href: `/ai/design?design=${design.id}`}});
     link.addEventListener("click", (event) => { event.preventDefault(); follow(design); });
     return element("li", {className: "mb-1"}, link, element("span", {className: "text-body-secondary", text: ` — ${label}, ${new Date(design.created_at).toLocaleString()}`}));

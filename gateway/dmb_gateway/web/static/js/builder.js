@@ -448,7 +448,7 @@ function showStarterProgress() {
 async function useDesign(id) {
   const design = await api("GET", `/ai/designs/${id}`);
   if (design.status !== "proposed" || !design.tables.length) {
-    say($("#form-status"), "This AI design has no tables to edit (it is still in progress, or it failed).", "error");
+    say($("#form-status"), "This AI design has no tables to edit (it is still in progress, it failed, or it was cancelled).", "error");
     resetForm();
     return;
   }

@@ -98,7 +98,7 @@ export class ValueSuggestions {
     try {
       const body = {table_id: about.tableId, field: about.field, locale: $("#suggest-locale").value, context: $("#suggest-context").value.trim()};
       const vocabulary = await api("POST", "/ai/vocabularies", body);
-      if (this.states.get(row) !== state) return;  // cancelled meanwhile
+      if (this.states.get(row) !== state) { this.stopOnServer(vocabulary.id); return; }  // cancelled meanwhile
       state.id = vocabulary.id;
       state.status = "pending";
       this.follow(row, state);
@@ -125,6 +125,10 @@ export class ValueSuggestions {
       }
       if (vocabulary.status === "pending") continue;
       clearInterval(state.timer);
+      if (vocabulary.status === "cancelled") {
+        this.fail(row, state, "The suggestion was cancelled: nothing changed.");
+        return;
+      }
       if (vocabulary.status === "failed") {
         this.fail(row, state, `The AI could not suggest values: ${vocabulary.reason ?? "no reason given"}.`);
         return;
@@ -146,9 +150,18 @@ export class ValueSuggestions {
     else toast(`No values for ${state.name}: ${message}`, "error");
   }
 
+  // The AI's model calls stop too (POST …/cancel), so the next suggestion does not wait behind this one. A 409
+  // (it finished just now) changes nothing: the suggestion is dropped here all the same.
+  stopOnServer(id) {
+    api("POST", `/ai/vocabularies/${id}/cancel`).catch((error) => {
+      if (!(error instanceof ApiError && error.status === 409)) toast(`The AI may still be working on it: ${error.message}`, "error");
+    });
+  }
+
   cancel() {
     const state = this.states.get(this.row);
     if (state) clearInterval(state.timer);
+    if (state?.id && state.status === "pending") this.stopOnServer(state.id);
     this.states.delete(this.row);
     this.render();
     say($("#suggest-status"), "Cancelled: nothing changed.");
