@@ -31,6 +31,7 @@ from typing import Any, cast
 from dmb_contracts.fields import FakerGenerator, FieldSpec, RangeGenerator, StorageType, TableSpec
 from dmb_contracts.generator_defaults import FieldGenerator, field_generators
 from dmb_gateway.importer import Dialect, import_sql, mapping
+from dmb_gateway.importer.model import ImportedSchema
 from dmb_testing.sample_schemas import SAMPLE_SCHEMAS, sample_sql
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,13 +93,33 @@ def _about_a_person(table: TableSpec, field: FieldSpec) -> bool:
     )
 
 
+def import_summary(imported: ImportedSchema) -> dict[str, int]:
+    """What one file's import proposed: tables, columns, foreign keys, composite keys and unique indexes,
+    consistency rules, and the per-table notes on what could not be mapped (listed, never dropped silently)."""
+    specs = [table.spec for table in imported.tables]
+    return {
+        "tables": len(specs),
+        "columns": sum(len(spec.fields) for spec in specs),
+        "foreign keys": sum(1 for spec in specs for field in spec.fields if field.references is not None),
+        "composite keys/unique indexes": sum(
+            1 for spec in specs for index in spec.indexes if index.unique and len(index.fields) > 1
+        )
+        + sum(1 for spec in specs if sum(field.primary_key for field in spec.fields) > 1),
+        "rules": sum(len(spec.rules) for spec in specs),
+        "notes": sum(len(table.warnings) for table in imported.tables) + len(imported.notes),
+    }
+
+
 def main() -> None:
     without = "--without-catalogue" in sys.argv
     if without:
         mapping.suggest_generator = lambda table, field, domain=frozenset(): None  # type: ignore[attr-defined]
     lines: list[dict[str, Any]] = []
+    imports: dict[str, dict[str, int]] = {}
     for name, dialect in SAMPLE_SCHEMAS.items():
-        for proposed in import_sql(sample_sql(name), cast(Dialect, dialect)).tables:
+        imported = import_sql(sample_sql(name), cast(Dialect, dialect))
+        imports[name] = import_summary(imported)
+        for proposed in imported.tables:
             spec = proposed.spec
             for field, made in zip(spec.fields, field_generators(spec), strict=True):
                 fits, why = verdict(spec, field, made)
@@ -123,6 +144,9 @@ def main() -> None:
     }
     for name, value in per_schema.items():
         print(f"  {name:<17} {value:.1%}")
+    print("\nthe import of each sample file, whole (one request):")
+    for name, summary in imports.items():
+        print(f"  {name:<17} " + ", ".join(f"{count} {what}" for what, count in summary.items()))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = "-without-catalogue" if without else ""
     out = ROOT / "bench" / "results" / f"meaningful_columns{suffix}-{stamp}.json"
@@ -134,6 +158,7 @@ def main() -> None:
                 "meaningful": good,
                 "columns": len(lines),
                 "per_schema": per_schema,
+                "imports": imports,
                 "verdicts": lines,
             },
             indent=2,
