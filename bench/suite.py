@@ -48,8 +48,8 @@ PARTS = ("embedded", "distributed", "exports", "reference")
 TARGETS = {
     "embedded_1000_total": 0.25,
     "embedded_10000_total": 0.6,
-    "distributed_1000000_2_generators_job": 25.0,
-    "generator_peak_rss_mb": 200,
+    "distributed_1000000_2_generators_total": 25.0,
+    "peak_rss_mb": 200,
 }
 #: Issue 15's export targets (typed cells/s) where bench/export_formats.py names none.
 EXPORT_TARGETS = {"xlsx": 700_000, "csv": 3_000_000, "parquet": 5_000_000}
@@ -117,6 +117,10 @@ async def distributed_flows(platform: Platform, generators: int, sizes: list[int
                     "seconds": round(job["seconds"], 3),
                 },
                 "generator_peak_rss_mb": [memory_mb(p.pid)["VmHWM"] for p in platform.of("generator")],
+                # Every process (issue 15: "peak RSS of any process, 1M rows"), each its peak so far.
+                "peak_rss_mb": {
+                    f"{p.name}-{index}": memory_mb(p.pid)["VmHWM"] for index, p in enumerate(platform.processes)
+                },
             }
             print(json.dumps(result), flush=True)
             results.append(result)
@@ -175,12 +179,18 @@ def verdicts(document: dict[str, Any]) -> dict[str, Any]:
                 # The load-independent reading (issue 15: 1,000 rows "below `limit`"): the same run's reference.
                 found[key]["ratio_to_limit"] = round(flow["warm"]["total"] / limits[flow["rows"]], 2)
     for flow in document["distributed"]:
-        key = f"distributed_{flow['rows']}_{flow['generators']}_generators_job"
+        key = f"distributed_{flow['rows']}_{flow['generators']}_generators_total"
         if key in TARGETS:
-            found[key] = {"seconds": flow["job"]["seconds"], "target": TARGETS[key]}
-    peaks = [peak for flow in document["distributed"] for peak in flow["generator_peak_rss_mb"]]
+            # End to end (create, job, xlsx export, download), as the issue's target reads; the job apart.
+            found[key] = {
+                "seconds": flow["warm"]["total"],
+                "job_seconds": flow["job"]["seconds"],
+                "target": TARGETS[key],
+            }
+    peaks = {name: mb for flow in document["distributed"] for name, mb in flow.get("peak_rss_mb", {}).items()}
     if peaks:
-        found["generator_peak_rss_mb"] = {"mb": max(peaks), "target": TARGETS["generator_peak_rss_mb"]}
+        heaviest = max(peaks, key=lambda name: peaks[name])
+        found["peak_rss_mb"] = {"mb": peaks[heaviest], "process": heaviest, "target": TARGETS["peak_rss_mb"]}
     for figures in found.values():
         figures["met"] = figures.get("seconds", figures.get("mb", 0)) <= figures["target"]
     return found
