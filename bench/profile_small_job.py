@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Where a small job's time goes: the embedded flow (create table → job → xlsx export → download,
+`dmb_testing.flow.run_flow`) on one warm platform, timed per stage, then sampled by py-spy (every thread of
+this process: the event loop, aiosqlite's connection threads and the `asyncio.to_thread` workers).
+
+    .venv/bin/python bench/profile_small_job.py [--rows 1000 10000] [--warm 5] [--profiled 5]
+
+Per size: one cold flow (imports, caches), `--warm` timed flows (medians printed), then `--profiled` flows
+with py-spy attached to this process. The summary — wall time per flow, the event loop's busy time, the
+other threads' busy time, and the functions holding the most busy samples (inclusive, and where the time is
+spent itself) — is printed and written to bench/results/profiles/small_job-<rows>-<UTC timestamp>.txt beside
+py-spy's raw stacks (`.raw`, the input of flamegraph tools). Timings of profiled flows are not figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from subprocess import DEVNULL
+
+from dmb_testing.flow import check_workbook, reference_spec, run_flow
+from dmb_testing.platform import embedded_client
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = 250  # samples per second and thread
+#: Frames shown in the summary: this project's code and the libraries a small job's time was found in.
+SHOWN = ("dmb_", "sqlalchemy/orm/session", "sqlalchemy/engine/base", "aiosqlite", "openpyxl", "faker", "httpx")
+
+
+#: Leaf frames of a thread that waits (py-spy counts a wait inside a C call as busy).
+WAITS = (
+    "_connection_worker_thread (aiosqlite/core.py)",  # aiosqlite's thread, blocked on its queue
+    "_worker (concurrent/futures/thread.py)",  # an idle asyncio.to_thread worker
+    "Condition.wait (threading.py)",
+    "EpollSelector.select (selectors.py)",  # the event loop, idle
+)
+
+
+def _kind(frames: list[str]) -> str:
+    """Greenlet stacks (SQLAlchemy's async bridge) start at the ORM call but run on the event loop's thread."""
+    return "other threads" if frames[0].startswith("Thread._bootstrap") else "event loop"
+
+
+def summarise(raw: Path, wall: float, flows: int, top: int = 25) -> str:
+    """Busy seconds per flow: per thread kind, the most inclusive frames of ours, and the leaves."""
+    threads: Counter[str] = Counter()
+    inclusive: dict[str, Counter[str]] = {"event loop": Counter(), "other threads": Counter()}
+    leaves: Counter[str] = Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples = int(count)
+        frames = stack.split(";")
+        if frames[-1] in WAITS:
+            continue
+        kind = _kind(frames)
+        threads[kind] += samples
+        for frame in dict.fromkeys(frames):
+            if any(part in frame for part in SHOWN):
+                inclusive[kind][frame] += samples
+        leaves[frames[-1]] += samples
+
+    def seconds(samples: int) -> str:
+        return f"{samples / RATE / flows * 1000:7.1f} ms"
+
+    lines = [
+        f"wall time per flow {wall / flows * 1000:.1f} ms ({flows} flows, py-spy at {RATE} Hz, busy samples only: waits left out)",
+        *(f"  busy, {kind:<13} {seconds(samples)}" for kind, samples in threads.items()),
+    ]
+    for kind, counter in inclusive.items():
+        lines.append(f"\ntop frames ({kind}), inclusive, per flow:")
+        lines += [f"  {seconds(samples)}  {frame}" for frame, samples in counter.most_common(top)]
+    lines.append("\nwhere the busy time is spent itself (leaf frames, all threads), per flow:")
+    lines += [f"  {seconds(samples)}  {frame}" for frame, samples in leaves.most_common(top)]
+    return "\n".join(lines)
+
+
+async def measure(rows: int, warm: int, profiled: int, out: Path) -> None:
+    spec = reference_spec()
+    with tempfile.TemporaryDirectory() as folder:
+        async with embedded_client(Path(folder)) as client:
+            cold = await run_flow(client, spec | {"table_name": "cold"}, rows=rows)
+            check_workbook(cold.workbook, spec, rows)
+            runs = []
+            for index in range(warm):
+                result = await run_flow(client, spec | {"table_name": f"warm_{index}"}, rows=rows)
+                check_workbook(result.workbook, spec, rows)
+                runs.append(result.seconds)
+            medians = {key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]}
+            print(f"{rows:>7,} rows  cold {cold.seconds['total']:.3f} s  warm median {medians}", flush=True)
+            if not profiled:
+                return
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            raw = out / f"small_job-{rows}-{stamp}.raw"
+            spy = Path(sys.executable).with_name("py-spy")
+            command = [str(spy), "record", "--pid", str(os.getpid()), "--rate", str(RATE)]
+            sampler = await asyncio.create_subprocess_exec(
+                *command, "--format", "raw", "--nolineno", "--output", str(raw), stdout=DEVNULL, stderr=DEVNULL
+            )
+            await asyncio.sleep(1.0)  # py-spy attaches
+            start = time.perf_counter()
+            for index in range(profiled):
+                await run_flow(client, spec | {"table_name": f"profiled_{index}"}, rows=rows)
+            wall = time.perf_counter() - start
+            sampler.send_signal(signal.SIGINT)
+            await asyncio.wait_for(sampler.wait(), 30)
+    summary = summarise(raw, wall, profiled)
+    header = f"# {profiled} warm flows of {rows} rows, embedded; unprofiled warm median {medians}\n"
+    (out / f"small_job-{rows}-{stamp}.txt").write_text(header + summary + "\n")
+    print(summary)
+    print(f"wrote {raw.with_suffix('.txt').relative_to(ROOT)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--profiled", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "profiles")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for rows in args.rows:
+        asyncio.run(measure(rows, args.warm, args.profiled, args.out))
+
+
+if __name__ == "__main__":
+    main()
