@@ -42,6 +42,7 @@ WAITS = (
     "_worker (concurrent/futures/thread.py)",  # an idle asyncio.to_thread worker
     "Condition.wait (threading.py)",
     "EpollSelector.select (selectors.py)",  # the event loop, idle
+    "ThreadedChildWatcher._do_waitpid (asyncio/unix_events.py)",  # waits for py-spy itself to exit
 )
 
 
