@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Where a small job's time goes: the embedded flow (create table → job → xlsx export → download,
-`dmb_testing.flow.run_flow`) on one warm platform, timed per stage, then sampled by py-spy (every thread of
+`dmb_testing.flow.run_flow`) on one warm platform, timed per stage (and the process's CPU time per flow), then sampled by py-spy (every thread of
 this process: the event loop, aiosqlite's connection threads and the `asyncio.to_thread` workers).
 
     .venv/bin/python bench/profile_small_job.py [--rows 1000 10000] [--warm 5] [--profiled 5]
@@ -46,6 +46,28 @@ WAITS = (
 )
 
 
+#: The parts of a flow, by the first frame of a stack that names one (checked in this order).
+PARTS = (
+    ("export: read rows, encode, write the file", "_produce ("),
+    ("generator: make the rows", "generate_chunk ("),
+    ("generator: insert the rows", "SqlDatasets.insert_chunk ("),
+    ("generator: constraint report", "SqlDatasets.report ("),
+    ("outbox relay (read back, publish, delete)", "OutboxRelay.flush ("),
+    ("bus handlers (services, projection)", "InProcessBus._run ("),
+    ("HTTP requests of the client", "ASGITransport.handle_async_request ("),
+    ("event streams (re-reads, sending)", "EventSourceResponse"),
+    ("SQLite statements (aiosqlite's threads)", "_connection_worker_thread ("),
+    ("ORM work of a service (greenlet stacks)", "orm/session.py"),
+)
+
+
+def _part(frames: list[str]) -> str:
+    for name, marker in PARTS:
+        if any(marker in frame for frame in frames):
+            return name
+    return "other (event loop scheduling, thread hand-offs, stacks cut short)"
+
+
 def _kind(frames: list[str]) -> str:
     """Greenlet stacks (SQLAlchemy's async bridge) start at the ORM call but run on the event loop's thread."""
     return "other threads" if frames[0].startswith("Thread._bootstrap") else "event loop"
@@ -56,6 +78,7 @@ def summarise(raw: Path, wall: float, flows: int, top: int = 25) -> str:
     threads: Counter[str] = Counter()
     inclusive: dict[str, Counter[str]] = {"event loop": Counter(), "other threads": Counter()}
     leaves: Counter[str] = Counter()
+    parts: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         samples = int(count)
@@ -64,6 +87,7 @@ def summarise(raw: Path, wall: float, flows: int, top: int = 25) -> str:
             continue
         kind = _kind(frames)
         threads[kind] += samples
+        parts[_part(frames)] += samples
         for frame in dict.fromkeys(frames):
             if any(part in frame for part in SHOWN):
                 inclusive[kind][frame] += samples
@@ -76,6 +100,8 @@ def summarise(raw: Path, wall: float, flows: int, top: int = 25) -> str:
         f"wall time per flow {wall / flows * 1000:.1f} ms ({flows} flows, py-spy at {RATE} Hz, busy samples only: waits left out)",
         *(f"  busy, {kind:<13} {seconds(samples)}" for kind, samples in threads.items()),
     ]
+    lines.append("\nbusy time by part of the flow, per flow:")
+    lines += [f"  {seconds(samples)}  {part}" for part, samples in parts.most_common()]
     for kind, counter in inclusive.items():
         lines.append(f"\ntop frames ({kind}), inclusive, per flow:")
         lines += [f"  {seconds(samples)}  {frame}" for frame, samples in counter.most_common(top)]
@@ -92,9 +118,10 @@ async def measure(rows: int, warm: int, profiled: int, out: Path) -> None:
             check_workbook(cold.workbook, spec, rows)
             runs = []
             for index in range(warm):
+                cpu = time.process_time()  # every thread of this process: less sensitive to a busy machine
                 result = await run_flow(client, spec | {"table_name": f"warm_{index}"}, rows=rows)
+                runs.append(result.seconds | {"cpu": time.process_time() - cpu})
                 check_workbook(result.workbook, spec, rows)
-                runs.append(result.seconds)
             medians = {key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]}
             print(f"{rows:>7,} rows  cold {cold.seconds['total']:.3f} s  warm median {medians}", flush=True)
             if not profiled:
@@ -102,7 +129,9 @@ async def measure(rows: int, warm: int, profiled: int, out: Path) -> None:
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             raw = out / f"small_job-{rows}-{stamp}.raw"
             spy = Path(sys.executable).with_name("py-spy")
-            command = [str(spy), "record", "--pid", str(os.getpid()), "--rate", str(RATE)]
+            # Non-blocking: a blocking sampler stops the process at every sample, which on a busy machine made the
+            # profiled flows several times slower than the unprofiled ones.
+            command = [str(spy), "record", "--pid", str(os.getpid()), "--rate", str(RATE), "--nonblocking"]
             sampler = await asyncio.create_subprocess_exec(
                 *command, "--format", "raw", "--nolineno", "--output", str(raw), stdout=DEVNULL, stderr=DEVNULL
             )
