@@ -5,7 +5,8 @@ this process: the event loop, aiosqlite's connection threads and the `asyncio.to
 
     .venv/bin/python bench/profile_small_job.py [--rows 1000 10000] [--warm 5] [--profiled 5]
 
-Per size: one cold flow (imports, caches), `--warm` timed flows (medians printed), then `--profiled` flows
+Per size: one cold flow (imports, caches), `--warm` timed flows (medians printed), 3 flows whose work is counted
+(SQL statements, commits, outbox relay flushes, HTTP requests: the same on a busy machine), then `--profiled` flows
 with py-spy attached to this process. The summary — wall time per flow, the event loop's busy time, the
 other threads' busy time, and the functions holding the most busy samples (inclusive, and where the time is
 spent itself) — is printed and written to bench/results/profiles/small_job-<rows>-<UTC timestamp>.txt beside
@@ -26,12 +27,17 @@ import time
 from collections import Counter
 from pathlib import Path
 from subprocess import DEVNULL
+from typing import Any
 
+import httpx
+import sqlalchemy as sa
+from dmb_bus.outbox import OutboxRelay
 from dmb_testing.flow import check_workbook, reference_spec, run_flow
 from dmb_testing.platform import embedded_client
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 250  # samples per second and thread
+COUNTED = 3  # flows counted (Counts) after the timed ones
 #: Frames shown in the summary: this project's code and the libraries a small job's time was found in.
 SHOWN = ("dmb_", "sqlalchemy/orm/session", "sqlalchemy/engine/base", "aiosqlite", "openpyxl", "faker", "httpx")
 
@@ -110,6 +116,39 @@ def summarise(raw: Path, wall: float, flows: int, top: int = 25) -> str:
     return "\n".join(lines)
 
 
+class Counts:
+    """What a flow does, counted (unlike times, the same on a busy machine): SQL statements and commits on every
+    engine, outbox relay flushes (and those that found nothing), the client's HTTP requests."""
+
+    def __init__(self) -> None:
+        self.counter: Counter[str] = Counter()
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._statement)
+        sa.event.listen(sa.engine.Engine, "commit", self._commit)
+        flush, send = OutboxRelay.flush, httpx.AsyncClient.send
+
+        async def counted_flush(relay: OutboxRelay, batch: int = 200) -> int:
+            sent = await flush(relay, batch)
+            self.counter["relay flushes"] += 1
+            self.counter["relay flushes that found nothing"] += sent == 0
+            return sent
+
+        async def counted_send(client: httpx.AsyncClient, request: httpx.Request, **options: Any) -> httpx.Response:
+            self.counter["HTTP requests"] += 1
+            return await send(client, request, **options)
+
+        OutboxRelay.flush = counted_flush  # type: ignore[method-assign]
+        httpx.AsyncClient.send = counted_send  # type: ignore[method-assign]
+
+    def _statement(self, *_: Any) -> None:
+        self.counter["SQL statements"] += 1
+
+    def _commit(self, *_: Any) -> None:
+        self.counter["commits"] += 1
+
+    def per_flow(self, flows: int) -> dict[str, float]:
+        return {key: round(value / flows, 1) for key, value in sorted(self.counter.items())}
+
+
 async def measure(rows: int, warm: int, profiled: int, out: Path) -> None:
     spec = reference_spec()
     with tempfile.TemporaryDirectory() as folder:
@@ -124,6 +163,12 @@ async def measure(rows: int, warm: int, profiled: int, out: Path) -> None:
                 check_workbook(result.workbook, spec, rows)
             medians = {key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]}
             print(f"{rows:>7,} rows  cold {cold.seconds['total']:.3f} s  warm median {medians}", flush=True)
+            await asyncio.sleep(0.5)  # the last flow's trailing events
+            COUNTS.counter.clear()
+            for index in range(COUNTED):
+                await run_flow(client, spec | {"table_name": f"counted_{index}"}, rows=rows)
+            await asyncio.sleep(0.5)
+            print(f"{rows:>7,} rows  per warm flow {COUNTS.per_flow(COUNTED)}", flush=True)
             if not profiled:
                 return
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -147,6 +192,9 @@ async def measure(rows: int, warm: int, profiled: int, out: Path) -> None:
     (out / f"small_job-{rows}-{stamp}.txt").write_text(header + summary + "\n")
     print(summary)
     print(f"wrote {raw.with_suffix('.txt').relative_to(ROOT)}")
+
+
+COUNTS = Counts()
 
 
 def main() -> None:
