@@ -58,9 +58,12 @@ async def wait_for(
 async def follow(client: httpx.AsyncClient, path: str, done: set[str], within: float = 120) -> dict[str, Any]:
     """The final state of the job, export or table at `path`, read from its server-sent events (`path/events`,
     which ends when the thing settles) as the web UI follows it: the answer comes as soon as the gateway knows,
-    without a poll's delay or its requests. Polls only if the stream broke off early."""
-    async with asyncio.timeout(within):
-        response = await client.get(f"{path}/events")
+    without a poll's delay or its requests. Polls if the stream broke off early."""
+    try:
+        async with asyncio.timeout(within):
+            response = await client.get(f"{path}/events")
+    except httpx.TransportError:
+        return await wait_for(client, path, done, within=within)  # the stream broke (a gateway restarted)
     response.raise_for_status()
     states = [line.removeprefix("data: ") for line in response.text.splitlines() if line.startswith("data: ")]
     state: dict[str, Any] = json.loads(states[-1]) if states else {}
