@@ -72,8 +72,10 @@ async def test_create_generate_export_download_over_rabbitmq_postgres_and_s3_obs
     assert metric(scraped["generator"], "dmb_jobs_total", status="completed") == 1
     assert metric(scraped["generator"], "dmb_message_handling_seconds_count", queue="generator.chunks") >= 1
     assert metric(scraped["exporter"], "dmb_export_bytes_total") == result.export["size_bytes"]
-    # The flow polls the export (the job it follows through its event stream): requests counted by route template.
-    assert metric(scraped["gateway"], "dmb_http_request_seconds_count", route="/api/v1/exports/{export_id}") >= 1
+    # The flow follows the table, the job and the export through their event streams: requests counted by route
+    # template (never by the raw path).
+    for route in ("/api/v1/tables/{table_id}/events", "/api/v1/exports/{export_id}/events"):
+        assert metric(scraped["gateway"], "dmb_http_request_seconds_count", route=route) >= 1
     assert metric(scraped["schema"], "dmb_queue_depth", queue="schema") == 0
     assert metric(scraped["schema"], "dmb_dead_letter_queue_depth", queue="schema") == 0
 

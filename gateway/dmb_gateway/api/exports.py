@@ -23,18 +23,20 @@ from dmb_contracts.commands import (
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ColumnReport
 from dmb_contracts.fields import TableSpec
-from dmb_contracts.statuses import ExportStatus
+from dmb_contracts.statuses import EXPORT_FINISHED, ExportStatus
 from dmb_contracts.table_order import parents_first
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
+from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import ExportCreate, ExportPublic, ExportsPublic, Offset, PageLimit
 from dmb_gateway.api.shared import ERRORS, created_table
+from dmb_gateway.api.state_events import responses, state_events
 from dmb_gateway.models import ExportMoreTableView, ExportView, JobView, TableView, User
 
 router = APIRouter(tags=["exports"])
@@ -321,6 +323,28 @@ async def list_table_exports(
 @router.get("/exports/{export_id:uuid}", response_model=ExportPublic, responses=ERRORS)
 async def get_export(export_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ExportPublic:
     return _public(await get_owned(session, ExportView, export_id, user, "export"))
+
+
+@router.get(
+    "/exports/{export_id:uuid}/events",
+    responses={**ERRORS, **responses("export", "the export (as GET /exports/{id})")},
+)
+async def export_events(
+    export_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
+) -> EventSourceResponse:
+    """Server-sent events: the export's state whenever it changes (rows written so far), until it is completed,
+    failed or expired — the way to wait for a file without polling."""
+    async with context.runtime.sessions() as session:
+        await get_owned(session, ExportView, export_id, user, "export")
+    return state_events(
+        request,
+        context,
+        ExportView,
+        export_id,
+        event="export",
+        public=_public,
+        settled=lambda export: export.status in EXPORT_FINISHED,
+    )
 
 
 async def _chunks(store: ObjectStore, key: str) -> AsyncIterator[bytes]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 from dmb_common.crypto import SecretBox
@@ -33,12 +31,14 @@ from dmb_gateway.api.schemas import (
     JobsPublic,
 )
 from dmb_gateway.api.shared import ERRORS, created_table
+from dmb_gateway.api.state_events import responses, state_events
 from dmb_gateway.models import JobView, TableView
 
 router = APIRouter(tags=["jobs"])
 #: How long a cancel waits for the generator's verdict (cancelled, or the job ended first) before answering.
 CANCEL_WAIT = dt.timedelta(seconds=10)
-CANCEL_POLL_SECONDS = 0.05
+#: The cancel's re-read of the job when no change woke it (a verdict folded in by another gateway process).
+CANCEL_POLL_SECONDS = 0.5
 
 
 @router.post(
@@ -194,73 +194,47 @@ async def cancel_job(job_id: uuid.UUID, user: CurrentUser, context: ContextDep) 
     it is final (no row is written after it), 409 when the job completed or failed before the cancel reached
     the generator. Should the generator not answer in time, 202 with the job as it stands: the cancel stays
     queued and is final when taken, unless the job ends first (its status then says so)."""
-    async with context.runtime.uow() as uow:
-        job = await get_owned(uow.session, JobView, job_id, user, "job")
-        if job.status in JOB_FINISHED:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"Job {job_id} is already {job.status}")
-        # The job's owner, not the caller (an admin may cancel anyone's job): the generator serialises the
-        # cancel with the job's start under the owner's turn.
-        uow.emit(CancelJob(job_id=job_id, owner_id=job.owner_id, correlation_id=job_id))
-        await uow.commit()
-    deadline = time.monotonic() + CANCEL_WAIT.total_seconds()
-    while True:
-        async with context.runtime.sessions() as session:
-            job = await get_owned(session, JobView, job_id, user, "job")
-        if job.status == JobStatus.CANCELLED or time.monotonic() >= deadline:
-            return job
-        if job.status in JOB_FINISHED:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"Job {job_id} is already {job.status}: it ended before the cancel reached the generator",
-            )
-        await asyncio.sleep(CANCEL_POLL_SECONDS)
+    # Watched from before the cancel is sent: the verdict wakes this request as soon as the projection folds
+    # it in (the re-read every CANCEL_POLL_SECONDS stays for a verdict another gateway process folded in).
+    with context.changes.watching(job_id) as watch:
+        async with context.runtime.uow() as uow:
+            job = await get_owned(uow.session, JobView, job_id, user, "job")
+            if job.status in JOB_FINISHED:
+                raise HTTPException(status.HTTP_409_CONFLICT, f"Job {job_id} is already {job.status}")
+            # The job's owner, not the caller (an admin may cancel anyone's job): the generator serialises the
+            # cancel with the job's start under the owner's turn.
+            uow.emit(CancelJob(job_id=job_id, owner_id=job.owner_id, correlation_id=job_id))
+            await uow.commit()
+        deadline = time.monotonic() + CANCEL_WAIT.total_seconds()
+        while True:
+            async with context.runtime.sessions() as session:
+                job = await get_owned(session, JobView, job_id, user, "job")
+            left = deadline - time.monotonic()
+            if job.status == JobStatus.CANCELLED or left <= 0:
+                return job
+            if job.status in JOB_FINISHED:
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    f"Job {job_id} is already {job.status}: it ended before the cancel reached the generator",
+                )
+            await watch.changed(within=min(CANCEL_POLL_SECONDS, left))
 
 
-#: How long a job's event stream waits without a word from the projection before it re-reads the job anyway.
-EVENTS_FALLBACK_SECONDS = 0.5
-
-
-@router.get(
-    "/jobs/{job_id:uuid}/events",
-    responses={
-        **ERRORS,
-        200: {
-            "description": "Server-sent events: one `job` event with the job (as GET /jobs/{id}) at each change.",
-            "content": {
-                "text/event-stream": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"event": {"const": "job"}, "data": {"type": "string"}},
-                        "required": ["event", "data"],
-                    }
-                }
-            },
-        },
-    },
-)
+@router.get("/jobs/{job_id:uuid}/events", responses={**ERRORS, **responses("job", "the job (as GET /jobs/{id})")})
 async def job_events(
     job_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
 ) -> EventSourceResponse:
     """Server-sent events: the job's state whenever it changes, until it finishes."""
     async with context.runtime.sessions() as session:
         await get_owned(session, JobView, job_id, user, "job")
-
-    async def stream() -> AsyncIterator[dict[str, str]]:
-        last = ""
-        # Woken by this gateway's projection the moment it folds in the job's next event (a 1,000-row job
-        # finishes in a fraction of the old fixed 0.5 s interval, which stays as the fallback for an event
-        # another gateway process folded in). The watch starts before the first read: no change is missed.
-        with context.changes.watching(job_id) as watch:
-            while not await request.is_disconnected():
-                async with context.runtime.sessions() as session:
-                    job = await session.get(JobView, job_id)
-                assert job is not None
-                state = JobPublic.model_validate(job).model_dump_json()
-                if state != last:
-                    last = state
-                    yield {"event": "job", "data": state}
-                if job.status in JOB_FINISHED:
-                    return
-                await watch.changed(within=EVENTS_FALLBACK_SECONDS)
-
-    return EventSourceResponse(stream())
+    # Woken by this gateway's projection the moment it folds in the job's next event (a 1,000-row job
+    # finishes in a fraction of the old fixed 0.5 s interval, which stays as the fallback).
+    return state_events(
+        request,
+        context,
+        JobView,
+        job_id,
+        event="job",
+        public=JobPublic.model_validate,
+        settled=lambda job: job.status in JOB_FINISHED,
+    )

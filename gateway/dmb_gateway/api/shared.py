@@ -32,6 +32,8 @@ def errors(*statuses: int, described: Mapping[int, str] | None = None) -> Respon
 ERRORS = errors(404, 409, 422, 429)
 #: Table statuses that hold the table's name: a new table cannot take it.
 LIVE = ("pending", "created", "altering", "dropping")
+#: Table statuses the schema service has yet to act on (a table's event stream goes on while in one).
+SETTLING = ("pending", "altering", "dropping")
 
 
 def pending_table(owner_id: uuid.UUID, spec: TableSpec) -> TableView:

@@ -9,13 +9,15 @@ from dmb_contracts.commands import CreateTable, DropTable
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.generator_defaults import field_generators
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
+from sse_starlette.sse import EventSourceResponse
 
 from dmb_gateway.accounts.quotas import QuotaService
 from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.schemas import Offset, PageLimit, TableGenerators, TablePublic, TablesPublic
-from dmb_gateway.api.shared import ERRORS, LIVE, errors, pending_table
+from dmb_gateway.api.shared import ERRORS, LIVE, SETTLING, errors, pending_table
+from dmb_gateway.api.state_events import responses, state_events
 from dmb_gateway.models import TableView
 
 router = APIRouter(prefix="/tables", tags=["tables"])
@@ -23,8 +25,8 @@ router = APIRouter(prefix="/tables", tags=["tables"])
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)
 async def create_table(spec: TableSpec, user: CurrentUser, context: ContextDep) -> TableView:
-    """Design a table. It is created in the datasets database asynchronously: poll until `status` is
-    `created` (or `rejected`, with the reason)."""
+    """Design a table. It is created in the datasets database asynchronously: follow GET /tables/{id}/events
+    (or poll) until `status` is `created` (or `rejected`, with the reason)."""
     async with context.runtime.uow() as uow:
         await QuotaService(uow.session, context.settings).check_new_table(user)
         clash = await uow.session.scalar(
@@ -71,6 +73,25 @@ async def list_tables(
 @router.get("/{table_id:uuid}", response_model=TablePublic, responses=ERRORS)
 async def get_table(table_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> TableView:
     return await get_owned(session, TableView, table_id, user, "table")
+
+
+@router.get("/{table_id:uuid}/events", responses={**ERRORS, **responses("table", "the table (as GET /tables/{id})")})
+async def table_events(
+    table_id: uuid.UUID, request: Request, user: CurrentUser, context: ContextDep
+) -> EventSourceResponse:
+    """Server-sent events: the table's state whenever it changes, until the schema service has acted on it
+    (created, rejected or dropped) — the way to wait for a new, altered or dropped table without polling."""
+    async with context.runtime.sessions() as session:
+        await get_owned(session, TableView, table_id, user, "table")
+    return state_events(
+        request,
+        context,
+        TableView,
+        table_id,
+        event="table",
+        public=TablePublic.model_validate,
+        settled=lambda table: table.status not in SETTLING,
+    )
 
 
 @router.delete("/{table_id:uuid}", status_code=status.HTTP_202_ACCEPTED, response_model=TablePublic, responses=ERRORS)

@@ -50,10 +50,13 @@ class OutboxRelay:
                     rows = (await session.execute(query)).all()
                     if not rows:
                         return sent
-                    for row_id, body in rows:
+                    for _, body in rows:
                         await self._bus.publish(parse_message(body))
-                        await session.execute(sa.delete(self._outbox).where(self._outbox.c.id == row_id))
-                        sent += 1
+                    # One delete for the batch, in the same transaction: if a publish fails, the transaction
+                    # rolls back every delete anyway (the rows already published go again: at least once).
+                    ids = [row_id for row_id, _ in rows]
+                    await session.execute(sa.delete(self._outbox).where(self._outbox.c.id.in_(ids)))
+                    sent += len(rows)
 
     async def _run(self) -> None:
         while not self._stopping:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -149,3 +150,14 @@ async def test_one_unit_of_work_cannot_be_used_by_two_handlers_at_once(unit_of_w
             await unit_of_work.__aenter__()
     async with unit_of_work:  # one after the other is fine
         pass
+
+
+async def test_only_a_commit_that_wrote_outbox_rows_wakes_the_relay(unit_of_work: UnitOfWork) -> None:
+    wake: asyncio.Event = unit_of_work._relay._wake
+    async with unit_of_work as uow:
+        await uow.commit()  # nothing emitted: the relay has nothing to read
+    assert not wake.is_set()
+    async with unit_of_work as uow:
+        uow.emit(JobFailed(job_id=uuid.uuid4(), reason="fine"))
+        await uow.commit()
+    assert wake.is_set()

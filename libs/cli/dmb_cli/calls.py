@@ -24,10 +24,18 @@ def call(method: str, path: str, client: Client | None = None, **kwargs: Any) ->
 
 
 def wait(path: str, done: Collection[str], timeout: float = 3600, every: float = 0.3) -> Any:
-    """Poll `path` until its status is one of `done`; a command gives up after `timeout` seconds."""
+    """The state at `path` once its status is one of `done`, followed through its event stream; polled every
+    `every` seconds if the stream broke off or is not served. A command gives up after `timeout` seconds."""
     deadline = time.monotonic() + timeout
+    client = Client()
+    try:
+        followed = client.follow(path, done, deadline)
+    except ApiError:
+        followed = None  # the poll below reports what is wrong, in the same words as any other call
+    if followed is not None:
+        return followed
     while True:
-        state = call("GET", path)
+        state = call("GET", path, client)
         if state["status"] in done:
             return state
         if time.monotonic() > deadline:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from dmb_cli import calls
 from dmb_cli.main import app
 from dmb_testing.flow import VISITS_SPEC
 from dmb_testing.platform import live_embedded
@@ -570,3 +571,23 @@ def test_export_as_a_sql_script_for_a_dialect_and_as_parquet(platform: Platform,
     assert parquet.read_bytes()[:4] == b"PAR1"
     assert copy_for_sqlite.exit_code == 1
     assert "sql_copy applies to sql exports for the postgres dialect only" in copy_for_sqlite.output
+
+
+def test_create_generate_and_export_follow_the_event_streams_without_polling(
+    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each wait follows its table's, job's or export's server-sent events: a poll (a sleep between two reads)
+    # would fail the command. Before the streams, each wait lost up to 0.3 s to its polling interval.
+    class NoPolling:
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            raise AssertionError(f"the command polled (slept {seconds} s)")
+
+    monkeypatch.setattr(calls, "time", NoPolling)  # the CLI's waits only: the platform keeps the real module
+    pets = created_table(tmp_path, PETS)
+    ok("generate", pets, "--rows", "300", "--seed", "2")
+    target = tmp_path / "pets.csv"
+    ok("export", pets, "--format", "csv", "-o", target)
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 301

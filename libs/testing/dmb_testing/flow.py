@@ -55,17 +55,26 @@ async def wait_for(
         await asyncio.sleep(every)
 
 
-async def follow_job(client: httpx.AsyncClient, job_id: str, within: float = 600) -> dict[str, Any]:
-    """A job's final state, read from its server-sent events as the web UI follows it (the stream ends when the
-    job does); polls only if the stream broke off early."""
-    async with asyncio.timeout(within):
-        response = await client.get(f"/api/v1/jobs/{job_id}/events")
+async def follow(client: httpx.AsyncClient, path: str, done: set[str], within: float = 120) -> dict[str, Any]:
+    """The final state of the job, export or table at `path`, read from its server-sent events (`path/events`,
+    which ends when the thing settles) as the web UI follows it: the answer comes as soon as the gateway knows,
+    without a poll's delay or its requests. Polls if the stream broke off early."""
+    try:
+        async with asyncio.timeout(within):
+            response = await client.get(f"{path}/events")
+    except httpx.TransportError:
+        return await wait_for(client, path, done, within=within)  # the stream broke (a gateway restarted)
     response.raise_for_status()
     states = [line.removeprefix("data: ") for line in response.text.splitlines() if line.startswith("data: ")]
     state: dict[str, Any] = json.loads(states[-1]) if states else {}
-    if state.get("status") in ("completed", "failed", "cancelled"):
+    if state.get("status") in done:
         return state
-    return await wait_for(client, f"/api/v1/jobs/{job_id}", {"completed", "failed", "cancelled"}, within=within)
+    return await wait_for(client, path, done, within=within)
+
+
+async def follow_job(client: httpx.AsyncClient, job_id: str, within: float = 600) -> dict[str, Any]:
+    """A job's final state, from its event stream."""
+    return await follow(client, f"/api/v1/jobs/{job_id}", {"completed", "failed", "cancelled"}, within=within)
 
 
 @dataclass
@@ -99,7 +108,7 @@ async def create_table(client: httpx.AsyncClient, spec: dict[str, Any]) -> dict[
     """Create a table through the API and wait until the schema service has created it; its final state."""
     created = await client.post("/api/v1/tables", json=spec)
     assert created.status_code == 202, created.text
-    table = await wait_for(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
+    table = await follow(client, f"/api/v1/tables/{created.json()['id']}", {"created", "rejected"})
     assert table["status"] == "created", table
     return table
 
@@ -108,7 +117,7 @@ async def exported_rows(client: httpx.AsyncClient, table_id: str) -> list[dict[s
     """Every row the table holds now, through a JSON Lines export and its download."""
     requested = await client.post(f"/api/v1/tables/{table_id}/exports", json={"format": "jsonl"})
     assert requested.status_code == 202, requested.text
-    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"})
+    export = await follow(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"})
     assert export["status"] == "completed", export
     download = await client.get(export["download_url"])
     assert download.status_code == 200
@@ -116,8 +125,8 @@ async def exported_rows(client: httpx.AsyncClient, table_id: str) -> list[dict[s
 
 
 async def run_flow(client: httpx.AsyncClient, spec: dict[str, Any], rows: int, seed: int = 42) -> FlowResult:
-    """Create → generate → export (xlsx) → download; returns every state along the way and timings. The job is
-    followed through its event stream (as the web UI does), the table and the export by polling."""
+    """Create → generate → export (xlsx) → download; returns every state along the way and timings. The table,
+    the job and the export are followed through their event streams (as the web UI does)."""
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     table = await create_table(client, spec)
@@ -133,7 +142,7 @@ async def run_flow(client: httpx.AsyncClient, spec: dict[str, Any], rows: int, s
     start = time.perf_counter()
     requested = await client.post(f"/api/v1/tables/{table['id']}/exports", json={"format": "xlsx", "job_id": job["id"]})
     assert requested.status_code == 202, requested.text
-    export = await wait_for(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"}, within=600)
+    export = await follow(client, f"/api/v1/exports/{requested.json()['id']}", {"completed", "failed"}, within=600)
     assert export["status"] == "completed", export
     seconds["export"] = time.perf_counter() - start
 
@@ -188,7 +197,7 @@ async def table_with_rows(client: httpx.AsyncClient, spec: dict[str, Any], rows:
     """A created table holding `rows` generated rows; its id."""
     table = await create_table(client, spec)
     started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": rows, "seed": seed})
-    job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"})
+    job = await follow_job(client, started.json()["id"])
     assert job["status"] == "completed", job
     return str(table["id"])
 
@@ -196,4 +205,4 @@ async def table_with_rows(client: httpx.AsyncClient, spec: dict[str, Any], rows:
 async def finished_export(client: httpx.AsyncClient, response: httpx.Response) -> dict[str, Any]:
     """The final state of the export that `response` (a 202) started."""
     assert response.status_code == 202, response.text
-    return await wait_for(client, f"/api/v1/exports/{response.json()['id']}", {"completed", "failed"})
+    return await follow(client, f"/api/v1/exports/{response.json()['id']}", {"completed", "failed"})

@@ -298,14 +298,20 @@ async def _with_references(
 ) -> TableSpec:
     """`spec` with its foreign keys resolved against the owner's tables; SpecError when one cannot be, or
     when the change would rename a table other tables reference."""
+    renamed = current_name is not None and spec.table_name != current_name
+    references = any(field.references is not None for field in spec.fields)
+    if not renamed and not references:
+        # Nothing to resolve or to protect: the owner's other tables (read and validated one by one, a cost
+        # that grew with every table the owner has) are not needed — most tables are created so.
+        return spec
     tables = await _owner_tables(session, owner_id, table_id)
-    if current_name is not None and spec.table_name != current_name:
+    if current_name is not None and renamed:
         children = referencing_tables(current_name, tables)
         if children:
             raise SpecError(
                 None, "references", f"{current_name!r} cannot be renamed while {', '.join(children)} reference it"
             )
-    if not any(field.references is not None for field in spec.fields):
+    if not references:
         return spec
     return resolve_references(spec, tables)
 

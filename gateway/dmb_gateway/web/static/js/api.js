@@ -28,13 +28,37 @@ export async function api(method, path, body) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Poll a table until the schema service has acted on it (created, altered, rejected).
-export async function settledTable(id, {within = 60000} = {}) {
-  const deadline = Date.now() + within;
-  for (;;) {
-    const table = await api("GET", `/tables/${id}`);
-    if (!["pending", "altering", "dropping"].includes(table.status)) return table;
-    if (Date.now() > deadline) throw new ApiError("The table is taking unusually long; it will show up when ready.", 0, []);
-    await sleep(200);
-  }
+// Follow a table, job or export (`path`, e.g. "/exports/<id>") through its server-sent events until `done(state)`:
+// each state goes to `onState` as the gateway learns it, with no polling delay. Should the stream not open or
+// break off, it polls every 300 ms instead. Gives up (ApiError) after `within` ms.
+export function followState(path, event, done, {onState = () => {}, within = 0} = {}) {
+  const deadline = within ? Date.now() + within : Infinity;
+  const tooLong = () => new ApiError("This is taking unusually long; it will show up when ready.", 0, []);
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(`/api/v1${path}/events`);
+    const timer = within ? setTimeout(() => { source.close(); reject(tooLong()); }, within) : null;
+    const settle = (state) => { clearTimeout(timer); resolve(state); };
+    source.addEventListener(event, (message) => {
+      const state = JSON.parse(message.data);
+      onState(state);
+      if (done(state)) { source.close(); settle(state); }
+    });
+    source.onerror = async () => {
+      source.close();
+      try {
+        for (;;) {
+          const state = await api("GET", path);
+          onState(state);
+          if (done(state)) return settle(state);
+          if (Date.now() > deadline) throw tooLong();
+          await sleep(300);
+        }
+      } catch (error) { clearTimeout(timer); reject(error); }
+    };
+  });
+}
+
+// A table once the schema service has acted on it (created, altered, rejected, dropped).
+export function settledTable(id, {within = 60000} = {}) {
+  return followState(`/tables/${id}`, "table", (table) => !["pending", "altering", "dropping"].includes(table.status), {within});
 }

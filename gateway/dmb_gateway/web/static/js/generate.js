@@ -1,9 +1,12 @@
 // Several tables in one go: one job per table (parents first, as the API orders them), then one workbook.
 import {aiOptions, showAiError} from "./ai_job_options.js";
-import {api, ApiError, sleep} from "./api.js";
+import {api, ApiError, followState, sleep} from "./api.js";
 import {$, $$, clone, element, formatNumber, say, setBar, toast} from "./dom.js";
 
 const FINISHED = ["completed", "failed", "cancelled"];
+// A browser opens at most six connections to a server over HTTP/1.1, event streams included: a bigger batch
+// polls its jobs instead of holding every connection the page has.
+const MAX_STREAMS = 4;
 const rows = $$(".batch-row");
 const params = new URLSearchParams(window.location.search);
 
@@ -59,15 +62,22 @@ async function run({download}) {
     return node;
   });
   $("#batch-jobs").replaceChildren(...bars);
+  const show = (state, i) => {
+    setBar($(".bj-bar", bars[i]), state.rows ? state.rows_done / state.rows : 0);
+    $(".bj-text", bars[i]).textContent = `${state.status}: ${formatNumber(state.rows_done)} of ${formatNumber(state.rows)}`;
+  };
   let states;
-  for (;;) {
-    states = await Promise.all(batch.jobs.map((job) => api("GET", `/jobs/${job.job_id}`)));
-    states.forEach((state, i) => {
-      setBar($(".bj-bar", bars[i]), state.rows ? state.rows_done / state.rows : 0);
-      $(".bj-text", bars[i]).textContent = `${state.status}: ${formatNumber(state.rows_done)} of ${formatNumber(state.rows)}`;
-    });
-    if (states.every((s) => FINISHED.includes(s.status))) break;
-    await sleep(400);
+  if (batch.jobs.length <= MAX_STREAMS) {
+    // Each job's events: the report (and the workbook) come the moment the last job ends, not at the next poll.
+    states = await Promise.all(batch.jobs.map((job, i) =>
+      followState(`/jobs/${job.job_id}`, "job", (state) => FINISHED.includes(state.status), {onState: (state) => show(state, i)})));
+  } else {
+    for (;;) {
+      states = await Promise.all(batch.jobs.map((job) => api("GET", `/jobs/${job.job_id}`)));
+      states.forEach(show);
+      if (states.every((s) => FINISHED.includes(s.status))) break;
+      await sleep(400);
+    }
   }
   $("#batch-reports").replaceChildren(...states.map((s) => window.jobReport.renderJobReport(s, document, names[s.table_id])));
   const failed = states.filter((s) => s.status !== "completed");
@@ -85,14 +95,14 @@ async function workbook(tables) {
   result.replaceChildren(line);
   say(line, "Preparing the workbook…");
   try {
-    let exported = await api("POST", "/exports", {tables, format: "xlsx"});
-    while (exported.status === "pending" || exported.status === "running") {
-      if (exported.status === "running" && exported.rows_total) {
-        say(line, `Writing the workbook: ${formatNumber(exported.rows_written || 0)} of ${formatNumber(exported.rows_total)} rows…`);
-      }
-      await sleep(300);
-      exported = await api("GET", `/exports/${exported.id}`);
-    }
+    const requested = await api("POST", "/exports", {tables, format: "xlsx"});
+    const exported = await followState(`/exports/${requested.id}`, "export", (state) => !["pending", "running"].includes(state.status), {
+      onState: (state) => {
+        if (state.status === "running" && state.rows_total) {
+          say(line, `Writing the workbook: ${formatNumber(state.rows_written || 0)} of ${formatNumber(state.rows_total)} rows…`);
+        }
+      },
+    });
     if (exported.status !== "completed") { say(line, `The export failed: ${exported.reason}`, "error"); return; }
     const link = element("a", {className: "btn btn-success", attrs: {href: `/api/v1/exports/${exported.id}/download`, download: ""}},
       element("i", {className: "bi bi-download me-1", attrs: {"aria-hidden": "true"}}), "Download the workbook again");

@@ -1,11 +1,12 @@
 // A table's page: generate rows with live progress (SSE), cancel, export and download, browse the rows
 // (paged, sorted, filtered per column), its definition and versions (restore).
-import {api, ApiError, settledTable, sleep} from "./api.js";
+import {api, ApiError, followState, settledTable, sleep} from "./api.js";
 import {aiOptions} from "./ai_job_options.js";
 import {$, $$, clone, element, formatNumber, formatSeconds, say, setBar, toast} from "./dom.js";
 
 const tableId = $("#table-page").dataset.tableId;
 const FINISHED = ["completed", "failed", "cancelled"];
+const EXPORTING = ["pending", "running"];
 let table = null;
 let currentJob = null;
 // Set when the person pressed Cancel and the job has not ended yet: progress then reads "Cancelling…".
@@ -179,18 +180,18 @@ async function exportAndDownload(format, job) {
   if (format === "csv" && $("#excel-bom").checked) body.csv_excel_bom = true;
   if (format === "sql") Object.assign(body, sqlOptions());
   try {
-    let exported = await api("POST", `/tables/${tableId}/exports`, body);
-    // pending, then running with the rows written so far (a crashed exporter's work is taken over: it goes on).
-    while (exported.status === "pending" || exported.status === "running") {
-      if (exported.status === "running" && exported.rows_total) {
-        const written = exported.rows_written || 0;
-        say(status, `Writing the ${format.toUpperCase()} file: ${written.toLocaleString()} of ${exported.rows_total.toLocaleString()} rows…`);
+    const requested = await api("POST", `/tables/${tableId}/exports`, body);
+    // pending, then running with the rows written so far (a crashed exporter's work is taken over: it goes on),
+    // followed through the export's events: the file downloads the moment it is ready.
+    const exported = await followState(`/exports/${requested.id}`, "export", (state) => !EXPORTING.includes(state.status), {
+      onState: (state) => {
+        if (state.status !== "running" || !state.rows_total) return;
+        const written = state.rows_written || 0;
+        say(status, `Writing the ${format.toUpperCase()} file: ${written.toLocaleString()} of ${state.rows_total.toLocaleString()} rows…`);
         $("#export-progress").classList.remove("d-none");
-        setBar($("#export-bar"), written / exported.rows_total);
-      }
-      await sleep(300);
-      exported = await api("GET", `/exports/${exported.id}`);
-    }
+        setBar($("#export-bar"), written / state.rows_total);
+      },
+    });
     $("#export-progress").classList.add("d-none");
     await loadExports();
     if (exported.status !== "completed") { say(status, `The export failed: ${exported.reason}`, "error"); return; }
