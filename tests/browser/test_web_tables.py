@@ -54,6 +54,9 @@ def test_invalid_input_is_explained_next_to_its_field_and_brought_into_view(page
 
     page.get_by_role("button", name="Create table").click()
 
+    # The live check may show the same error first (without moving focus): wait for Create's own answer,
+    # which on a busy machine comes after expect's default 5 s.
+    expect(page.locator("#form-status")).to_contain_text("Fix the highlighted field", timeout=30_000)
     error = last.locator(".f-error")
     expect(error).to_contain_text("reserved")
     expect(error).not_to_contain_text("fields.")  # plain words, not a JSON path
