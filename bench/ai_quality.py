@@ -108,6 +108,8 @@ _NUMBERED_MAILBOX = re.compile(r"^(example|test|user|sample|email|mail|name)[._-
 _NUMBER_AT_END = re.compile(r"^(.*?)(\d+)(\D{0,6})$", re.S)
 #: A stem with letters seen with this many different numbers is an enumeration ("Paciente 3", "Paciente 9", …).
 _ENUMERATION_MIN = 3
+#: The longest number that counts something ("Paciente 14", "review17", "Room 1204"); longer is an identifier.
+_COUNTING_DIGITS = 9
 #: Share of values that must pass the per-value rules (language of Japanese values, domain words).
 _MOST = 0.9
 
@@ -145,11 +147,15 @@ def _sequences(texts: Sequence[str]) -> set[str]:
 
 
 def _enumerations(texts: Sequence[str]) -> set[str]:
-    """Values that are one wordy stem with different numbers, three or more of them ("Hotel 3", "Hotel 8", …)."""
+    """Values that are one wordy stem with different numbers, three or more of them ("Hotel 3", "Hotel 8", …).
+
+    A number of more than _COUNTING_DIGITS digits is an identifier's body, not a count: every German IBAN is
+    "DE" and twenty digits, and random ones are no enumeration (counting runs of them are caught as
+    sequences and digit runs)."""
     by_stem: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
     for text in set(texts):
         match = _NUMBER_AT_END.match(text)
-        if match and re.search(r"[^\W\d_]", match.group(1)):
+        if match and len(match.group(2)) <= _COUNTING_DIGITS and re.search(r"[^\W\d_]", match.group(1)):
             by_stem[(match.group(1).casefold(), match.group(3))].add(text)
     return {text for members in by_stem.values() if len(members) >= _ENUMERATION_MIN for text in members}
 
