@@ -3,7 +3,7 @@
 judged by a rubric independent of the workflow's own judge.
 
     .venv/bin/python bench/ai_quality.py [--local 1.5b|0.5b | --base-url URL --model NAME]
-                                          [--specs id,id] [--limit N] [--quick] [--max-repeat N]
+                                          [--specs id,id] [--limit N] [--quick] [--max-repeat N] [--judge]
 
 Reads the field specs in bench/data/ai_specs.json (the table designer: bench/ai_designer.py). Without --base-url it starts
 llama.cpp's server on the local model (dmb_testing.llm_server; `make llm` / `make llm-bench` install them)
@@ -25,6 +25,14 @@ apart from the workflow's judge (dmb_ai.domain.judge) so the workflow does not g
 
 A spec fits when the pool was made and every rule above holds for it. Samples of each pool are printed and
 kept in the result file so a reader can check the judge: bench/results/ai_quality-<UTC timestamp>.json.
+
+Identifiers with a check digit (ISBN, EAN, IBAN, card numbers) are made by code, not by the model, as the
+service does (dmb_ai.domain.code_pools): such pools are counted and judged by the same rubric, flagged
+`code_made_pool` per spec, and the summary also gives the figures of the model-written specs alone.
+
+`--judge` also asks the same model, once per pool, whether the values fit the field in its context (yes or
+no and a short reason): a second opinion printed beside the rubric's, so a rubric false negative (a real car
+model taken for German by the language detector) or a false positive shows as a disagreement.
 """
 
 from __future__ import annotations
@@ -44,15 +52,19 @@ from pathlib import Path
 from typing import Any
 
 from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
+from dmb_ai.domain.briefs import analyze
+from dmb_ai.domain.code_pools import with_identifier_pools
 from dmb_ai.domain.pools import PoolLimits, PoolRequest, PoolResult
 from dmb_ai.workflow import make_pools
-from dmb_contracts.fields import FieldSpec, TableSpec
+from dmb_contracts.fields import FieldSpec, TableSpec, value_problem
 from dmb_testing.llm_server import llama_server
 from dmb_testing.local_llm import MODELS
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
-from pydantic import SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from stdnum import ean, iban, isbn, luhn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +108,8 @@ _NUMBERED_MAILBOX = re.compile(r"^(example|test|user|sample|email|mail|name)[._-
 _NUMBER_AT_END = re.compile(r"^(.*?)(\d+)(\D{0,6})$", re.S)
 #: A stem with letters seen with this many different numbers is an enumeration ("Paciente 3", "Paciente 9", …).
 _ENUMERATION_MIN = 3
+#: The longest number that counts something ("Paciente 14", "review17", "Room 1204"); longer is an identifier.
+_COUNTING_DIGITS = 9
 #: Share of values that must pass the per-value rules (language of Japanese values, domain words).
 _MOST = 0.9
 
@@ -133,11 +147,15 @@ def _sequences(texts: Sequence[str]) -> set[str]:
 
 
 def _enumerations(texts: Sequence[str]) -> set[str]:
-    """Values that are one wordy stem with different numbers, three or more of them ("Hotel 3", "Hotel 8", …)."""
+    """Values that are one wordy stem with different numbers, three or more of them ("Hotel 3", "Hotel 8", …).
+
+    A number of more than _COUNTING_DIGITS digits is an identifier's body, not a count: every German IBAN is
+    "DE" and twenty digits, and random ones are no enumeration (counting runs of them are caught as
+    sequences and digit runs)."""
     by_stem: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
     for text in set(texts):
         match = _NUMBER_AT_END.match(text)
-        if match and re.search(r"[^\W\d_]", match.group(1)):
+        if match and len(match.group(2)) <= _COUNTING_DIGITS and re.search(r"[^\W\d_]", match.group(1)):
             by_stem[(match.group(1).casefold(), match.group(3))].add(text)
     return {text for members in by_stem.values() if len(members) >= _ENUMERATION_MIN for text in members}
 
@@ -206,7 +224,7 @@ class RawAnswers(BaseCallbackHandler):
             self.answers.append(text[:400])
 
 
-def _request(spec: dict[str, Any], count: int | None) -> tuple[PoolRequest, FieldSpec]:
+def _request(spec: dict[str, Any], count: int | None, seed: int = 1) -> tuple[PoolRequest, FieldSpec]:
     field = FieldSpec.model_validate(spec["field"])
     table = TableSpec(table_name=spec["table"]["name"], description=spec["table"]["description"], fields=[field])
     language = spec["rubric"].get("language")
@@ -217,8 +235,46 @@ def _request(spec: dict[str, Any], count: int | None) -> tuple[PoolRequest, Fiel
         count=min(spec["count"], count or spec["count"]),
         context=spec["context"],
         locale=locale,
+        seed=seed,
     )
     return request, field
+
+
+class Verdict(BaseModel):
+    """The model's opinion of one pool."""
+
+    fits: bool = Field(description="true when the values fit the field in its context")
+    reason: str = Field(description="why, in at most 15 words")
+
+
+def judge_prompt(spec: dict[str, Any], values: Sequence[str]) -> str:
+    """Small on purpose: the table, the field, the context and ten values; a CPU model reads it in seconds."""
+    field = spec["field"]
+    about = "; ".join(part for part in (field.get("description"), field["generator"].get("instructions")) if part)
+    return "\n".join(
+        [
+            f"Table {spec['table']['name']}: {spec['table']['description']}.",
+            f"Context: {spec['context'] or 'none'}.",
+            f"Field {field['name']} ({field['type']}){': ' + about if about else ''}.",
+            "Values: " + json.dumps(list(values[:10]), ensure_ascii=False),
+            "Do these values fit this field in this context: the right kind of thing, the right language, "
+            "realistic rather than placeholders or counting? Answer fits (true or false) and a short reason.",
+        ]
+    )
+
+
+async def model_judge(model: BaseChatModel, spec: dict[str, Any], values: Sequence[str], method: str) -> dict[str, Any]:
+    """The model's verdict on a pool (an unreadable answer or a failed call says so, and counts as no verdict)."""
+    structured = model.with_structured_output(Verdict, method=method)
+    started = time.monotonic()
+    try:
+        answer = await structured.ainvoke([HumanMessage(judge_prompt(spec, values))])
+    except Exception as exc:  # a judge that fails leaves the rubric's verdict alone
+        return {"fits": None, "reason": f"no verdict: {type(exc).__name__}", "seconds": 0.0}
+    seconds = round(time.monotonic() - started, 1)
+    if not isinstance(answer, Verdict):
+        return {"fits": None, "reason": "no verdict: the answer did not follow the schema", "seconds": seconds}
+    return {"fits": answer.fits, "reason": answer.reason.strip()[:200], "seconds": seconds}
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -231,6 +287,7 @@ async def run_spec(
     limits: PoolLimits,
     judging: tuple[int, LanguageIdentifier],
     count: int | None = None,
+    judge_model: BaseChatModel | None = None,
 ) -> dict[str, Any]:
     max_repeat, identifier = judging
     request, field = _request(spec, count)
@@ -242,23 +299,35 @@ async def run_spec(
     raw = RawAnswers()
     model.callbacks = [raw]
     started = time.monotonic()
-    result: PoolResult = await make_pools(request, model, limits)
+    # As the service does (pool_service.produce_pools): the model's pools, then the identifiers code makes.
+    brief = analyze(request.table, request.fields, request.context, request.locale)
+    result: PoolResult = with_identifier_pools(await make_pools(request, model, limits), brief, request)
     seconds = time.monotonic() - started
     values = [str(value) for value in result.pools.get(field.name, []) if value is not None]
     stats = result.stats
+    code_made = field.name in brief.identifiers
     if not values and result.failure is None:
-        # The workflow left the field to code (a pattern, choices): nothing of the model's to judge.
+        # The workflow left the field to the generator (a pattern, choices): nothing of the model's to judge.
         return {"id": spec["id"], "code_made": True, "notes": result.notes}
     problems = (
         [f"no pool: {result.failure}"] if result.failure else judge(values, spec["rubric"], max_repeat, identifier)
     )
-    return {
+    if code_made:
+        # No model call: "valid" is what passes the field's rules and the rubric's check digit, of what was made.
+        scheme = spec["rubric"].get("check_digits")
+        valid = [v for v in values if value_problem(field, v) is None and (not scheme or _CHECK_DIGITS[scheme](v))]
+        first, after = _ratio(len(valid), len(values)), _ratio(min(len(valid), request.count), request.count)
+    else:
+        first = _ratio(stats.first_call_kept, stats.first_call_returned)
+        after = _ratio(min(len(values), request.count), request.count)
+    entry = {
         "id": spec["id"],
         "unique": field.unique,
+        "code_made_pool": code_made,
         "asked": request.count,
         "made": len(values),
-        "valid_first_call": _ratio(stats.first_call_kept, stats.first_call_returned),
-        "valid_after_retry": _ratio(min(len(values), request.count), request.count),
+        "valid_first_call": first,
+        "valid_after_retry": after,
         "kept_of_returned": _ratio(stats.rows_kept, stats.rows_returned),
         "distinct_ratio": _ratio(len(set(values)), len(values)),
         "fits": not problems,
@@ -274,6 +343,9 @@ async def run_spec(
         "samples": values[:SAMPLES],
         "raw_answers": raw.answers[:3],
     }
+    if judge_model is not None and values:
+        entry["model_judge"] = await model_judge(judge_model, spec, values, limits.method)
+    return entry
 
 
 def _mean(entries: Sequence[dict[str, Any]], key: str) -> float | None:
@@ -281,15 +353,38 @@ def _mean(entries: Sequence[dict[str, Any]], key: str) -> float | None:
     return round(sum(numbers) / len(numbers), 3) if numbers else None
 
 
+def _fit_figures(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "specs": len(entries),
+        "valid_first_call": _mean(entries, "valid_first_call"),
+        "valid_after_retry": _mean(entries, "valid_after_retry"),
+        "fit_share": _ratio(sum(1 for entry in entries if entry["fits"]), len(entries)),
+    }
+
+
+def _judge_figures(entries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The model judge beside the rubric: its fit share, both saying yes, and where they disagree."""
+    judged = [entry for entry in entries if (entry.get("model_judge") or {}).get("fits") is not None]
+    if not judged:
+        return None
+    return {
+        "specs_judged": len(judged),
+        "fit_share_model_judge": _ratio(sum(1 for e in judged if e["model_judge"]["fits"]), len(judged)),
+        "fit_share_both": _ratio(sum(1 for e in judged if e["model_judge"]["fits"] and e["fits"]), len(judged)),
+        "rubric_no_judge_yes": [e["id"] for e in judged if e["model_judge"]["fits"] and not e["fits"]],
+        "rubric_yes_judge_no": [e["id"] for e in judged if not e["model_judge"]["fits"] and e["fits"]],
+    }
+
+
 def overall(all_entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     entries = [entry for entry in all_entries if not entry.get("code_made")]
-    # Time and tokens per 100 values over the specs that made values (a refused pool made none to divide by).
-    making = [entry for entry in entries if entry["made"]]
+    # Time and tokens per 100 values over the specs the model wrote (code makes its pools in no time).
+    making = [entry for entry in entries if entry["made"] and not entry.get("code_made_pool")]
     made = sum(entry["made"] for entry in making)
     seconds = sum(entry["seconds"] for entry in making)
     tokens = sum(entry["tokens"] for entry in making)
     unique = [entry for entry in entries if entry["unique"]]
-    return {
+    summary = {
         "specs": len(entries),
         "valid_first_call": _mean(entries, "valid_first_call"),
         "valid_after_retry": _mean(entries, "valid_after_retry"),
@@ -301,7 +396,13 @@ def overall(all_entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "failed_specs": [entry["id"] for entry in entries if entry["failure"]],
         "failed_model_calls": sum(entry["failed_calls"] for entry in entries),
         "code_made_specs": [entry["id"] for entry in all_entries if entry.get("code_made")],
+        "code_made_pools": [entry["id"] for entry in entries if entry.get("code_made_pool")],
+        "model_written_only": _fit_figures([entry for entry in entries if not entry.get("code_made_pool")]),
     }
+    judged = _judge_figures(entries)
+    if judged is not None:
+        summary["model_judge"] = judged
+    return summary
 
 
 def _print_entry(entry: dict[str, Any]) -> None:
@@ -317,8 +418,14 @@ def _print_entry(entry: dict[str, Any]) -> None:
     )
     print(f"  {verdict}")
     print(f"  samples: {json.dumps(entry['samples'], ensure_ascii=False)}", flush=True)
+    if entry.get("code_made_pool"):
+        print(f"  made by code: {entry['notes'][0] if entry['notes'] else 'yes'}", flush=True)
+    if "model_judge" in entry:
+        opinion = entry["model_judge"]
+        said = {True: "yes", False: "no", None: "none"}[opinion["fits"]]
+        print(f"  model judge: {said} ({opinion['seconds']} s): {opinion['reason']}", flush=True)
     if not entry["samples"]:
-        for answer in entry["raw_answers"]:
+        for answer in entry.get("raw_answers", []):
             print(f"  the model answered: {answer}", flush=True)
 
 
@@ -336,12 +443,23 @@ def choose_specs(
 
 
 async def run_all(
-    specs: list[dict[str, Any]], endpoint: ModelEndpoint, limits: PoolLimits, max_repeat: int, count: int | None
+    specs: list[dict[str, Any]],
+    endpoint: ModelEndpoint,
+    limits: PoolLimits,
+    max_repeat: int,
+    count: int | None,
+    use_judge: bool = False,
 ) -> list[dict[str, Any]]:
     identifier = _identifier()
+    # The judge: the same model, deterministic, and a short answer (a verdict and a reason).
+    judge_model = (
+        build_chat_model(endpoint, max_tokens=150, temperature=0, timeout_seconds=limits.call_timeout_seconds)
+        if use_judge
+        else None
+    )
     entries: list[dict[str, Any]] = []
     for spec in specs:
-        entry = await run_spec(spec, endpoint, limits, (max_repeat, identifier), count)
+        entry = await run_spec(spec, endpoint, limits, (max_repeat, identifier), count, judge_model)
         _print_entry(entry)
         entries.append(entry)
     return entries
@@ -358,6 +476,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"Only {', '.join(QUICK_SPECS)}.")
     parser.add_argument("--count", type=int, help="Ask for at most N values per spec (a quick run).")
     parser.add_argument("--max-repeat", type=int, default=3, help="Most times one value may appear in a pool.")
+    parser.add_argument("--judge", action="store_true", help="Also ask the model whether each pool fits.")
     parser.add_argument("--batch-size", type=int, default=25)
     parser.add_argument("--max-retries", type=int, default=4, help="Calls beyond the ones the count needs.")
     parser.add_argument("--call-timeout", type=float, default=300)
@@ -377,7 +496,7 @@ def main() -> None:
     key = SecretStr(args.api_key) if args.api_key else None
     with _endpoint(args) as (base_url, model_name):
         endpoint = ModelEndpoint(base_url=base_url, model=model_name, api_key=key)
-        entries = asyncio.run(run_all(specs, endpoint, limits, args.max_repeat, args.count))
+        entries = asyncio.run(run_all(specs, endpoint, limits, args.max_repeat, args.count, args.judge))
 
     summary = overall(entries)
     designer = "measured by bench/ai_designer.py (make bench-ai runs both)"
@@ -391,6 +510,7 @@ def main() -> None:
         "limits": limits.model_dump(),
         "max_repeat": args.max_repeat,
         "count_cap": args.count,
+        "model_judge": args.judge,
         "overall": summary,
         "designer": designer,
         "specs": entries,

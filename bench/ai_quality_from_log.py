@@ -29,8 +29,29 @@ _HEAD = re.compile(
 )
 
 
+_JUDGE = re.compile(r"^model judge: (?P<said>yes|no|none) \((?P<s>[\d.]+) s\): (?P<reason>.*)$")
+
+
 def _number(text: str) -> float | None:
     return None if text == "None" else float(text)
+
+
+def _extras(lines: list[str], start: int) -> dict[str, Any]:
+    """The optional lines after an entry's samples: the code-made note and the model judge's verdict."""
+    extras: dict[str, Any] = {"code_made_pool": False}
+    for line in lines[start:]:
+        text = line.strip()
+        if text.startswith("made by code: "):
+            extras["code_made_pool"] = True
+            extras["notes"] = [text.removeprefix("made by code: ")]
+        elif match := _JUDGE.match(text):
+            fits = {"yes": True, "no": False, "none": None}[match["said"]]
+            extras["model_judge"] = {"fits": fits, "reason": match["reason"], "seconds": float(match["s"])}
+        elif text.startswith("the model answered: "):
+            continue
+        else:
+            break
+    return extras
 
 
 def parse(log: Path, unique: dict[str, bool]) -> list[dict[str, Any]]:
@@ -65,6 +86,7 @@ def parse(log: Path, unique: dict[str, bool]) -> list[dict[str, Any]]:
                 "tokens_per_100": round(100 * tokens / made, 3) if made else None,
                 "failure": failure,
                 "samples": json.loads(samples.removeprefix("samples: ")),
+                **_extras(lines, index + 3),
             }
         )
     return entries

@@ -160,6 +160,11 @@ class AIValuesRequested(Event):
         description="The job's row count (None from older generators): a unique AI field needing more distinct "
         "values than `count` gets a composition.",
     )
+    seed: int | None = Field(
+        default=None,
+        description="The job's seed (None from older generators): identifiers the AI service makes by code "
+        "(ISBNs, IBANs, card numbers) are drawn with it, so the same job makes the same values.",
+    )
 
 
 class AIValuesGenerated(Event):

@@ -24,6 +24,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from dmb_ai.adapters.chat_model import ModelEndpoint, build_chat_model
 from dmb_ai.adapters.pool_cache import PoolCache, cache_key
 from dmb_ai.domain.briefs import RequestBrief, analyze, code_notes
+from dmb_ai.domain.code_pools import with_identifier_pools
 from dmb_ai.domain.composing import composable
 from dmb_ai.domain.pools import PoolRequest, PoolResult
 from dmb_ai.settings import AISettings
@@ -91,13 +92,28 @@ def pool_request(event: AIValuesRequested) -> PoolRequest:
         context=event.context,
         locale=event.locale,
         rows=rows,
+        seed=event.seed,
     )
 
 
 async def produce_pools(event: AIValuesRequested, deps: AIDeps, on_progress: Progress | None = None) -> PoolResult:
-    """The pools for `event`: from code alone, from the cache, or from the workflow; never raises for AI."""
+    """The pools for `event`: from code alone, from the cache, or from the workflow, with the identifiers code
+    makes (ISBNs, IBANs, …) added to any of them; never raises for AI."""
     request = pool_request(event)
     brief = analyze(request.table, request.fields, request.context, request.locale)
+    result = await _model_pools(event, request, brief, deps, on_progress)
+    # Drawing a few thousand identifiers takes a moment: off the event loop, which serves other jobs meanwhile.
+    return await asyncio.to_thread(with_identifier_pools, result, brief, request)
+
+
+async def _model_pools(
+    event: AIValuesRequested,
+    request: PoolRequest,
+    brief: RequestBrief,
+    deps: AIDeps,
+    on_progress: Progress | None,
+) -> PoolResult:
+    """The pools of the fields the model writes: from the cache or the workflow (none: only code's notes)."""
     if not brief.fields:
         return PoolResult(notes=code_notes(brief))
     try:

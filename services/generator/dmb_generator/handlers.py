@@ -200,6 +200,7 @@ async def generate_rows(cmd: GenerateRows, deps: GeneratorDeps) -> None:
                     model=ai.model if ai else "gpt-4o-mini",
                     api_key_encrypted=ai.api_key_encrypted if ai else None,
                     rows=cmd.rows,
+                    seed=seed,
                 ),
                 cmd,
             )

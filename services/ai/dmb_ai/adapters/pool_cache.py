@@ -22,7 +22,7 @@ def cache_key(brief: RequestBrief, endpoint: ModelEndpoint) -> str:
     """The same fields, table, context and locale on the same endpoint and model: the same key. The count is
     not in it: a pool at least as large as the one asked for serves any count."""
     identity = {
-        "brief": brief.model_dump(mode="json", exclude={"code_made"}),
+        "brief": brief.model_dump(mode="json", exclude={"code_made", "identifiers"}),
         "base_url": endpoint.base_url,
         "model": endpoint.model,
     }

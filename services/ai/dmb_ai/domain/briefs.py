@@ -9,6 +9,7 @@ from dmb_contracts.fields import TEXTUAL_TYPES, AIGenerator, FieldSpec, StorageT
 from dmb_contracts.generator_defaults import effective_generator
 from pydantic import BaseModel, ConfigDict
 
+from dmb_ai.domain.identifiers import Identifier, identifier_for
 from dmb_ai.domain.judge import CheckDigit, implied_check_digit
 from dmb_ai.domain.language import wanted_language
 
@@ -35,8 +36,11 @@ class RequestBrief(BaseModel):
     language: str
     fields: list[FieldBrief]
     other_fields: list[str]
-    #: Fields whose values code makes (a pattern, choices, a range, a type no model is needed for), with why.
+    #: Fields whose values code makes (a pattern, choices, a range, a type no model is needed for, an
+    #: identifier with a check digit), with why.
     code_made: dict[str, str]
+    #: Fields whose pools code makes here, in the AI service (identifiers with a check digit).
+    identifiers: dict[str, Identifier] = {}
 
 
 def code_made_reason(field: FieldSpec) -> str | None:
@@ -82,9 +86,21 @@ def email_domain(*texts: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def identifier_reason(identifier: Identifier) -> str:
+    return (
+        f"{identifier.described} made by code, not by the AI model: random digits drawn with the job's seed and "
+        "the check digit computed, so every value is valid and different"
+    )
+
+
 def analyze(table: TableSpec, fields: list[FieldSpec], context: str, locale: str) -> RequestBrief:
     """The brief of one request: model-written fields first, code-made ones set aside with the reason."""
-    written = [field for field in fields if code_made_reason(field) is None]
+    identifiers = {
+        field.name: identifier
+        for field in fields
+        if code_made_reason(field) is None and (identifier := identifier_for(field, table, context, locale))
+    }
+    written = [field for field in fields if code_made_reason(field) is None and field.name not in identifiers]
     asked = {field.name for field in fields}
     briefs = []
     for field in written:
@@ -108,7 +124,11 @@ def analyze(table: TableSpec, fields: list[FieldSpec], context: str, locale: str
         language=wanted_language(context, locale),
         fields=briefs,
         other_fields=[_describe(field) for field in table.fields if field.name not in asked],
-        code_made={field.name: reason for field in fields if (reason := code_made_reason(field)) is not None},
+        code_made={
+            **{field.name: reason for field in fields if (reason := code_made_reason(field)) is not None},
+            **{name: identifier_reason(identifier) for name, identifier in identifiers.items()},
+        },
+        identifiers=identifiers,
     )
 
 

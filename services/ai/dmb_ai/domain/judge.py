@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
-from dmb_contracts.check_digits import CheckDigit, implied_check_digit
+from dmb_contracts.check_digits import CheckDigit, implied_check_digit, isbn10_check_digit
 from dmb_contracts.fields import FieldSpec, StorageType
 from stdnum import ean, iban, isbn, luhn
 
@@ -40,11 +40,6 @@ def _with_last_digit(text: str, check: str) -> str:
     return text[:-1] + check
 
 
-def _isbn10_check(first_nine: str) -> str:
-    remainder = -sum((10 - index) * int(digit) for index, digit in enumerate(first_nine)) % 11
-    return "X" if remainder == 10 else str(remainder)
-
-
 def repair_check_digit(kind: CheckDigit, text: str) -> str:
     """`text` with its check digit(s) computed by code, when it has the scheme's layout; else `text` as it is.
 
@@ -66,7 +61,7 @@ def repair_check_digit(kind: CheckDigit, text: str) -> str:
         if len(digits) == 13 and digits.isdigit() and digits.startswith(("978", "979")):
             return _with_last_digit(text, ean.calc_check_digit(digits[:12]))
         if len(digits) == 10 and digits[:9].isdigit():
-            return _with_last_digit(text, _isbn10_check(digits[:9]))
+            return _with_last_digit(text, isbn10_check_digit(digits[:9]))
         return text
     if not digits.isdigit():
         return text

@@ -23,6 +23,8 @@ class PoolRequest(BaseModel):
     locale: str = "en_US"
     #: The job's rows, when more than `count`: a unique text field then also gets a composition that reaches it.
     rows: Annotated[int, Field(gt=0)] | None = None
+    #: The job's seed: identifiers code makes (ISBNs, IBANs, …) are drawn with it, so a job repeats them.
+    seed: int | None = None
 
 
 class PoolLimits(BaseModel):

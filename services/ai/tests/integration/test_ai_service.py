@@ -33,10 +33,11 @@ from dmb_contracts.events import (
     AIValuesRequested,
     JobCancelled,
 )
-from dmb_contracts.fields import TableSpec
+from dmb_contracts.fields import FieldSpec, TableSpec
 from dmb_testing.chat_models import ScriptedChatModel, Stall, values_reply
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
+from stdnum import isbn
 
 KEY = "sk-test-DO-NOT-LEAK-0123456789"
 TITLES = [
@@ -183,6 +184,56 @@ async def test_without_any_key_the_fields_fall_back_with_the_reason(tmp_path: Pa
     assert isinstance(answer, AIValuesFailed)
     assert answer.reason == "no API key: give one with the job, or set DMB_AI_API_KEY for the platform"
     assert rig.models == []
+
+
+ISBN = {"name": "isbn", "type": "string", "max_length": 13, "unique": True, "generator": {"kind": "ai"}}
+
+
+def with_isbn(event: AIValuesRequested, seed: int) -> AIValuesRequested:
+    table = TABLE.model_copy(update={"fields": [*TABLE.fields, FieldSpec.model_validate(ISBN)]})
+    return event.model_copy(update={"table": table, "fields": [*event.fields, table.field("isbn")], "seed": seed})
+
+
+async def test_isbns_are_made_by_code_beside_the_models_titles_and_repeat_with_the_seed(tmp_path: Path) -> None:
+    async with running(tmp_path, [[values_reply("title", TITLES)]]) as rig:
+        first = await rig.answer(with_isbn(rig.request(), seed=11))
+        again = await rig.answer(with_isbn(rig.request(), seed=11))
+        other = await rig.answer(with_isbn(rig.request(), seed=12))
+
+    assert isinstance(first, AIValuesGenerated)
+    assert isinstance(again, AIValuesGenerated)
+    assert isinstance(other, AIValuesGenerated)
+    assert first.values["title"] == TITLES
+    isbns = first.values["isbn"]
+    assert len(set(isbns)) == len(isbns) == 8
+    assert all(isinstance(value, str) and value.startswith("9783") and isbn.is_valid(value) for value in isbns)
+    assert again.values["isbn"] == isbns
+    assert other.values["isbn"] != isbns
+    assert "field isbn: ISBN-13s made by code, not by the AI model" in first.notes[0]
+    prompts = [str(message.content) for model in rig.models for prompt in model.prompts for message in prompt]
+    assert not any("isbn" in prompt.lower() for prompt in prompts)  # never asked of the model
+
+
+async def test_a_job_whose_only_ai_field_is_an_isbn_needs_no_model_nor_key(tmp_path: Path) -> None:
+    async with running(tmp_path, [[values_reply("title", TITLES)]]) as rig:
+        event = with_isbn(rig.request(key=None), seed=3)
+        answer = await rig.answer(event.model_copy(update={"fields": [event.table.field("isbn")], "base_url": None}))
+
+    assert isinstance(answer, AIValuesGenerated)
+    assert len(answer.values["isbn"]) == 8
+    assert rig.models == []
+
+
+async def test_when_the_model_fails_the_isbns_still_come_from_code(tmp_path: Path) -> None:
+    async with running(tmp_path, [[values_reply("title", TITLES)]]) as rig:
+        answer = await rig.answer(with_isbn(rig.request(key=None), seed=3).model_copy(update={"base_url": None}))
+
+    assert isinstance(answer, AIValuesGenerated)
+    assert list(answer.values) == ["isbn"]
+    assert answer.notes[-1] == (
+        "AI values unavailable for title, Faker used instead: no API key: give one with the job, or set "
+        "DMB_AI_API_KEY for the platform"
+    )
 
 
 async def test_a_private_base_url_is_refused_at_call_time_where_the_operator_did_not_allow_it(

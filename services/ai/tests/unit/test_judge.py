@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dmb_ai.domain.briefs import analyze, email_domain
+from dmb_ai.domain.briefs import FieldBrief, RequestBrief, analyze, email_domain
 from dmb_ai.domain.judge import (
     CheckDigit,
     check_digit_problem,
@@ -125,6 +125,22 @@ def test_english_values_are_refused_when_another_language_is_wanted() -> None:
     assert language_problem("Пневмония легких", "es") is not None  # another script
 
 
+def model_written(table: TableSpec) -> RequestBrief:
+    """A brief in which the model writes every field, check-digit ones too: code makes those itself when it
+    can (test_identifiers.py), so this is what the judge sees when it cannot (a layout code does not make)."""
+    fields = [FieldBrief(field=spec, meaning=spec.name, check_digit=implied_check_digit(spec)) for spec in table.fields]
+    return RequestBrief(
+        table=table.table_name,
+        table_description="",
+        context="",
+        locale="en_GB",
+        language="en",
+        fields=fields,
+        other_fields=[],
+        code_made={},
+    )
+
+
 def test_screening_applies_the_fields_own_rules_first() -> None:
     table = TableSpec.model_validate(
         {
@@ -135,7 +151,7 @@ def test_screening_applies_the_fields_own_rules_first() -> None:
             ],
         }
     )
-    brief = analyze(table, table.fields, "", "en_US")
+    brief = model_written(table)
     answer = [
         {"isbn": "978-0-306-40615-7", "title": "The Silent River"},
         {"isbn": "97803064061", "title": "Eleven Digits"},
@@ -200,7 +216,7 @@ def test_screening_repairs_check_digits_but_still_refuses_digit_runs() -> None:
             "fields": [{"name": "isbn", "type": "string", "unique": True, "generator": {"kind": "ai"}}],
         }
     )
-    brief = analyze(table, table.fields, "", "en_GB")
+    brief = model_written(table)
 
     screening = screen(brief, [{"isbn": "9780306406150"}, {"isbn": "9781234567890"}], [])
 

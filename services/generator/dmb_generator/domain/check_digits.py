@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dmb_contracts.check_digits import CheckDigit, implied_check_digit
+from dmb_contracts.check_digits import CheckDigit, implied_check_digit, isbn10_check_digit
 from dmb_contracts.fields import FieldSpec
 from stdnum import ean, iban, isbn, luhn
 
@@ -36,17 +36,12 @@ def _any_digit(slot: str) -> bool:
     return set(slot) >= _DIGITS
 
 
-def _isbn10_check(first_nine: str) -> str:
-    remainder = -sum((10 - index) * int(digit) for index, digit in enumerate(first_nine)) % 11
-    return "X" if remainder == 10 else str(remainder)
-
-
 def _complete_isbn10(text: str, positions: tuple[int, ...]) -> str:
     if positions == (9,):
-        return text[:9] + _isbn10_check(text[:9])
+        return text[:9] + isbn10_check_digit(text[:9])
     # The pattern allows no X at the end: the ninth digit is 0, or 1 when 0 would need an X (never both).
     for ninth in "01":
-        check = _isbn10_check(text[:8] + ninth)
+        check = isbn10_check_digit(text[:8] + ninth)
         if check != "X":
             return text[:8] + ninth + check
     raise AssertionError("an ISBN-10 needs an X after neither 0 nor 1 as its ninth digit")  # pragma: no cover

@@ -192,6 +192,16 @@ async def test_the_ai_services_notes_join_the_jobs_notes(rig: Rig) -> None:
     assert resumed.fallbacks == ["AI made 1 of 200 values (the token budget was spent); they repeat"]
 
 
+async def test_the_ai_request_carries_the_jobs_seed_for_the_values_code_makes_there(rig: Rig) -> None:
+    job = await rig.start_job()
+    async with rig.deps.runtime.sessions() as session:
+        bodies = await session.scalars(sa.select(OUTBOX.c.body).where(OUTBOX.c.type == "ai.values.requested"))
+        requests = [json.loads(body) for body in bodies]
+
+    (request,) = [request for request in requests if request["job_id"] == str(job.job_id)]
+    assert request["seed"] == job.seed
+
+
 async def test_an_ai_answer_after_the_deadline_is_ignored(rig: Rig) -> None:
     job = await rig.start_job()
     assert await resume_overdue_ai_jobs(rig.deps, after_the_wait(job)) == 1
