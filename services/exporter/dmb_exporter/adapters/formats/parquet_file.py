@@ -1,25 +1,19 @@
-"""Parquet: row groups written as the rows stream in, with the About information in the key-value metadata."""
+"""Parquet: row groups written as the rows stream in, with the About information in the key-value metadata.
+
+pyarrow (about 50 MB resident once imported) is loaded by the first Parquet export, in parquet_writer, not by
+every exporter process: an xlsx or CSV export's peak memory stays without it (issue 15: <= 200 MB)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from dmb_contracts.commands import EXPORT_CONTENT_TYPES, ExportFormat
-from dmb_exporter.adapters.formats.base import ExportOptions, ExportTable, FileFormat, FileStats, single_table
+from dmb_exporter.adapters.formats.base import ExportOptions, ExportTable, FileFormat, FileStats
 from dmb_exporter.domain.about import ExportAbout
-from dmb_exporter.domain.arrow_columns import arrow_schema, record_batch
 
 PARQUET_CONTENT_TYPE = EXPORT_CONTENT_TYPES[ExportFormat.PARQUET]
-#: Rows per row group: big enough for good compression and fast scans.
-ROW_GROUP_ROWS = 50_000
-#: Rows turned from Python values into Arrow at a time: a row group is gathered as compact Arrow batches,
-#: so only this many rows of Python objects are alive at once (50,000 of them took ~90 MB).
-ARROW_BATCH_ROWS = 10_000
 
 
 def about_metadata(about: ExportAbout) -> dict[str, str]:
@@ -42,25 +36,9 @@ def about_metadata(about: ExportAbout) -> dict[str, str]:
 
 
 def write_parquet_file(tables: Sequence[ExportTable], path: Path, options: ExportOptions) -> FileStats:
-    table = single_table(tables, ExportFormat.PARQUET)
-    schema = arrow_schema(table.spec, about_metadata(table.about))
-    count = 0
-    rows = iter(table.rows)
-    with pq.ParquetWriter(path, schema, compression="zstd", store_schema=True) as writer:
-        group: list[pa.RecordBatch] = []
-        in_group = 0
-        while chunk := list(itertools.islice(rows, min(ARROW_BATCH_ROWS, ROW_GROUP_ROWS - in_group))):
-            group.append(record_batch(chunk, table.spec, schema))
-            in_group += len(chunk)
-            count += len(chunk)
-            del chunk  # the Python values go before the next chunk is read
-            if in_group == ROW_GROUP_ROWS:
-                writer.write_table(pa.Table.from_batches(group, schema), row_group_size=ROW_GROUP_ROWS)
-                group, in_group = [], 0
-        if group:
-            writer.write_table(pa.Table.from_batches(group, schema), row_group_size=ROW_GROUP_ROWS)
-        writer.add_key_value_metadata({"dmb.rows": str(count)})
-    return FileStats(rows=count, table_rows=(count,))
+    from dmb_exporter.adapters.formats.parquet_writer import write_parquet
+
+    return write_parquet(tables, path, options)
 
 
 PARQUET = FileFormat(ExportFormat.PARQUET, PARQUET_CONTENT_TYPE, "parquet", write_parquet_file)
