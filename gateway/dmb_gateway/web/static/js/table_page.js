@@ -1,6 +1,6 @@
 // A table's page: generate rows with live progress (SSE), cancel, export and download, browse the rows
 // (paged, sorted, filtered per column), its definition and versions (restore).
-import {api, ApiError, followState, settledTable, sleep} from "./api.js";
+import {api, ApiError, followState, settledTable} from "./api.js";
 import {aiOptions} from "./ai_job_options.js";
 import {$, $$, clone, element, formatNumber, formatSeconds, say, setBar, toast} from "./dom.js";
 
@@ -106,45 +106,21 @@ function follow(job) {
   $("#cancel-job").classList.remove("d-none");
   $("#job-bar").classList.add("progress-bar-animated");
   let firstSeen = null;
-  return new Promise((resolve) => {
-    const source = new EventSource(`/api/v1/jobs/${job.id}/events`);
-    source.addEventListener("job", (message) => {
-      const state = JSON.parse(message.data);
-      currentJob = state;
-      setBar($("#job-bar"), state.rows ? state.rows_done / state.rows : 0);
-      let text = statusText(state);
-      if (state.status === "running" && state.rows_done > 0 && !cancelRequested) {
-        const now = performance.now();
-        if (!firstSeen) firstSeen = {at: now, rows: state.rows_done};
-        const rate = (state.rows_done - firstSeen.rows) / ((now - firstSeen.at) / 1000);
-        if (rate > 0) text += `, about ${formatSeconds((state.rows - state.rows_done) / rate)} left`;
-      }
-      if (state.reason) text += ` (${state.reason})`;
-      $("#job-text").textContent = text;
-      if (FINISHED.includes(state.status)) {
-        source.close();
-        finish(state);
-        resolve(state);
-      }
-    });
-    source.onerror = async () => {
-      // The stream ends when the job does; if it broke early, read the job's state once.
-      source.close();
-      const state = await api("GET", `/jobs/${job.id}`).catch(() => job);
-      if (FINISHED.includes(state.status)) { finish(state); resolve(state); }
-      else resolve(await poll(state));
-    };
-  });
-}
-
-async function poll(job) {
-  for (;;) {
-    await sleep(1000);
-    const state = await api("GET", `/jobs/${job.id}`);
+  const show = (state) => {
+    currentJob = state;
     setBar($("#job-bar"), state.rows ? state.rows_done / state.rows : 0);
-    $("#job-text").textContent = statusText(state);
-    if (FINISHED.includes(state.status)) { finish(state); return state; }
-  }
+    let text = statusText(state);
+    if (state.status === "running" && state.rows_done > 0 && !cancelRequested) {
+      const now = performance.now();
+      if (!firstSeen) firstSeen = {at: now, rows: state.rows_done};
+      const rate = (state.rows_done - firstSeen.rows) / ((now - firstSeen.at) / 1000);
+      if (rate > 0) text += `, about ${formatSeconds((state.rows - state.rows_done) / rate)} left`;
+    }
+    if (state.reason) text += ` (${state.reason})`;
+    $("#job-text").textContent = text;
+  };
+  return followState(`/jobs/${job.id}`, "job", (state) => FINISHED.includes(state.status), {onState: show})
+    .then((state) => { finish(state); return state; });
 }
 
 function finish(state) {
