@@ -617,23 +617,20 @@ async def cancel_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
     all of them. The turn is taken afterwards, only to give the job's slots to the owner's next job."""
     exists, job_owner = await _job_owner(deps, cmd.job_id)
     owner_id = cmd.owner_id if cmd.owner_id is not None else job_owner
-    if exists:
-        await _cancel_running_job(cmd, deps)
-        await _release_owner_chunks(cmd, deps, owner_id)
-        return
-    async with _owner_uow(deps, owner_id) as uow:
-        job = await uow.session.get(Job, cmd.job_id)
-        if job is None and await cancel_unstarted_batch_job(uow, cmd):
-            await uow.commit()
-            return
-        if job is None:
-            # The cancel overtook the job's GenerateRows (both are on the way): remembered, so that the job is
-            # created cancelled and a job cancelled right after it was asked for never runs.
-            if await uow.session.get(EarlyCancel, cmd.job_id) is None:
-                uow.session.add(EarlyCancel(job_id=cmd.job_id, created_at=utcnow()))
-            await uow.commit()
-            return
-    # generate_rows committed the job while this cancel waited for the owner's turn.
+    if not exists:
+        async with _owner_uow(deps, owner_id) as uow:
+            job = await uow.session.get(Job, cmd.job_id)
+            if job is None and await cancel_unstarted_batch_job(uow, cmd):
+                await uow.commit()
+                return
+            if job is None:
+                # The cancel overtook the job's GenerateRows (both are on the way): remembered, so that the job
+                # is created cancelled and a job cancelled right after it was asked for never runs.
+                if await uow.session.get(EarlyCancel, cmd.job_id) is None:
+                    uow.session.add(EarlyCancel(job_id=cmd.job_id, created_at=utcnow()))
+                await uow.commit()
+                return
+        # Otherwise generate_rows committed the job while this cancel waited for the owner's turn.
     await _cancel_running_job(cmd, deps)
     await _release_owner_chunks(cmd, deps, owner_id)
 
