@@ -106,6 +106,8 @@ async def distributed_flows(platform: Platform, generators: int, sizes: list[int
             job = flow.job
             assert job["rows_done"] == rows, job
             assert all(line["violations"] == 0 for line in job["report"]), job["report"]
+            # Every process (issue 15: "peak RSS of any process, 1M rows"), each its peak so far.
+            peaks = {f"{p.name}-{index}": memory_mb(p.pid)["VmHWM"] for index, p in enumerate(platform.processes)}
             result = {
                 "mode": "distributed",
                 "generators": generators,
@@ -116,11 +118,8 @@ async def distributed_flows(platform: Platform, generators: int, sizes: list[int
                     "report_seconds": round(job["report_seconds"], 3),
                     "seconds": round(job["seconds"], 3),
                 },
-                "generator_peak_rss_mb": [memory_mb(p.pid)["VmHWM"] for p in platform.of("generator")],
-                # Every process (issue 15: "peak RSS of any process, 1M rows"), each its peak so far.
-                "peak_rss_mb": {
-                    f"{p.name}-{index}": memory_mb(p.pid)["VmHWM"] for index, p in enumerate(platform.processes)
-                },
+                "generator_peak_rss_mb": [peaks[name] for name in peaks if name.startswith("generator-")],
+                "peak_rss_mb": peaks,
             }
             print(json.dumps(result), flush=True)
             results.append(result)

@@ -73,8 +73,8 @@ def column_report(engine: Engine, table: sa.Table, spec: TableSpec) -> TableRepo
         *(_index_query(table, index.fields) for index in unique_indexes),
     ]
     summary, *results = _run_all(engine, queries)
-    distincts = {field.name: int(row[0] or 0) for field, row in zip(counted, results, strict=False)}
-    index_rows = results[len(counted) :]
+    distinct_rows, index_rows = results[: len(counted)], results[len(counted) :]
+    distincts = {field.name: int(row[0] or 0) for field, row in zip(counted, distinct_rows, strict=True)}
     rows = int(summary[-1] or 0)
     reports = []
     for position, field in enumerate(spec.fields):
