@@ -40,7 +40,10 @@
       if (generator.fallback_summary) {
         values.append(element(doc, "div", "text-body-secondary", `if the AI step fails: ${generator.fallback_summary}`));
       }
-      row.append(element(doc, "td", "text-break font-monospace", generator.name),
+      // A name of up to 20 characters stays whole (the auto layout broke "opened" into "opene d" beside long
+      // values); a longer one may wrap anywhere so the table still fits a phone.
+      const nameWrap = generator.name.length <= 20 ? "text-nowrap" : "text-break";
+      row.append(element(doc, "td", `${nameWrap} font-monospace`, generator.name),
                  element(doc, "td", "", types.get(generator.name) ?? ""), values);
       tbody.append(row);
     });

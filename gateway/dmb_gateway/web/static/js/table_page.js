@@ -57,9 +57,9 @@ async function startJob({download}) {
     const job = await api("POST", `/tables/${tableId}/jobs`, jobBody());
     $("#job-status").classList.add("d-none");
     const finished = await follow(job);
+    await loadRows();  // a cancelled or failed job keeps the rows it wrote before it ended
     if (finished.status === "completed") {
       toast(`${formatNumber(finished.rows_done)} rows generated in ${table.table_name}.`);
-      await loadRows();
       if (download) await exportAndDownload($("#download-format").value, finished);
     }
   } catch (error) {
