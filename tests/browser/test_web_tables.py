@@ -68,6 +68,26 @@ def test_invalid_input_is_explained_next_to_its_field_and_brought_into_view(page
     expect(error).to_be_hidden()  # the live check clears it once the name is fine
 
 
+def test_what_is_typed_while_the_builder_still_loads_is_kept(page: Page) -> None:
+    # The catalogue is held back, as on a busy server: the form is usable at once and keeps what was typed
+    # (it used to be reset when the page's lists arrived, so Create then sent an empty table name).
+    held: list[Route] = []
+    page.route("**/api/v1/generators/catalogue", lambda route: held.append(route))
+    page.goto("/tables/new")
+    page.locator("#table_name").fill("stock")
+    page.get_by_role("button", name="Add field").click()
+    page.locator(".field-row").last.locator(".f-name").fill("sku")
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "the page never asked for the catalogue"
+        page.wait_for_timeout(50)
+    held[0].continue_()
+
+    expect(page.locator("#preview-table thead th")).to_have_text(["id", "name", "sku"])
+    expect(page.locator("#table_name")).to_have_value("stock")
+    expect(page.locator(".field-row")).to_have_count(3)
+
+
 def test_values_picker_and_keyboard_reorder_change_the_preview(page: Page) -> None:
     page.goto("/tables/new")
     page.locator("#table_name").fill("accounts")

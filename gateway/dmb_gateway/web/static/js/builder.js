@@ -518,7 +518,16 @@ async function loadTable(id) {
   fillForm(editing.spec);
 }
 
+// A new table's form is ready at once: what the user types while the lists below load is kept. A table,
+// design or template to open instead makes the form wait (inert) until it is filled, so nothing typed is lost.
 async function start() {
+  const opening = Boolean(tableId || root.dataset.design || root.dataset.starter);
+  if (opening) { form.inert = true; form.setAttribute("aria-busy", "true"); }
+  else resetForm();
+  try { await load(); } finally { form.inert = false; form.removeAttribute("aria-busy"); }
+}
+
+async function load() {
   const [tables, catalogueData, starterList] = await Promise.all([
     api("GET", "/tables?limit=500"), api("GET", "/generators/catalogue"), api("GET", "/starters")]);
   createdTables = tables.items.filter((t) => t.status === "created");
@@ -530,7 +539,7 @@ async function start() {
   if (tableId) await loadTable(tableId);
   else if (root.dataset.design) await useDesign(root.dataset.design);
   else if (root.dataset.starter) useStarter(root.dataset.starter);
-  else resetForm();
+  else changed();  // the value hints need the catalogue, now loaded
 }
 
 start().catch((error) => say($("#form-status"), error.message, "error"));
