@@ -13,6 +13,8 @@ pending records).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from dmb_contracts.ai_assist import (
@@ -43,10 +45,10 @@ from dmb_gateway.api.ai_service import (
     save_settings,
     settings_public,
 )
-from dmb_gateway.api.deps import ContextDep, CurrentUser, SessionDep
+from dmb_gateway.api.deps import ContextDep, CurrentUser, GatewayContext, SessionDep
 from dmb_gateway.api.ownership import get_owned
 from dmb_gateway.api.shared import ERRORS, created_table
-from dmb_gateway.models import AIDesignView, AIVocabularyView
+from dmb_gateway.models import AIDesignView, AIVocabularyView, User
 
 router = APIRouter(prefix="/ai", tags=["ai"])
 
@@ -117,13 +119,14 @@ async def get_design(design_id: uuid.UUID, user: CurrentUser, session: SessionDe
 async def cancel_design(design_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> AIDesignView:
     """Stop the AI's work on a pending design: 202 with status `cancelled` (final: a proposal that arrives later
     is ignored), 409 when it is already proposed, failed or cancelled."""
-    async with context.runtime.uow() as uow:
-        view = await get_owned(uow.session, AIDesignView, design_id, user, "design", lock=True)
-        _refuse_finished(view, "Design", design_id)
-        _mark_cancelled(view)
-        uow.emit(CancelDesign(design_id=design_id, owner_id=view.owner_id, correlation_id=design_id))
-        await uow.commit()
-    return view
+    return await _cancel(
+        context,
+        AIDesignView,
+        design_id,
+        user,
+        "design",
+        lambda owner: CancelDesign(design_id=design_id, owner_id=owner, correlation_id=design_id),
+    )
 
 
 @router.post("/vocabularies", status_code=status.HTTP_202_ACCEPTED, response_model=VocabularyPublic, responses=ERRORS)
@@ -183,22 +186,37 @@ async def get_vocabulary(vocabulary_id: uuid.UUID, user: CurrentUser, session: S
 )
 async def cancel_vocabulary(vocabulary_id: uuid.UUID, user: CurrentUser, context: ContextDep) -> AIVocabularyView:
     """Stop the AI's work on a pending vocabulary: as for designs, 202 `cancelled` or 409 when already finished."""
+    return await _cancel(
+        context,
+        AIVocabularyView,
+        vocabulary_id,
+        user,
+        "vocabulary",
+        lambda owner: CancelVocabulary(vocabulary_id=vocabulary_id, owner_id=owner, correlation_id=vocabulary_id),
+    )
+
+
+_View = TypeVar("_View", AIDesignView, AIVocabularyView)
+
+
+async def _cancel(
+    context: GatewayContext,
+    model: type[_View],
+    key: uuid.UUID,
+    user: User,
+    what: str,
+    command: Callable[[uuid.UUID], CancelDesign | CancelVocabulary],
+) -> _View:
+    """Marks a pending record cancelled and tells the AI service (the command made for the record's owner, who
+    may not be the admin cancelling it), in one transaction; 409 when it is already finished."""
     async with context.runtime.uow() as uow:
-        view = await get_owned(uow.session, AIVocabularyView, vocabulary_id, user, "vocabulary", lock=True)
-        _refuse_finished(view, "Vocabulary", vocabulary_id)
-        _mark_cancelled(view)
-        uow.emit(CancelVocabulary(vocabulary_id=vocabulary_id, owner_id=view.owner_id, correlation_id=vocabulary_id))
+        view = await get_owned(uow.session, model, key, user, what, lock=True)
+        if view.status != "pending":
+            raise HTTPException(status.HTTP_409_CONFLICT, f"{what.capitalize()} {key} is already {view.status}")
+        view.status, view.reason, view.finished_at = "cancelled", CANCELLED, utcnow()
+        uow.emit(command(view.owner_id))
         await uow.commit()
     return view
-
-
-def _refuse_finished(view: AIDesignView | AIVocabularyView, what: str, key: uuid.UUID) -> None:
-    if view.status != "pending":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{what} {key} is already {view.status}")
-
-
-def _mark_cancelled(view: AIDesignView | AIVocabularyView) -> None:
-    view.status, view.reason, view.finished_at = "cancelled", CANCELLED, utcnow()
 
 
 @router.get("/settings", response_model=AISettingsPublic)
