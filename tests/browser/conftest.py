@@ -8,7 +8,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from dmb_testing.browser import AXE, DESKTOP, Watch, launch_chromium, running_platform
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+
+# On CI's 2 busy cores a page's first API answers can take longer than expect's 5 s default (stop 20's run
+# showed it); a passing check returns as soon as it holds, so only a failing one waits this long.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")
