@@ -44,7 +44,7 @@ def counter(url: str, schema: str | None) -> Callable[[], int]:
 
 async def cancel_right_after_start(client: httpx.AsyncClient, count: Callable[[], int]) -> None:
     table = await create_table(client, NOTES)
-    statuses, before, acknowledged = [], [], []
+    statuses, before, acknowledged, reported = [], [], [], []
     for _ in range(JOBS):
         before.append(await asyncio.to_thread(count))
         started = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": 20_000})
@@ -56,12 +56,15 @@ async def cancel_right_after_start(client: httpx.AsyncClient, count: Callable[[]
         acknowledged.append(await asyncio.to_thread(count))
         job = await wait_for(client, f"/api/v1/jobs/{started.json()['id']}", {"completed", "failed", "cancelled"})
         statuses.append(job["status"])
+        reported.append(job["rows_done"])
     await asyncio.sleep(1.5)  # any chunk still in flight would land now
     final = await asyncio.to_thread(count)
 
     assert statuses == ["cancelled"] * JOBS
     # No row after a cancel was acknowledged: what was there then is what the next job found, and the end.
     assert acknowledged == [*before[1:], final]
+    # And each cancelled job reports the rows it kept, chunks written just before the cancel included.
+    assert reported == [after - start for start, after in zip(before, acknowledged, strict=True)]
 
     small = await client.post(f"/api/v1/tables/{table['id']}/jobs", json={"rows": 10})
     await wait_for(client, f"/api/v1/jobs/{small.json()['id']}", {"completed"})

@@ -481,6 +481,10 @@ async def _write_chunk(cmd: GenerateChunk, deps: GeneratorDeps, table: sa.Table,
         if job is None or job.status in JOB_FINISHED:
             return False
         await asyncio.to_thread(deps.tables.insert_chunk, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
+        # Counted in the transaction that holds the shared lock: a cancel waiting for it then counts these rows
+        # (recorded afterwards, a cancel in between reported fewer rows than the table kept).
+        if await uow.session.get(ChunkDone, (cmd.job_id, cmd.chunk_index)) is None:
+            uow.session.add(ChunkDone(job_id=cmd.job_id, chunk_index=cmd.chunk_index, rows=cmd.rows, done_at=utcnow()))
         await uow.commit()
     return True
 
@@ -517,9 +521,6 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         job = await _locked_job(uow, cmd.job_id)
         if job.status in JOB_FINISHED:
             return
-        if await uow.session.get(ChunkDone, (cmd.job_id, cmd.chunk_index)) is None:
-            uow.session.add(ChunkDone(job_id=cmd.job_id, chunk_index=cmd.chunk_index, rows=cmd.rows, done_at=utcnow()))
-            await uow.session.flush()
         done_chunks, done_rows = (
             await uow.session.execute(
                 sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(

@@ -1,5 +1,6 @@
 """A multi-table job on the real generator (its bootstrap, PostgreSQL database and handlers, an in-process
-bus): parents are filled first, and a redelivered batch command or job event fills nothing twice."""
+bus): parents are filled first, a redelivered batch command or job event fills nothing twice, and a cancelled
+job reports the rows it kept."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from dmb_bus.base import MessageBus
 from dmb_bus.factory import create_bus
 from dmb_common.datasets import create_datasets_engine, table_for
 from dmb_common.settings import BaseServiceSettings
-from dmb_contracts.commands import BatchTable, CancelJob, GenerateTables
+from dmb_contracts.commands import BatchTable, CancelJob, GenerateChunk, GenerateTables
 from dmb_contracts.envelope import Message
 from dmb_contracts.events import JobCancelled, JobCompleted, JobFailed, JobStarted
 from dmb_contracts.fields import TableSpec
+from dmb_generator import handlers
 from dmb_generator.bootstrap import build
 
 SCHEMA = "datasets"
@@ -181,3 +183,25 @@ async def test_a_failed_parent_fails_the_tables_after_it_with_the_reason(generat
     assert isinstance(child, JobFailed), child
     assert child.reason == f"an earlier table of the batch, 'customers', failed: {parent.reason}"
     assert not any(isinstance(e, JobStarted) and e.job_id == orders for e in generator.events)
+
+
+async def test_a_cancel_between_writing_a_chunk_and_recording_it_counts_the_chunk(
+    generator: Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cancel lands after a chunk's rows are committed and before its progress is recorded: the job's
+    rows_done must still be the rows the table kept (it reported 45,000 beside 50,000 rows in the table)."""
+    record = handlers._record_chunk
+
+    async def cancel_first(cmd: GenerateChunk, deps: handlers.GeneratorDeps, spec: TableSpec) -> None:
+        await handlers.cancel_job(CancelJob(job_id=cmd.job_id, owner_id=cmd.owner_id), deps)
+        await record(cmd, deps, spec)
+
+    monkeypatch.setattr(handlers, "_record_chunk", cancel_first)
+    job = uuid.uuid4()
+    table = BatchTable(job_id=job, table_id=uuid.uuid4(), table_version=1, spec=CUSTOMERS, rows=25)
+    await generator.bus.publish(GenerateTables(batch_id=uuid.uuid4(), tables=[table], seed=3))
+
+    ended = (await generator.outcomes({job}))[job]
+    assert isinstance(ended, JobCancelled), ended
+    assert generator.count(CUSTOMERS) == 25
+    assert ended.rows_done == 25
