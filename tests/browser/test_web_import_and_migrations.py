@@ -3,6 +3,7 @@ dialect picker of its export controls, in a real browser; axe-core finds nothing
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,9 @@ def test_the_sql_dialect_picker_exports_mysql_and_postgres_copy(page: Page, api:
     mysql = Path(download.value.path()).read_text()
     assert mysql.startswith("-- Dynamic Model Builder export for MySQL/MariaDB\n")
     assert "INSERT INTO" in mysql
+    bar = page.locator("#job-bar")  # a finished job's bar is plain green, not striped like work in progress
+    expect(bar).to_have_class(re.compile(r"\bbg-success\b"))
+    expect(bar).not_to_have_class(re.compile(r"progress-bar-striped"))
 
     page.get_by_label("SQL for").select_option("postgres")
     page.get_by_label("Load the rows with COPY").check()

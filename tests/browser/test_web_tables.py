@@ -168,7 +168,9 @@ def test_a_running_job_can_be_cancelled_from_its_progress(page: Page, api: httpx
         page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#job-text")).to_contain_text("cancelled", timeout=60_000)
     expect(page.get_by_role("button", name="Cancel")).to_be_hidden()
+    expect(page.locator("#job-bar")).to_have_class(re.compile(r"\bbg-secondary\b"))
     # The rows it wrote before the cancel stay, and the table below shows them without a reload.
     written = re.search(r"cancelled: ([\d,]+) of 1,000,000 rows", page.locator("#job-text").inner_text())
-    assert written and written.group(1) != "0", page.locator("#job-text").inner_text()
+    assert written, page.locator("#job-text").inner_text()
+    assert written.group(1) != "0"
     expect(page.locator("#data-count")).to_have_text(f"{written.group(1)} rows")

@@ -6,6 +6,7 @@ import {$, $$, clone, element, formatNumber, formatSeconds, say, setBar, toast} 
 
 const tableId = $("#table-page").dataset.tableId;
 const FINISHED = ["completed", "failed", "cancelled"];
+const FINISHED_BAR = {completed: "bg-success", failed: "bg-danger", cancelled: "bg-secondary"};
 const EXPORTING = ["pending", "running"];
 let table = null;
 let currentJob = null;
@@ -104,7 +105,8 @@ function follow(job) {
   $("#job-report").replaceChildren();
   $("#cancel-job").disabled = false;
   $("#cancel-job").classList.remove("d-none");
-  $("#job-bar").classList.add("progress-bar-animated");
+  $("#job-bar").classList.remove(...Object.values(FINISHED_BAR));
+  $("#job-bar").classList.add("progress-bar-striped", "progress-bar-animated");
   let firstSeen = null;
   const show = (state) => {
     currentJob = state;
@@ -125,7 +127,9 @@ function follow(job) {
 
 function finish(state) {
   $("#cancel-job").classList.add("d-none");
-  $("#job-bar").classList.remove("progress-bar-animated");
+  // A finished job's bar is plain and coloured by its outcome, so it no longer looks like work in progress.
+  $("#job-bar").classList.remove("progress-bar-striped", "progress-bar-animated");
+  $("#job-bar").classList.add(FINISHED_BAR[state.status]);
   $("#job-report").replaceChildren(window.jobReport.renderJobReport(state, document));
   $("#report-card").classList.remove("d-none");
   $("#report-link").classList.remove("d-none");
