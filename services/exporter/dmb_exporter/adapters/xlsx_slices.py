@@ -24,12 +24,14 @@ primary key or one estimated below PARALLEL_MIN_ROWS rows (starting the workers 
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import multiprocessing
 import os
 import queue
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +56,8 @@ SLICES_PER_WORKER = 2
 #: Dialects whose workers can read the parent's snapshot (see the module docstring).
 SLICED_DIALECTS = frozenset({"postgresql"})
 _SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]+")
+
+log = logging.getLogger(__name__)
 
 
 class ExportWorkerFailed(RuntimeError):
@@ -179,6 +183,7 @@ def write_slices(
                 )
                 for number, (start, end) in enumerate(bounds)
             ]
+            started = time.perf_counter()
             try:
                 results = _run(tasks, workers, source.on_rows)
             except BaseException:
@@ -187,7 +192,16 @@ def write_slices(
             conn.rollback()
     finally:
         engine.dispose()
-    return _assemble(results, pieces)
+    sliced = _assemble(results, pieces)
+    log.info(
+        "xlsx rows of %s: %d in %d slices by %d worker processes, %.2fs",
+        source.table.table_name,
+        sum(sliced.sheet_rows),
+        len(tasks),
+        workers,
+        time.perf_counter() - started,
+    )
+    return sliced
 
 
 def _export_snapshot(conn: sa.Connection) -> str | None:
