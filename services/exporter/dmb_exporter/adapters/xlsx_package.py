@@ -14,6 +14,12 @@ level 6, zipfile's default, took a third of the export's time for files ~15% sma
 Memory stays constant: rows are held a batch at a time, and only the first WIDTH_SAMPLE_ROWS rows' display
 widths are kept.
 
+A large table given with its `RowSource` (PostgreSQL, from xlsx_slices.PARALLEL_MIN_ROWS rows) is read,
+encoded and deflated by worker processes instead (adapters/xlsx_slices.py): its sheets arrive as deflate
+pieces, and the package is then written by zip_pieces.ZipWriter, each sheet's member joined from the piece
+of openpyxl's part before the rows, the rows' pieces and the piece after them (the other tables' sheets are
+deflated here into one piece each).
+
 Only public interfaces are used (openpyxl's Workbook and write-only cells, `ws.path`, zipfile); the unit
 tests read every value back with openpyxl and python-calamine, so a change in openpyxl fails loudly.
 """
@@ -372,7 +378,7 @@ class _SlicedSheet:
 
     def deflate_pieces(self, skeleton: bytes) -> list[DeflatePiece]:
         before, after = _around_sheet_data(skeleton, self.title)
-        name = f"{self.part.replace('/', '_')}"
+        name = self.part.replace("/", "_")
         head = self._sliced.folder / f"{name}-head.deflate"
         tail = self._sliced.folder / f"{name}-tail.deflate"
         self._ends = [head, tail]
