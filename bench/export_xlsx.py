@@ -148,6 +148,7 @@ def export(url: str, endpoint: str, spec_json: str, table_name: str, single_proc
         "size_bytes": stored.size_bytes,
         "peak_rss_mb_before_export": round(rss_before),
         "peak_rss_mb_after_writing": round(rss_written),
+        "single_process": single_process,
         "peak_rss_mb": round(peak_rss_mb()),
         # The workers and the fork server they come from, largest first (the smallest, ~12 MB, is
         # multiprocessing's resource tracker).
