@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from dmb_common.datasets import owned_table
-from dmb_common.namespaces import hide_physical_names
+from dmb_common.namespaces import hide_physical_names, physical_spec
 from dmb_common.runtime import ServiceRuntime
 from dmb_common.storage import ObjectStore, StoredObject
 from dmb_contracts.commands import RequestExport
 from dmb_contracts.envelope import utcnow
 from dmb_contracts.events import ExportCompleted, ExportExpired, ExportFailed, ExportProgressed
+from dmb_contracts.fields import TableSpec
 from dmb_contracts.statuses import ExportStatus
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,7 +28,9 @@ from dmb_exporter.adapters.datasets_reader import stream_rows
 from dmb_exporter.adapters.formats import ExportResult, write_export
 from dmb_exporter.adapters.temp_files import ExportTempFiles
 from dmb_exporter.adapters.upload import UploadFailed, discard_object, upload_with_retry
+from dmb_exporter.adapters.xlsx_slices import ExportWorkerFailed
 from dmb_exporter.domain import ExportAbout, WorkbookTable
+from dmb_exporter.domain.xlsx import RowSource
 from dmb_exporter.models import ExportRecord
 from dmb_exporter.progress import RowCounter
 
@@ -81,6 +84,12 @@ def _produce(
     about = ExportAbout.for_request(cmd, rows=total)
     progress = RowCounter(total + sum(more_totals), report)
     progress.start()
+    # The URL with its password: the xlsx writer's worker processes open their own connections.
+    url = deps.datasets.url.render_as_string(hide_password=False)
+
+    def source(spec: TableSpec) -> RowSource:
+        return RowSource(url, physical_spec(spec, cmd.owner_id), deps.datasets_schema, on_rows=progress.add)
+
     # The generators open their connection only when the workbook reaches their table, one table at a time.
     more_tables = [
         WorkbookTable(
@@ -94,6 +103,7 @@ def _produce(
                 generator_version=extra.generator_version,
                 row_count=count,
             ),
+            source(extra.spec),
         )
         for extra, each, count in zip(cmd.more_tables, more, more_totals, strict=True)
     ]
@@ -109,6 +119,7 @@ def _produce(
             sql_dialect=cmd.sql_dialect,
             sql_copy=cmd.sql_copy,
             more_tables=more_tables,
+            source=source(cmd.spec),
         )
         about_seconds = time.perf_counter() - started
         log.info("wrote %d rows of %s in %.2fs", result.rows, file_stem(cmd), about_seconds)
@@ -149,7 +160,7 @@ async def request_export(cmd: RequestExport, deps: ExporterDeps) -> None:
 
     try:
         result, stored = await asyncio.to_thread(_produce, cmd, deps, report)
-    except (UploadFailed, SQLAlchemyError, OSError, ValueError) as exc:
+    except (UploadFailed, SQLAlchemyError, OSError, ValueError, ExportWorkerFailed) as exc:
         await _finish_failed(cmd, deps, _reason(exc))
         return
     seconds = time.perf_counter() - started

@@ -24,6 +24,13 @@ class RowCounter:
     def start(self) -> None:
         self._report(0, self.total)
 
+    def add(self, rows: int) -> None:
+        """`rows` more written elsewhere (the xlsx writer's worker processes), reported as `counted` does."""
+        self.written += rows
+        if time.monotonic() - self._last >= self._every:
+            self._last = time.monotonic()
+            self._report(self.written, self.total)
+
     def counted(self, rows: Iterator[Row]) -> Iterator[Row]:
         for row in rows:
             yield row

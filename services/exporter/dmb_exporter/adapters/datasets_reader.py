@@ -56,21 +56,31 @@ def stream_batches(
     if order_by_primary_key and len(table.primary_key.columns) > 0:
         query = query.order_by(*table.primary_key.columns)
     with engine.connect() as conn:
-        dialect = conn.dialect
-        compiled = query.compile(dialect=dialect)
-        raw = conn.connection.dbapi_connection
-        assert raw is not None  # a connection checked out of the pool has its driver connection
-        cursor = _streaming_cursor(raw, dialect.name)
         try:
-            # The driver's own cursor and tuples, fetched in bulk: SQLAlchemy's Row objects are skipped.
-            cursor.execute(str(compiled))  # a plain SELECT … ORDER BY: no parameters
-            processors = _processors(table, dialect, cursor.description)
-            convert = any(process is not None for process in processors)
-            while batch := cursor.fetchmany(batch_size):
-                yield _processed(batch, processors) if convert else batch
+            yield from fetch_batches(conn, table, query, batch_size)
         finally:
-            cursor.close()
             conn.rollback()  # ends the read-only transaction (and a server-side cursor with it)
+
+
+def fetch_batches(
+    conn: sa.Connection, table: sa.Table, query: sa.Select[Any], batch_size: int = DEFAULT_BATCH_SIZE
+) -> Iterator[list[tuple[object, ...]]]:
+    """The rows of `query` (selecting `table`'s columns, in order) on `conn`, in the connection's transaction,
+    a list of up to `batch_size` tuples at a time, through a streaming cursor (see `stream_batches`)."""
+    dialect = conn.dialect
+    compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # a connection checked out of the pool has its driver connection
+    cursor = _streaming_cursor(raw, dialect.name)
+    try:
+        # The driver's own cursor and tuples, fetched in bulk: SQLAlchemy's Row objects are skipped.
+        cursor.execute(str(compiled))  # bounds (a slice's keys) are literal integers: no parameters
+        processors = _processors(table, dialect, cursor.description)
+        convert = any(process is not None for process in processors)
+        while batch := cursor.fetchmany(batch_size):
+            yield _processed(batch, processors) if convert else batch
+    finally:
+        cursor.close()
 
 
 def _streaming_cursor(raw: Any, dialect_name: str) -> Any:

@@ -14,12 +14,19 @@ level 6, zipfile's default, took a third of the export's time for files ~15% sma
 Memory stays constant: rows are held a batch at a time, and only the first WIDTH_SAMPLE_ROWS rows' display
 widths are kept.
 
+A large table given with its `RowSource` (PostgreSQL, from xlsx_slices.PARALLEL_MIN_ROWS rows) is read,
+encoded and deflated by worker processes instead (adapters/xlsx_slices.py): its sheets arrive as deflate
+pieces, and the package is then written by zip_pieces.ZipWriter, each sheet's member joined from the piece
+of openpyxl's part before the rows, the rows' pieces and the piece after them (the other tables' sheets are
+deflated here into one piece each).
+
 Only public interfaces are used (openpyxl's Workbook and write-only cells, `ws.path`, zipfile); the unit
 tests read every value back with openpyxl and python-calamine, so a change in openpyxl fails loudly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import itertools
@@ -36,6 +43,8 @@ from typing import Any
 from dmb_contracts.field_summary import summarize_constraints
 from dmb_contracts.fields import StorageType, TableSpec
 from dmb_contracts.generator_defaults import FieldGenerator
+from dmb_exporter.adapters.xlsx_slices import SlicedRows, write_slices
+from dmb_exporter.adapters.zip_pieces import DeflatePiece, PieceWriter, ZipWriter
 from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.values import EXCEL_MAX_DATA_ROWS, ILLEGAL_XML_CHARS, fit_excel_text
 from dmb_exporter.domain.xlsx import (
@@ -115,7 +124,7 @@ def write_tables_workbook(
     workbook.properties.title = ", ".join(table.spec.display_name or table.spec.table_name for table in tables)
     styles = _Styles(workbook)
     titles = SheetTitles()
-    sheets: list[_DataSheet] = []
+    sheets: list[_Sheet] = []
     outcomes: list[_TableOutcome] = []
     try:
         for table in tables:
@@ -141,14 +150,28 @@ def _write_table(
     titles: SheetTitles,
     table: WorkbookTable,
     folder: Path,
-    sheets: list[_DataSheet],
+    sheets: list[_Sheet],
     max_rows_per_sheet: int,
 ) -> _TableOutcome:
     """Stream one table's rows into its data sheet(s); the sheets are appended to `sheets` as they open,
     so the caller can discard them all on failure."""
     spec = table.spec
-    encoder = RowEncoder(spec, styles.ids_for(spec))
+    ids = styles.ids_for(spec)
+    encoder = RowEncoder(spec, ids)
     widths = ColumnWidths(spec)
+    started = time.perf_counter()
+    if table.source is not None:
+        sliced = write_slices(
+            table.source,
+            spec,
+            ids,
+            folder,
+            max_rows_per_sheet=max_rows_per_sheet,
+            level=DATA_COMPRESS_LEVEL,
+            rows_hint=table.about.row_count,
+        )
+        if sliced is not None:
+            return _sliced_table(workbook, titles, table, encoder, sliced, sheets, started)
     own: list[_DataSheet] = []
 
     def open_sheet() -> _DataSheet:
@@ -157,7 +180,6 @@ def _write_table(
         own.append(sheet)
         return sheet
 
-    started = time.perf_counter()
     sheet = open_sheet()
     remaining = iter(table.rows)
     in_sheet = total = 0
@@ -179,6 +201,38 @@ def _write_table(
     sheet.finish(widths)
     seconds = time.perf_counter() - started
     return _TableOutcome(table.about, total, encoder.truncated, [s.title for s in own], seconds)
+
+
+def _sliced_table(
+    workbook: Workbook,
+    titles: SheetTitles,
+    table: WorkbookTable,
+    encoder: RowEncoder,
+    sliced: SlicedRows,
+    sheets: list[_Sheet],
+    started: float,
+) -> _TableOutcome:
+    """The sheets of a table whose rows worker processes wrote (adapters/xlsx_slices.py)."""
+    widths = ColumnWidths(table.spec)
+    own: list[_SlicedSheet] = []
+    try:
+        for number in range(max(1, len(sliced.sheets))):
+            pieces = sliced.sheets[number] if number < len(sliced.sheets) else []
+            rows = sliced.sheet_rows[number] if number < len(sliced.sheets) else 0
+            sheet = _SlicedSheet(workbook, titles.next(table.spec.table_name), encoder, sliced, pieces, rows)
+            sheets.append(sheet)
+            own.append(sheet)
+            # As the single-process path measures them: the table's first rows up to this sheet's end.
+            sample = sliced.widths.get(number)
+            if sample is not None:
+                widths.widths = [max(pair) for pair in zip(widths.widths, sample, strict=True)]
+            sheet.finish(widths)
+    except BaseException:
+        sliced.discard()
+        raise
+    seconds = time.perf_counter() - started
+    rows = sum(sliced.sheet_rows)
+    return _TableOutcome(table.about, rows, sliced.truncated, [s.title for s in own], seconds)
 
 
 class _Styles:
@@ -246,6 +300,7 @@ class _DataSheet:
         self._file = open(handle, "w", encoding="utf-8", newline="", buffering=1 << 20)  # noqa: SIM115
         self._file.write(encoder.header)
         self._column_count = encoder.column_count
+        self._piece: Path | None = None
 
     def write(self, rows_xml: str, rows: int) -> None:
         self.rows += rows
@@ -253,14 +308,7 @@ class _DataSheet:
 
     def finish(self, widths: ColumnWidths) -> None:
         self._file.close()
-        for index, width in enumerate(widths.clamped(), 1):
-            self.ws.column_dimensions[column_letter(index)].width = width
-        self.ws.freeze_panes = "A2"
-        used_range = f"A1:{column_letter(self._column_count)}{self.rows + 1}"
-        self.ws.auto_filter.ref = used_range
-        # openpyxl writes a <dimension> only for sheets that can compute one; readers that size rows from it
-        # (openpyxl's read-only mode among them) would otherwise cut rows short at their last non-empty cell.
-        self.ws.calculate_dimension = lambda: used_range
+        _finish_sheet(self.ws, widths, self._column_count, self.rows)
 
     @property
     def part(self) -> str:
@@ -269,27 +317,116 @@ class _DataSheet:
 
     def stream_into(self, archive: zipfile.ZipFile, skeleton: bytes) -> None:
         """Write the sheet part: openpyxl's `skeleton` with the rows in place of its empty <sheetData>."""
-        pieces = _EMPTY_SHEET_DATA.split(skeleton)
-        if len(pieces) != 2:
-            raise RuntimeError(f"openpyxl wrote sheet {self.title!r} without exactly one empty <sheetData>")
+        before, after = _around_sheet_data(skeleton, self.title)
         # Opened by name, the entry gets the archive's compression (level DATA_COMPRESS_LEVEL).
         with archive.open(self.part, "w", force_zip64=True) as target, self.rows_path.open("rb") as rows:
-            target.write(pieces[0] + b"<sheetData>")
+            target.write(before + b"<sheetData>")
             shutil.copyfileobj(rows, target, _COPY_CHUNK)
-            target.write(b"</sheetData>" + pieces[1])
+            target.write(b"</sheetData>" + after)
         self.rows_path.unlink()
 
+    def deflate_pieces(self, skeleton: bytes) -> list[DeflatePiece]:
+        """The sheet part as one deflate piece, for a workbook assembled from pieces (another table's rows
+        were written by worker processes)."""
+        before, after = _around_sheet_data(skeleton, self.title)
+        self._piece = self.rows_path.with_suffix(".deflate")
+        writer = PieceWriter(self._piece, DATA_COMPRESS_LEVEL)
+        writer.write(before + b"<sheetData>")
+        with self.rows_path.open("rb") as rows:
+            while chunk := rows.read(_COPY_CHUNK):
+                writer.write(chunk)
+        writer.write(b"</sheetData>" + after)
+        self.rows_path.unlink()
+        return [writer.close(final=True)]
+
     def discard(self) -> None:
-        """Remove this sheet's temporary file after a failure."""
+        """Remove this sheet's temporary files (after a failure, or once the package holds them)."""
         self._file.close()
         self.rows_path.unlink(missing_ok=True)
+        if self._piece is not None:
+            self._piece.unlink(missing_ok=True)
 
 
-def _save(workbook: Workbook, sheets: Sequence[_DataSheet], path: Path) -> None:
+class _SlicedSheet:
+    """One data sheet whose rows worker processes encoded and compressed: deflate pieces that become the
+    sheet part's zip member between openpyxl's part before and after `<sheetData>`."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        title: str,
+        encoder: RowEncoder,
+        sliced: SlicedRows,
+        pieces: list[DeflatePiece],
+        rows: int,
+    ) -> None:
+        self.title = title
+        self.ws: WriteOnlyWorksheet = workbook.create_sheet(title)
+        self.rows = rows
+        self._header = encoder.header
+        self._column_count = encoder.column_count
+        self._sliced = sliced
+        self._pieces = pieces
+        self._ends: list[Path] = []  # the pieces before and after the rows, once written
+
+    def finish(self, widths: ColumnWidths) -> None:
+        _finish_sheet(self.ws, widths, self._column_count, self.rows)
+
+    @property
+    def part(self) -> str:
+        return str(self.ws.path).lstrip("/")
+
+    def deflate_pieces(self, skeleton: bytes) -> list[DeflatePiece]:
+        before, after = _around_sheet_data(skeleton, self.title)
+        name = self.part.replace("/", "_")
+        head = self._sliced.folder / f"{name}-head.deflate"
+        tail = self._sliced.folder / f"{name}-tail.deflate"
+        self._ends = [head, tail]
+        first = PieceWriter(head, DATA_COMPRESS_LEVEL)
+        first.write(before + b"<sheetData>" + self._header.encode())
+        last = PieceWriter(tail, DATA_COMPRESS_LEVEL)
+        last.write(b"</sheetData>" + after)
+        return [first.close(), *self._pieces, last.close(final=True)]
+
+    def discard(self) -> None:
+        """Remove this sheet's piece files, and the table's piece folder once its last sheet is done."""
+        for path in [*self._ends, *(piece.path for piece in self._pieces)]:
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # another sheet's pieces are still there
+            self._sliced.folder.rmdir()
+
+
+_Sheet = _DataSheet | _SlicedSheet
+
+
+def _around_sheet_data(skeleton: bytes, title: str) -> tuple[bytes, bytes]:
+    """openpyxl's sheet part before and after its empty <sheetData>."""
+    pieces = _EMPTY_SHEET_DATA.split(skeleton)
+    if len(pieces) != 2:
+        raise RuntimeError(f"openpyxl wrote sheet {title!r} without exactly one empty <sheetData>")
+    return pieces[0], pieces[1]
+
+
+def _finish_sheet(ws: WriteOnlyWorksheet, widths: ColumnWidths, column_count: int, rows: int) -> None:
+    """The sheet's column widths, frozen header row, auto-filter and dimension, once its rows are known."""
+    for index, width in enumerate(widths.clamped(), 1):
+        ws.column_dimensions[column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    used_range = f"A1:{column_letter(column_count)}{rows + 1}"
+    ws.auto_filter.ref = used_range
+    # openpyxl writes a <dimension> only for sheets that can compute one; readers that size rows from it
+    # (openpyxl's read-only mode among them) would otherwise cut rows short at their last non-empty cell.
+    ws.calculate_dimension = lambda: used_range
+
+
+def _save(workbook: Workbook, sheets: Sequence[_Sheet], path: Path) -> None:
     """The package at `path`: openpyxl's parts with the data sheets' rows streamed in."""
     skeleton = io.BytesIO()
     workbook.save(skeleton)  # every part, the data sheets with an empty <sheetData/>
-    by_part = {sheet.part: sheet for sheet in sheets}
+    if any(isinstance(sheet, _SlicedSheet) for sheet in sheets):
+        _save_from_pieces(skeleton, sheets, path)
+        return
+    by_part = {sheet.part: sheet for sheet in sheets if isinstance(sheet, _DataSheet)}
     with (
         zipfile.ZipFile(skeleton) as parts,
         zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=DATA_COMPRESS_LEVEL) as archive,
@@ -300,6 +437,34 @@ def _save(workbook: Workbook, sheets: Sequence[_DataSheet], path: Path) -> None:
                 archive.writestr(info, parts.read(info), zipfile.ZIP_DEFLATED, compresslevel=SMALL_PARTS_LEVEL)
             else:
                 sheet.stream_into(archive, parts.read(info))
+
+
+def _save_from_pieces(skeleton: io.BytesIO, sheets: Sequence[_Sheet], path: Path) -> None:
+    """The package at `path` when worker processes compressed rows: each data sheet's member is joined from
+    deflate pieces (zipfile cannot store data compressed elsewhere, hence ZipWriter)."""
+    by_part = {sheet.part: sheet for sheet in sheets}
+    with zipfile.ZipFile(skeleton) as parts, path.open("wb") as target:
+        archive = ZipWriter(target)
+        for info in parts.infolist():
+            sheet = by_part.get(info.filename)
+            data = parts.read(info)
+            if sheet is None:
+                archive.write_bytes(
+                    info.filename,
+                    data,
+                    level=SMALL_PARTS_LEVEL,
+                    date_time=info.date_time,
+                    external_attr=info.external_attr,
+                )
+            else:
+                archive.write_pieces(
+                    info.filename,
+                    sheet.deflate_pieces(data),
+                    date_time=info.date_time,
+                    external_attr=info.external_attr,
+                )
+                sheet.discard()  # its pieces are in the package now
+        archive.close()
 
 
 def _text_cell(

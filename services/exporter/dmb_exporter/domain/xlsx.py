@@ -103,12 +103,27 @@ def data_sheet_title(table_name: str, number: int) -> str:
 
 
 @dataclass(frozen=True)
+class RowSource:
+    """Where a table's rows can be read again by another process, in slices: the datasets database's URL, the
+    table as the database names it (physical names) and its schema. The workbook writer may then read and
+    encode a large table in worker processes instead of iterating `WorkbookTable.rows`."""
+
+    url: str
+    table: TableSpec
+    schema: str | None = None
+    #: Told the rows written as the worker processes write them (the export's progress); stays in this process.
+    on_rows: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True)
 class WorkbookTable:
-    """One table of a workbook: its rows (values in spec.fields order), its spec and its provenance."""
+    """One table of a workbook: its rows (values in spec.fields order), its spec and its provenance; with a
+    `source`, the rows may be read from it instead (in slices, by worker processes), in the same order."""
 
     rows: Iterable[Sequence[object]]
     spec: TableSpec
     about: ExportAbout
+    source: RowSource | None = None
 
 
 class SheetTitles:

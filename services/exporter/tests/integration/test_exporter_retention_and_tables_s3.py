@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from dmb_contracts.envelope import Message
 from dmb_contracts.events import ExportCompleted, ExportExpired
 from dmb_contracts.fields import TableSpec
 from dmb_contracts.statuses import ExportStatus
+from dmb_exporter.adapters import xlsx_slices
 from dmb_exporter.bootstrap import ExporterService, build
 from dmb_exporter.handlers import expire_exports
 from dmb_exporter.models import ExportRecord
@@ -202,3 +204,29 @@ async def test_several_tables_stream_from_postgresql_into_one_stored_workbook(
         ("Locale", "fr_FR"),
         ("Rows exported", 12_000),
     ]
+
+
+async def test_a_large_table_is_written_by_worker_processes_and_reads_back_the_same(
+    exporter: Exporter, s3_store: S3Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The threshold lowered so readings (12,000 rows) is sliced and cities (2 rows) is not: one workbook of both.
+    monkeypatch.setattr(xlsx_slices, "PARALLEL_MIN_ROWS", 5_000)
+    monkeypatch.setattr(xlsx_slices, "worker_count", lambda: 2)
+    caplog.set_level(logging.INFO, logger=xlsx_slices.__name__)
+    readings = ExportTable(table_id=uuid.uuid4(), table_version=4, spec=READINGS, seed=9, locale="fr_FR")
+
+    done = await exporter.export(ExportFormat.XLSX, readings)
+
+    assert done.rows == 12_002
+    assert "12000 in 4 slices by 2 worker processes" in caplog.text
+    content = b"".join(s3_store.iter_object(done.object_key))
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    assert book.sheet_names == ["cities", "readings", "About"]
+    assert book.get_sheet_by_name("cities").to_python() == [["id", "name"], [1.0, "Lyon"], [2.0, "Porto"]]
+    values = book.get_sheet_by_name("readings").to_python()
+    assert values[0] == ["id", "celsius"]
+    assert values[1:] == [[float(n), n / 10] for n in range(1, 12_001)]
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook["readings"].freeze_panes == "A2"
+    assert workbook["readings"].auto_filter.ref == "A1:B12001"
+    assert workbook["readings"]["B2"].number_format == "#,##0.0"

@@ -21,6 +21,7 @@ from dmb_exporter.adapters.formats.sql_file import SQL
 from dmb_exporter.adapters.formats.xlsx_file import XLSX
 from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.values import EXCEL_MAX_DATA_ROWS
+from dmb_exporter.domain.xlsx import RowSource
 
 FORMATS: dict[ExportFormat, FileFormat] = {each.format: each for each in (XLSX, CSV, JSONL, JSON, PARQUET, SQL)}
 CONTENT_TYPES = {fmt: each.content_type for fmt, each in FORMATS.items()}
@@ -50,16 +51,18 @@ def write_export(
     sql_dialect: SqlDialect = SqlDialect.POSTGRES,
     sql_copy: bool = False,
     more_tables: Sequence[ExportTable] = (),
+    source: RowSource | None = None,
 ) -> ExportResult:
     """Write `rows` (values in spec.fields order) to `path` in format `fmt`; `more_tables` (multi-table formats
-    only: xlsx, sql) follow the first table in the same file."""
+    only: xlsx, sql) follow the first table in the same file. With a `source`, a format may read the rows from
+    it instead, in slices by worker processes (xlsx: adapters/xlsx_slices.py)."""
     file_format = FORMATS[ExportFormat(fmt)]
     if more_tables and not file_format.multi_table:
         raise ValueError(f"several tables go into one xlsx workbook or sql script, not a {file_format.extension} file")
     options = ExportOptions(
         csv_excel_bom=csv_excel_bom, max_rows_per_sheet=max_rows_per_sheet, sql_dialect=sql_dialect, sql_copy=sql_copy
     )
-    stats = file_format.write([ExportTable(rows, spec, about), *more_tables], path, options)
+    stats = file_format.write([ExportTable(rows, spec, about, source), *more_tables], path, options)
     return ExportResult(
         rows=stats.rows,
         truncated_cells=stats.truncated_cells,
