@@ -13,7 +13,7 @@ $(BIN)/uv:
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(BIN)/uv uv.lock pyproject.toml $(MEMBERS)
-	$(BIN)/uv sync --frozen --all-packages --python $(BIN)/python
+	$(BIN)/uv sync --frozen --all-packages --compile-bytecode --python $(BIN)/python
 	@touch $@
 
 install: $(VENV)/.synced
