@@ -481,10 +481,6 @@ async def _write_chunk(cmd: GenerateChunk, deps: GeneratorDeps, table: sa.Table,
         if job is None or job.status in JOB_FINISHED:
             return False
         await asyncio.to_thread(deps.tables.insert_chunk, table, rows, job_id=cmd.job_id, chunk_index=cmd.chunk_index)
-        # Counted in the transaction that holds the shared lock: a cancel waiting for it then counts these rows
-        # (recorded afterwards, a cancel in between reported fewer rows than the table kept).
-        if await uow.session.get(ChunkDone, (cmd.job_id, cmd.chunk_index)) is None:
-            uow.session.add(ChunkDone(job_id=cmd.job_id, chunk_index=cmd.chunk_index, rows=cmd.rows, done_at=utcnow()))
         await uow.commit()
     return True
 
@@ -521,6 +517,9 @@ async def _record_chunk(cmd: GenerateChunk, deps: GeneratorDeps, spec: TableSpec
         job = await _locked_job(uow, cmd.job_id)
         if job.status in JOB_FINISHED:
             return
+        if await uow.session.get(ChunkDone, (cmd.job_id, cmd.chunk_index)) is None:
+            uow.session.add(ChunkDone(job_id=cmd.job_id, chunk_index=cmd.chunk_index, rows=cmd.rows, done_at=utcnow()))
+            await uow.session.flush()
         done_chunks, done_rows = (
             await uow.session.execute(
                 sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(
@@ -649,10 +648,10 @@ async def _cancel_running_job(cmd: CancelJob, deps: GeneratorDeps) -> None:
         job = await _locked_job(uow, cmd.job_id)
         if job.status in JOB_FINISHED:
             return
-        done_rows = await uow.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(ChunkDone.rows), 0)).where(ChunkDone.job_id == cmd.job_id)
-        )
+        # The rows the table kept, from the ledger written with each chunk: a chunk written under the shared
+        # lock this cancel waited for may not be recorded as done yet (counting those reported too few rows).
+        done_rows = await asyncio.to_thread(deps.tables.written_rows, cmd.job_id)
         job.status = JobStatus.CANCELLED
         job.finished_at = utcnow()
-        uow.emit(JobCancelled(job_id=job.job_id, rows_done=int(done_rows or 0)), cmd)
+        uow.emit(JobCancelled(job_id=job.job_id, rows_done=done_rows), cmd)
         await uow.commit()

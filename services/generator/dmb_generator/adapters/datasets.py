@@ -23,6 +23,10 @@ class DatasetsWriter(Protocol):
         """Write a chunk once (False: it was already written); RowsRefused when the database refuses it."""
         ...
 
+    def written_rows(self, job_id: uuid.UUID) -> int:
+        """The rows the job's chunks have written (committed with each chunk, so exact at any moment)."""
+        ...
+
     def parent_keys(self, table: sa.Table, spec: TableSpec, limit: int) -> dict[str, list[Any]]:
         """Per foreign-key field, the parent's keys (TooManyParentKeys past `limit`)."""
         ...
@@ -63,6 +67,9 @@ class SqlDatasets:
         self, table: sa.Table, rows: list[tuple[Any, ...]], *, job_id: uuid.UUID, chunk_index: int
     ) -> bool:
         return datasets_writer.insert_chunk(self.engine, table, rows, job_id=job_id, chunk_index=chunk_index)
+
+    def written_rows(self, job_id: uuid.UUID) -> int:
+        return datasets_writer.written_rows(self.engine, self.schema, job_id)
 
     def parent_keys(self, table: sa.Table, spec: TableSpec, limit: int) -> dict[str, list[Any]]:
         return parent_keys.read_parent_keys(self.engine, table, spec, limit)

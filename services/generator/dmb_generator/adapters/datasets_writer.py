@@ -172,6 +172,16 @@ def insert_chunk(
         raise RowsRefused(_violation(exc)) from None
 
 
+def written_rows(engine: Engine, schema: str | None, job_id: uuid.UUID) -> int:
+    """The rows the job's chunks have written so far, from the ledger committed with them."""
+    ledger = _ensure_ledger(engine, schema)
+    with engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(ledger.c.rows), 0)).where(ledger.c.job_id == job_id)
+        )
+        return int(total.scalar_one())
+
+
 def _write_chunk(
     engine: Engine, ledger: sa.Table, table: sa.Table, rows: list[tuple[Any, ...]], job_id: uuid.UUID, chunk_index: int
 ) -> bool:
