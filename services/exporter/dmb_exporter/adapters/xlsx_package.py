@@ -44,7 +44,7 @@ from dmb_contracts.field_summary import summarize_constraints
 from dmb_contracts.fields import StorageType, TableSpec
 from dmb_contracts.generator_defaults import FieldGenerator
 from dmb_exporter.adapters.xlsx_slices import SlicedRows, write_slices
-from dmb_exporter.adapters.zip_pieces import DeflatePiece, PieceWriter, ZipWriter
+from dmb_exporter.adapters.zip_pieces import DeflatePiece, PieceWriter, ZipWriter, deflate_piece
 from dmb_exporter.domain.about import ExportAbout
 from dmb_exporter.domain.values import EXCEL_MAX_DATA_ROWS, ILLEGAL_XML_CHARS, fit_excel_text
 from dmb_exporter.domain.xlsx import (
@@ -382,11 +382,9 @@ class _SlicedSheet:
         head = self._sliced.folder / f"{name}-head.deflate"
         tail = self._sliced.folder / f"{name}-tail.deflate"
         self._ends = [head, tail]
-        first = PieceWriter(head, DATA_COMPRESS_LEVEL)
-        first.write(before + b"<sheetData>" + self._header.encode())
-        last = PieceWriter(tail, DATA_COMPRESS_LEVEL)
-        last.write(b"</sheetData>" + after)
-        return [first.close(), *self._pieces, last.close(final=True)]
+        first = deflate_piece(head, before + b"<sheetData>" + self._header.encode(), DATA_COMPRESS_LEVEL)
+        last = deflate_piece(tail, b"</sheetData>" + after, DATA_COMPRESS_LEVEL, final=True)
+        return [first, *self._pieces, last]
 
     def discard(self) -> None:
         """Remove this sheet's piece files, and the table's piece folder once its last sheet is done."""
